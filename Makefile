@@ -1,0 +1,57 @@
+# Two commands set everything up: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RASA   := $(VENV)/bin/rasa
+STAMP  := $(VENV)/.installed
+# rasa 3.6 needs Python 3.10: .python-version names it for pyenv.
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
+
+.PHONY: help install run train shell check eval compare test test-fast clean
+
+help:
+	@echo "make run      install what is missing, train if needed, start the assistant"
+	@echo "make test     install what is missing and run the whole suite"
+	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths"
+	@echo "make eval     per-intent precision/recall/F1 on the held-out set (results/)"
+	@echo "make compare  train every configs/*.yml and compare F1 and prediction time"
+	@echo "make shell    talk to the running assistant in the terminal"
+
+$(STAMP): constraints.txt pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (pyenv install 3.10)"; exit 1; }
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip<26"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+train: $(STAMP)
+	$(PY) -m bot train
+
+run: $(STAMP)
+	$(PY) -m bot run
+
+shell: $(STAMP)
+	$(PY) -m bot shell
+
+check: $(STAMP)
+	$(RASA) data validate --fail-on-warnings
+	$(PY) -m bot coverage
+
+eval: train
+	$(PY) -m bot eval
+
+compare: $(STAMP)
+	$(PY) -m bot compare
+
+test: train
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e and not slow"
+
+clean:
+	rm -rf results .pytest_cache

@@ -1,0 +1,47 @@
+"""The start of a conversation: the consent notice, then the citizen's question."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS"]
+
+# Slots that survive the 15-minute session end. Identity never does
+# (identity-and-privacy.md: a check lasts until the conversation ends).
+CARRIED_OVER_SLOTS: frozenset = frozenset()
+
+
+class ActionSessionStart(Action):
+    """Start a session with the consent notice; it informs, it is not a gate."""
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_session_start"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        """Send the notice (short on SMS, long elsewhere) and carry over slots."""
+        dispatcher.utter_message(response="utter_consent")
+        events: List[EventType] = [SessionStarted()]
+        events.extend(_carried_over(tracker.slots))
+        # The user's message that started the session is processed next, so
+        # the first question still gets its answer.
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+def _carried_over(slots: Dict[Text, Any]) -> List[EventType]:
+    return [
+        SlotSet(name, value)
+        for name, value in slots.items()
+        if name in CARRIED_OVER_SLOTS and value is not None
+    ]

@@ -1,0 +1,166 @@
+"""The command line: run the assistant, train, check content, evaluate.
+
+Heavy imports (rasa, tensorflow) stay inside the commands so `--help` is fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from bot.errors import NssaError
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+
+__all__ = ["main", "cli"]
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.option("--log-level", envvar="NSSA_LOG_LEVEL", default=None, help="DEBUG, INFO, ...")
+@click.pass_context
+def cli(ctx: click.Context, log_level: Optional[str]) -> None:
+    """NSSA Assistant: citizen service for the Northland Social Security Agency."""
+    try:
+        settings = load_settings()
+    except NssaError as exc:
+        _fail(f"Configuration error: {exc}")
+    logging.basicConfig(
+        level=log_level or settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = settings
+
+
+@cli.command()
+@click.pass_obj
+def settings(settings: Settings) -> None:
+    """Print the settings in force (passwords hidden)."""
+    from bot.store import redact_url
+
+    for key, value in vars(settings).items():
+        if key == "database_url":
+            value = redact_url(value)
+        click.echo(f"{key} = {value}")
+
+
+@cli.command()
+@click.pass_obj
+def train(settings: Settings) -> None:
+    """Train a model if the data, domain or config changed."""
+    from bot.training import ensure_model
+
+    click.echo(f"Model: {ensure_model(settings)}")
+
+
+@cli.command()
+@click.option("--no-train", is_flag=True, help="Use the latest model as it is.")
+@click.pass_obj
+def run(settings: Settings, no_train: bool) -> None:
+    """Start the action server and the Rasa server; stop both on Ctrl-C."""
+    from bot.services import ServiceError, assistant_processes, start_all, stop_all
+    from bot.store import check_database
+    from bot.training import ensure_model, latest_model
+
+    try:
+        check_database(settings.database_url)
+    except NssaError as exc:
+        _fail(str(exc))
+    model = latest_model(settings.model_dir) if no_train else ensure_model(settings)
+    if model is None:
+        _fail(f"No model in {settings.model_dir}; run without --no-train.")
+    processes = assistant_processes(settings, model)
+    try:
+        start_all(processes)
+    except ServiceError as exc:
+        _fail(f"Start-up failed: {exc}")
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    click.echo(
+        "\nThe NSSA Assistant is running.\n"
+        f"  REST channel:   POST {settings.rasa_url}/webhooks/rest/webhook "
+        '{"sender": "me", "message": "hello"}\n'
+        f"  Rasa server:    {settings.rasa_url}/status\n"
+        f"  Action server:  http://{settings.host}:{settings.action_port}/health\n"
+        f"  Shell:          make shell\n"
+        f"  Logs:           {settings.var_dir / 'log'}\n"
+        "Press Ctrl-C to stop."
+    )
+    try:
+        while not stopping.wait(2):
+            for process in processes:
+                if process.process is not None and process.process.poll() is not None:
+                    click.secho(f"{process.name} stopped:\n{process.log_tail()}", fg="red")
+                    stopping.set()
+    finally:
+        stop_all(processes)
+
+
+@cli.command()
+@click.pass_obj
+def shell(settings: Settings) -> None:
+    """Talk to the assistant in the terminal (the action server must run)."""
+    from bot.training import latest_model
+
+    model = latest_model(settings.model_dir)
+    if model is None:
+        _fail("No model yet: run `make train` first.")
+    env = {**os.environ, **settings.rasa_environment()}
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    argv = [rasa, "shell", "--model", str(model), "--endpoints", "endpoints.yml"]
+    sys.exit(subprocess.call(argv, cwd=PROJECT_ROOT, env=env))
+
+
+@cli.command()
+@click.option("--exclusions", type=click.Path(path_type=Path), default=None)
+def coverage(exclusions: Optional[Path]) -> None:
+    """Report handbook facts that no answer contains."""
+    from bot.content import coverage_report, load_content
+
+    report = coverage_report(load_content(), exclusions)
+    click.echo(report.render())
+    if report.uncovered:
+        sys.exit(1)
+
+
+@cli.command(name="eval")
+@click.option("--model", type=click.Path(path_type=Path), default=None)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"))
+@click.pass_obj
+def evaluate(settings: Settings, model: Optional[Path], out: Path) -> None:
+    """Per-intent precision, recall and F1 on the held-out set."""
+    from bot.evaluation import evaluate_model
+    from bot.training import latest_model
+
+    model = model or latest_model(settings.model_dir)
+    if model is None:
+        _fail("No model yet: run `make train` first.")
+    result = evaluate_model(model, out)
+    click.echo(result.render())
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results/compare"))
+@click.pass_obj
+def compare(settings: Settings, out: Path) -> None:
+    """Train every configs/*.yml and compare held-out F1 and prediction time."""
+    from bot.evaluation import compare_configs
+
+    click.echo(compare_configs(settings, out))
+
+
+def main() -> None:
+    """Entry point of `python -m bot`."""
+    cli(prog_name="python -m bot")

@@ -1,0 +1,153 @@
+"""Start and stop the assistant's processes: the action server and Rasa.
+
+Used by `python -m bot run` and by the end-to-end tests, so both run the
+assistant the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Dict, List, Optional
+
+from bot.errors import NssaError
+from bot.settings import PROJECT_ROOT, Settings
+
+__all__ = ["ManagedProcess", "ServiceError", "assistant_processes", "start_all", "stop_all"]
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceError(NssaError):
+    """A service did not start or did not become healthy."""
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+@dataclass
+class ManagedProcess:
+    """One child process with a health URL and a log file."""
+
+    name: str
+    argv: List[str]
+    health_url: str
+    log_path: Path
+    env: Dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+    _log: Optional[IO[bytes]] = None
+
+    def start(self) -> None:
+        """Start the process, logging to `log_path`."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **self.env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        logger.info("Started %s (pid %s), log %s", self.name, self.process.pid, self.log_path)
+
+    def healthy(self) -> bool:
+        """True when the health URL answers 200."""
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def wait_healthy(self, timeout: float) -> None:
+        """Wait until healthy; raise `ServiceError` with the log's tail if not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServiceError(
+                    f"{self.name} exited with code {self.process.returncode}:\n{self.log_tail()}"
+                )
+            if self.healthy():
+                return
+            time.sleep(0.5)
+        raise ServiceError(f"{self.name} not healthy after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 15) -> None:
+        """Stop the process group: SIGTERM, then SIGKILL after `timeout`."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            except ProcessLookupError:
+                pass
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def assistant_processes(
+    settings: Settings, model: Path, log_dir: Optional[Path] = None
+) -> List[ManagedProcess]:
+    """The action server and the Rasa server, in start order."""
+    log_dir = log_dir or settings.var_dir / "log"
+    env = {**settings.rasa_environment(), "PYTHONPATH": str(PROJECT_ROOT)}
+    actions = ManagedProcess(
+        name="action server",
+        argv=[
+            _bin("rasa"), "run", "actions", "--actions", "actions",
+            "--port", str(settings.action_port),
+        ],
+        health_url=f"http://{settings.host}:{settings.action_port}/health",
+        log_path=log_dir / "actions.log",
+        env=env,
+    )
+    rasa = ManagedProcess(
+        name="Rasa server",
+        argv=[
+            _bin("rasa"), "run", "--model", str(model),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--interface", settings.host, "--port", str(settings.rasa_port),
+            "--enable-api", "--log-file", str(log_dir / "rasa-debug.log"),
+        ],
+        health_url=f"{settings.rasa_url}/status",
+        log_path=log_dir / "rasa.log",
+        env=env,
+    )
+    return [actions, rasa]
+
+
+def start_all(processes: List[ManagedProcess], timeout: float = 240) -> None:
+    """Start each process and wait for it; stop all if one fails."""
+    try:
+        for process in processes:
+            process.start()
+            process.wait_healthy(timeout)
+    except BaseException:
+        stop_all(processes)
+        raise
+
+
+def stop_all(processes: List[ManagedProcess]) -> None:
+    """Stop the processes in reverse start order."""
+    for process in reversed(processes):
+        process.stop()

@@ -1,0 +1,180 @@
+"""The one place that reads configuration.
+
+Each setting is looked up in the process environment, then in the project's
+`.env` file, then falls back to its default. A required setting without a
+value raises `SettingsError` naming it; a value that cannot be used raises
+`SettingsError` naming the key and what is wrong. Nothing else in the project
+reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Mapping, Optional, TypeVar
+
+from bot.errors import SettingsError
+
+__all__ = ["PROJECT_ROOT", "Settings", "load_settings", "read_env_file"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+T = TypeVar("T")
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_DB_DIALECTS = ("sqlite", "postgresql")
+
+
+def read_env_file(path: Path) -> Dict[str, str]:
+    """Read KEY=VALUE lines of a `.env` file; a missing file is empty."""
+    values: Dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+class _Source:
+    """Environment first, then `.env`, then the default."""
+
+    def __init__(self, environ: Mapping[str, str], file_values: Mapping[str, str]):
+        self._environ = environ
+        self._file = file_values
+
+    def raw(self, key: str) -> Optional[str]:
+        value = self._environ.get(key)
+        if value is None:
+            value = self._file.get(key)
+        if value is not None and value.strip() == "":
+            return None
+        return value
+
+    def get(
+        self,
+        key: str,
+        cast: Callable[[str], T],
+        default: Optional[str] = None,
+        required: bool = False,
+    ) -> T:
+        value = self.raw(key)
+        if value is None:
+            if default is None:
+                if required:
+                    raise SettingsError(f"Setting {key} is required but not set.")
+                return None  # type: ignore[return-value]
+            value = default
+        try:
+            return cast(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"Setting {key}={value!r} is not valid: {exc}") from None
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError("a port is a number from 1 to 65535")
+    return port
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"use one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def _database_url(value: str) -> str:
+    # sqlalchemy parses without connecting; import here so `--help` stays fast.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL ({exc})") from None
+    if url.get_backend_name() not in _DB_DIALECTS:
+        raise ValueError(f"the database must be one of {', '.join(_DB_DIALECTS)}")
+    if url.get_backend_name() == "sqlite" and not url.database:
+        raise ValueError("an SQLite URL needs a file, e.g. sqlite:///var/nssa.db")
+    if url.get_backend_name() == "sqlite" and not Path(url.database).is_absolute():
+        # Relative SQLite paths are relative to the project, not the cwd.
+        value = str(url.set(database=str(PROJECT_ROOT / url.database)))
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the assistant, validated."""
+
+    database_url: str
+    host: str
+    rasa_port: int
+    action_port: int
+    action_url: str
+    model_dir: Path
+    var_dir: Path
+    log_level: str
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://{self.host}:{self.rasa_port}"
+
+    def rasa_environment(self) -> Dict[str, str]:
+        """Variables that `endpoints.yml` expands, for the Rasa processes."""
+        return {
+            "NSSA_DATABASE_URL": self.database_url,
+            "NSSA_ACTION_URL": self.action_url,
+        }
+
+
+def load_settings(
+    environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None
+) -> Settings:
+    """Build `Settings` from the environment and the `.env` file."""
+    environ = os.environ if environ is None else environ
+    if env_file is None:
+        env_file = Path(environ.get("NSSA_ENV_FILE", PROJECT_ROOT / ".env"))
+    source = _Source(environ, read_env_file(env_file))
+
+    host = source.get("NSSA_HOST", str, default="127.0.0.1")
+    action_port = source.get("NSSA_ACTION_PORT", _port, default="5055")
+    var_dir = source.get("NSSA_VAR_DIR", _path, default="var")
+    return Settings(
+        database_url=source.get(
+            "NSSA_DATABASE_URL", _database_url, default=f"sqlite:///{var_dir / 'nssa.db'}"
+        ),
+        host=host,
+        rasa_port=source.get("NSSA_RASA_PORT", _port, default="5005"),
+        action_port=action_port,
+        action_url=source.get(
+            "NSSA_ACTION_URL", _http_url, default=f"http://{host}:{action_port}/webhook"
+        ),
+        model_dir=source.get("NSSA_MODEL_DIR", _path, default="models"),
+        var_dir=var_dir,
+        log_level=source.get("NSSA_LOG_LEVEL", _log_level, default="INFO"),
+    )
