@@ -16,7 +16,7 @@ help:
 	@echo "make test     install what is missing and run the whole suite"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths"
 	@echo "make eval     per-intent precision/recall/F1 on the held-out set (results/)"
-	@echo "make compare  train every configs/*.yml and compare F1 and prediction time"
+	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
 
 $(STAMP): constraints.txt pyproject.toml

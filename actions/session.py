@@ -9,7 +9,9 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS"]
+__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS", "CONSENT_RESPONSE"]
+
+CONSENT_RESPONSE = "utter_privacy/notice"
 
 # Slots that survive the 15-minute session end. Identity never does
 # (identity-and-privacy.md: a check lasts until the conversation ends).
@@ -30,7 +32,8 @@ class ActionSessionStart(Action):
         domain: DomainDict,
     ) -> List[EventType]:
         """Send the notice (short on SMS, long elsewhere) and carry over slots."""
-        dispatcher.utter_message(response="utter_consent")
+        # The consent text is the privacy notice answer (short on SMS).
+        dispatcher.utter_message(response=CONSENT_RESPONSE)
         events: List[EventType] = [SessionStarted()]
         events.extend(_carried_over(tracker.slots))
         # The user's message that started the session is processed next, so

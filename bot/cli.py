@@ -155,7 +155,7 @@ def evaluate(settings: Settings, model: Optional[Path], out: Path) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results/compare"))
 @click.pass_obj
 def compare(settings: Settings, out: Path) -> None:
-    """Train every configs/*.yml and compare held-out F1 and prediction time."""
+    """Train config.yml and configs/*.yml; compare held-out F1 and timing."""
     from bot.evaluation import compare_configs
 
     click.echo(compare_configs(settings, out))

@@ -133,7 +133,10 @@ def _answer_of(parse: dict) -> str:
 
 async def _predict(model: Path, examples: List[Example]) -> List[Prediction]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    # Rasa logs every parse at debug level; keep the report readable.
+    configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
     predictions = []
     for example in examples:
@@ -202,10 +205,13 @@ def evaluate_model(model: Path, out: Optional[Path] = None, plots: bool = True) 
 
 
 def compare_configs(settings: Settings, out: Path, configs: Optional[List[Path]] = None) -> str:
-    """Train each config, evaluate it, and return a comparison table."""
+    """Train config.yml and each alternative; return a comparison table."""
     from bot.training import train
 
-    configs = configs or sorted((PROJECT_ROOT / "configs").glob("*.yml"))
+    configs = configs or [
+        PROJECT_ROOT / "config.yml",
+        *sorted((PROJECT_ROOT / "configs").glob("*.yml")),
+    ]
     rows = []
     for config in configs:
         model_dir = out / config.stem

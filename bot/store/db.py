@@ -34,7 +34,10 @@ def create_engine_for(url: str) -> Engine:
 
 def check_database(url: str) -> None:
     """Connect once; raise `StoreError` naming the setting if that fails."""
-    engine = create_engine_for(url)
+    try:
+        engine = create_engine_for(url)
+    except OSError as exc:
+        raise StoreError(f"Cannot use the database NSSA_DATABASE_URL={redact_url(url)}: {exc}") from None
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

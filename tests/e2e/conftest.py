@@ -1,0 +1,70 @@
+"""The real assistant: action server and Rasa server on free ports, own SQLite file."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from bot.services import assistant_processes, start_all, stop_all
+from bot.settings import Settings, load_settings
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+
+_senders = itertools.count(1)
+
+
+@dataclass
+class Assistant:
+    """A running assistant reached over Rasa's REST channel."""
+
+    settings: Settings
+
+    def send(self, sender: str, message: str) -> List[Dict[str, Any]]:
+        """POST one message; return the bot's messages."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        request = urllib.request.Request(
+            f"{self.settings.rasa_url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def ask(self, message: str, sender: str = "") -> str:
+        """The bot's texts for `message` from a new (or given) sender, joined."""
+        sender = sender or f"e2e-{next(_senders)}"
+        return "\n".join(m.get("text", "") for m in self.send(sender, message))
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        """The stored conversation, through Rasa's HTTP API."""
+        url = f"{self.settings.rasa_url}/conversations/{sender}/tracker"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Assistant]:
+    """Start both servers once for the e2e session."""
+    var = tmp_path_factory.mktemp("var")
+    settings = load_settings(
+        environ={
+            "NSSA_VAR_DIR": str(var),
+            "NSSA_DATABASE_URL": f"sqlite:///{var / 'nssa.db'}",
+            "NSSA_RASA_PORT": str(free_port()),
+            "NSSA_ACTION_PORT": str(free_port()),
+        },
+        env_file=Path("/nonexistent"),
+    )
+    processes = assistant_processes(settings, model)
+    start_all(processes)
+    try:
+        yield Assistant(settings)
+    finally:
+        stop_all(processes)

@@ -1,0 +1,62 @@
+"""Settings: environment, then .env, then default; clear errors naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import PROJECT_ROOT, load_settings
+
+NO_FILE = Path("/nonexistent/.env")
+
+
+def test_defaults_are_the_embedded_sqlite_store() -> None:
+    settings = load_settings(environ={}, env_file=NO_FILE)
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'nssa.db'}"
+    assert settings.rasa_port == 5005
+    assert settings.action_url == "http://127.0.0.1:5055/webhook"
+
+
+def test_one_url_switches_to_postgresql() -> None:
+    url = "postgresql://nssa:secret@db.internal:5432/nssa"
+    settings = load_settings(environ={"NSSA_DATABASE_URL": url}, env_file=NO_FILE)
+    assert settings.database_url == url
+    assert settings.rasa_environment()["NSSA_DATABASE_URL"] == url
+
+
+def test_environment_wins_over_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("# comment\nNSSA_RASA_PORT=6000\nexport NSSA_LOG_LEVEL='debug'\n")
+    assert load_settings(environ={}, env_file=env).rasa_port == 6000
+    assert load_settings(environ={}, env_file=env).log_level == "DEBUG"
+    assert load_settings(environ={"NSSA_RASA_PORT": "7000"}, env_file=env).rasa_port == 7000
+
+
+def test_relative_sqlite_path_is_inside_the_project() -> None:
+    settings = load_settings(environ={"NSSA_DATABASE_URL": "sqlite:///var/x.db"}, env_file=NO_FILE)
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'x.db'}"
+
+
+@pytest.mark.parametrize(
+    "key,value,message",
+    [
+        ("NSSA_RASA_PORT", "abc", r"NSSA_RASA_PORT='abc' is not valid"),
+        ("NSSA_ACTION_PORT", "70000", r"NSSA_ACTION_PORT='70000' is not valid: a port"),
+        ("NSSA_DATABASE_URL", "mysql://x/y", r"NSSA_DATABASE_URL=.* one of sqlite, postgresql"),
+        ("NSSA_DATABASE_URL", "not a url", r"NSSA_DATABASE_URL=.*not a database URL"),
+        ("NSSA_LOG_LEVEL", "LOUD", r"NSSA_LOG_LEVEL='LOUD' is not valid: use one of"),
+        ("NSSA_ACTION_URL", "ftp://x", r"NSSA_ACTION_URL='ftp://x' is not valid"),
+    ],
+)
+def test_bad_value_names_the_setting(key: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ={key: value}, env_file=NO_FILE)
+
+
+def test_malformed_env_file_line_names_file_and_line(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("NSSA_HOST=127.0.0.1\nthis is not a setting\n")
+    with pytest.raises(SettingsError, match=r"\.env:2: expected KEY=VALUE"):
+        load_settings(environ={}, env_file=env)
