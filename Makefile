@@ -47,8 +47,12 @@ eval: train
 compare: $(STAMP)
 	$(PY) -m bot compare
 
+# The store tests and one end-to-end test also run on a real PostgreSQL,
+# started by scripts/postgres.sh (installed from Debian's packages if missing).
 test: train
-	$(PY) -m pytest -q
+	@PG_URL=$$(scripts/postgres.sh start) || exit 1; \
+	$(PY) -m pytest -q --postgres-url "$$PG_URL"; status=$$?; \
+	scripts/postgres.sh stop; exit $$status
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not e2e and not slow"

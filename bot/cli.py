@@ -52,6 +52,8 @@ def settings(settings: Settings) -> None:
     for key, value in vars(settings).items():
         if key == "database_url":
             value = redact_url(value)
+        elif key in ("cms_token", "housing_api_key", "events_secret"):
+            value = "***"
         click.echo(f"{key} = {value}")
 
 
@@ -68,7 +70,7 @@ def train(settings: Settings) -> None:
 @click.option("--no-train", is_flag=True, help="Use the latest model as it is.")
 @click.pass_obj
 def run(settings: Settings, no_train: bool) -> None:
-    """Start the action server and the Rasa server; stop both on Ctrl-C."""
+    """Start the reference back-ends, action server and Rasa server; stop on Ctrl-C."""
     from bot.services import ServiceError, assistant_processes, start_all, stop_all
     from bot.store import check_database
     from bot.training import ensure_model, latest_model
@@ -94,7 +96,14 @@ def run(settings: Settings, no_train: bool) -> None:
         '{"sender": "me", "message": "hello"}\n'
         f"  Rasa server:    {settings.rasa_url}/status\n"
         f"  Action server:  http://{settings.host}:{settings.action_port}/health\n"
-        f"  Shell:          make shell\n"
+        + (
+            f"  Reference CMS:  {settings.cms_url} (demo people: backends/README.md;\n"
+            f"                  one-time codes appear in {settings.var_dir / 'cms' / 'otp.log'})\n"
+            f"  Housing Office: {settings.housing_url}\n"
+            if settings.embedded_backends
+            else ""
+        )
+        + f"  Shell:          make shell\n"
         f"  Logs:           {settings.var_dir / 'log'}\n"
         "Press Ctrl-C to stop."
     )
@@ -117,7 +126,7 @@ def shell(settings: Settings) -> None:
     model = latest_model(settings.model_dir)
     if model is None:
         _fail("No model yet: run `make train` first.")
-    env = {**os.environ, **settings.rasa_environment()}
+    env = {**os.environ, **settings.environment()}
     rasa = str(Path(sys.executable).with_name("rasa"))
     argv = [rasa, "shell", "--model", str(model), "--endpoints", "endpoints.yml"]
     sys.exit(subprocess.call(argv, cwd=PROJECT_ROOT, env=env))
@@ -131,7 +140,7 @@ def coverage(exclusions: Optional[Path]) -> None:
 
     report = coverage_report(load_content(), exclusions)
     click.echo(report.render())
-    if report.uncovered:
+    if report.uncovered or report.stale:
         sys.exit(1)
 
 

@@ -180,6 +180,7 @@ class CoverageReport:
     facts: List[Fact]
     uncovered: List[Fact]
     excluded: Dict[str, str]
+    stale: List[str] = field(default_factory=list)
 
     def render(self) -> str:
         """A report for people."""
@@ -192,6 +193,8 @@ class CoverageReport:
             lines.append(f"  UNCOVERED {fact.id} ({fact.file}, {fact.topic}): key {fact.key!r} - {fact.fact}")
         for fact_id, reason in sorted(self.excluded.items()):
             lines.append(f"  excluded  {fact_id}: {reason}")
+        for fact_id in self.stale:
+            lines.append(f"  STALE     {fact_id}: excluded, but an answer now has it; remove the exclusion")
         return "\n".join(lines)
 
 
@@ -229,7 +232,12 @@ def coverage_report(
     corpus = "\n".join(t for r in content.responses.values() for t in r.texts())
     excluded = load_exclusions(exclusions)
     uncovered = [f for f in facts if f.key not in corpus and f.id not in excluded]
-    return CoverageReport(facts, uncovered, {k: v for k, v in excluded.items() if k in {f.id for f in facts}})
+    stale = [f.id for f in facts if f.id in excluded and f.key in corpus]
+    known = {f.id for f in facts}
+    stale += sorted(k for k in excluded if k not in known)
+    return CoverageReport(
+        facts, uncovered, {k: v for k, v in excluded.items() if k in known}, stale
+    )
 
 
 # --- channel variants and the FAQ map ----------------------------------------

@@ -88,7 +88,7 @@ class EvaluationResult:
             "",
             f"Intent macro F1:   {self.intents.macro_f1:.3f}  (accuracy {self.intents.accuracy:.3f})",
             f"Answer macro F1:   {self.answers.macro_f1:.3f}  (accuracy {self.answers.accuracy:.3f}, "
-            f"{len(self.answers.per_label)} answers: intent + ResponseSelector)",
+            f"{len(self.answers.per_label)} answers: topic and the answer within it)",
             f"Fallback rate:     {self.fallback_rate:.3f}",
             f"Prediction time:   {self.ms_per_message:.1f} ms per message (p95 {self.p95_ms:.1f} ms)",
         ]

@@ -17,11 +17,19 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from bot.errors import NssaError
 from bot.settings import PROJECT_ROOT, Settings
 
-__all__ = ["ManagedProcess", "ServiceError", "assistant_processes", "start_all", "stop_all"]
+__all__ = [
+    "ManagedProcess",
+    "ServiceError",
+    "assistant_processes",
+    "reference_backends",
+    "start_all",
+    "stop_all",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +50,7 @@ class ManagedProcess:
     argv: List[str]
     health_url: str
     log_path: Path
+    health_headers: Dict[str, str] = field(default_factory=dict)
     env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
     _log: Optional[IO[bytes]] = None
@@ -62,9 +71,13 @@ class ManagedProcess:
 
     def healthy(self) -> bool:
         """True when the health URL answers 200."""
+        request = urllib.request.Request(self.health_url, headers=self.health_headers)
         try:
-            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=2) as response:
                 return response.status == 200
+        except urllib.error.HTTPError as exc:
+            # Any answer but a server error means the server is up.
+            return exc.code < 500 and self.health_url.endswith("/HO-00000000")
         except (urllib.error.URLError, OSError):
             return False
 
@@ -105,12 +118,51 @@ class ManagedProcess:
             self._log = None
 
 
+def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess]:
+    """The project's own CMS and Housing Office servers, on the configured URLs."""
+    cms = urlsplit(settings.cms_url)
+    housing = urlsplit(settings.housing_url)
+    cms_env = {
+        "NSSA_CMS_HOST": cms.hostname or "127.0.0.1",
+        "NSSA_CMS_PORT": str(cms.port or 80),
+        "NSSA_CMS_TOKEN": settings.cms_token,
+        "NSSA_CMS_DATABASE_URL": f"sqlite:///{settings.var_dir / 'cms' / 'cms.db'}",
+        "NSSA_CMS_OTP_LOG": str(settings.var_dir / "cms" / "otp.log"),
+    }
+    housing_env = {
+        "NSSA_HOUSING_HOST": housing.hostname or "127.0.0.1",
+        "NSSA_HOUSING_PORT": str(housing.port or 80),
+        "NSSA_HOUSING_API_KEY": settings.housing_api_key,
+        "NSSA_HOUSING_DATABASE_URL": f"sqlite:///{settings.var_dir / 'housing' / 'housing.db'}",
+    }
+    return [
+        ManagedProcess(
+            name="reference CMS",
+            argv=[sys.executable, "-m", "backends.cms"],
+            health_url=f"{settings.cms_url}/v1/health",
+            log_path=log_dir / "cms.log",
+            env=cms_env,
+        ),
+        ManagedProcess(
+            name="reference Housing Office",
+            argv=[sys.executable, "-m", "backends.housing"],
+            # The contract has no health path: an unknown application
+            # number answers 404, which shows the server is up.
+            health_url=f"{settings.housing_url}/intake/v2/applications/HO-00000000",
+            health_headers={"X-Api-Key": settings.housing_api_key},
+            log_path=log_dir / "housing.log",
+            env=housing_env,
+        ),
+    ]
+
+
 def assistant_processes(
     settings: Settings, model: Path, log_dir: Optional[Path] = None
 ) -> List[ManagedProcess]:
-    """The action server and the Rasa server, in start order."""
+    """Reference back-ends (if embedded), action server and Rasa server, in start order."""
     log_dir = log_dir or settings.var_dir / "log"
-    env = {**settings.rasa_environment(), "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**settings.environment(), "PYTHONPATH": str(PROJECT_ROOT)}
+    backends = reference_backends(settings, log_dir) if settings.embedded_backends else []
     actions = ManagedProcess(
         name="action server",
         argv=[
@@ -133,7 +185,7 @@ def assistant_processes(
         log_path=log_dir / "rasa.log",
         env=env,
     )
-    return [actions, rasa]
+    return [*backends, actions, rasa]
 
 
 def start_all(processes: List[ManagedProcess], timeout: float = 240) -> None:

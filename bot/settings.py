@@ -16,13 +16,14 @@ from typing import Callable, Dict, Mapping, Optional, TypeVar
 
 from bot.errors import SettingsError
 
-__all__ = ["PROJECT_ROOT", "Settings", "load_settings", "read_env_file"]
+__all__ = ["PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port", "http_url"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD")
 _DB_DIALECTS = ("sqlite", "postgresql")
 
 
@@ -47,12 +48,22 @@ def read_env_file(path: Path) -> Dict[str, str]:
     return values
 
 
-class _Source:
-    """Environment first, then `.env`, then the default."""
+class SettingsSource:
+    """Environment first, then `.env`, then the default; used by every settings reader."""
 
     def __init__(self, environ: Mapping[str, str], file_values: Mapping[str, str]):
         self._environ = environ
         self._file = file_values
+
+    @classmethod
+    def from_environment(
+        cls, environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None
+    ) -> "SettingsSource":
+        """The process environment (or `environ`) and the project's `.env`."""
+        environ = os.environ if environ is None else environ
+        if env_file is None:
+            env_file = Path(environ.get("NSSA_ENV_FILE", PROJECT_ROOT / ".env"))
+        return cls(environ, read_env_file(env_file))
 
     def raw(self, key: str) -> Optional[str]:
         value = self._environ.get(key)
@@ -79,10 +90,12 @@ class _Source:
         try:
             return cast(value)
         except (TypeError, ValueError) as exc:
-            raise SettingsError(f"Setting {key}={value!r} is not valid: {exc}") from None
+            shown = "'***'" if any(w in key for w in _SECRET_WORDS) else repr(value)
+            raise SettingsError(f"Setting {key}={shown} is not valid: {exc}") from None
 
 
-def _port(value: str) -> int:
+def port(value: str) -> int:
+    """A TCP port number."""
     port = int(value)
     if not 1 <= port <= 65535:
         raise ValueError("a port is a number from 1 to 65535")
@@ -115,10 +128,26 @@ def _database_url(value: str) -> str:
     return value
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
+    """An http(s) URL without a trailing slash."""
     if not value.startswith(("http://", "https://")):
         raise ValueError("expected an http:// or https:// URL")
     return value.rstrip("/")
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("use true or false")
+
+
+def _secret(value: str) -> str:
+    if len(value) < 16:
+        raise ValueError("use at least 16 characters")
+    return value
 
 
 def _path(value: str) -> Path:
@@ -138,17 +167,39 @@ class Settings:
     model_dir: Path
     var_dir: Path
     log_level: str
+    cms_url: str
+    cms_token: str
+    housing_url: str
+    housing_api_key: str
+    embedded_backends: bool
+    events_secret: str
 
     @property
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://{self.host}:{self.rasa_port}"
 
-    def rasa_environment(self) -> Dict[str, str]:
-        """Variables that `endpoints.yml` expands, for the Rasa processes."""
+    def environment(self) -> Dict[str, str]:
+        """These settings as variables, for the processes the CLI starts.
+
+        `endpoints.yml` expands NSSA_DATABASE_URL and NSSA_ACTION_URL; the
+        action server reads the rest through `load_settings`.
+        """
         return {
             "NSSA_DATABASE_URL": self.database_url,
+            "NSSA_HOST": self.host,
+            "NSSA_RASA_PORT": str(self.rasa_port),
+            "NSSA_ACTION_PORT": str(self.action_port),
             "NSSA_ACTION_URL": self.action_url,
+            "NSSA_MODEL_DIR": str(self.model_dir),
+            "NSSA_VAR_DIR": str(self.var_dir),
+            "NSSA_LOG_LEVEL": self.log_level,
+            "NSSA_CMS_URL": self.cms_url,
+            "NSSA_CMS_TOKEN": self.cms_token,
+            "NSSA_HOUSING_URL": self.housing_url,
+            "NSSA_HOUSING_API_KEY": self.housing_api_key,
+            "NSSA_EMBEDDED_BACKENDS": "true" if self.embedded_backends else "false",
+            "NSSA_CMS_EVENTS_SECRET": self.events_secret,
         }
 
 
@@ -156,25 +207,32 @@ def load_settings(
     environ: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = None
 ) -> Settings:
     """Build `Settings` from the environment and the `.env` file."""
-    environ = os.environ if environ is None else environ
-    if env_file is None:
-        env_file = Path(environ.get("NSSA_ENV_FILE", PROJECT_ROOT / ".env"))
-    source = _Source(environ, read_env_file(env_file))
+    source = SettingsSource.from_environment(environ, env_file)
 
     host = source.get("NSSA_HOST", str, default="127.0.0.1")
-    action_port = source.get("NSSA_ACTION_PORT", _port, default="5055")
+    action_port = source.get("NSSA_ACTION_PORT", port, default="5055")
     var_dir = source.get("NSSA_VAR_DIR", _path, default="var")
     return Settings(
         database_url=source.get(
             "NSSA_DATABASE_URL", _database_url, default=f"sqlite:///{var_dir / 'nssa.db'}"
         ),
         host=host,
-        rasa_port=source.get("NSSA_RASA_PORT", _port, default="5005"),
+        rasa_port=source.get("NSSA_RASA_PORT", port, default="5005"),
         action_port=action_port,
         action_url=source.get(
-            "NSSA_ACTION_URL", _http_url, default=f"http://{host}:{action_port}/webhook"
+            "NSSA_ACTION_URL", http_url, default=f"http://{host}:{action_port}/webhook"
         ),
         model_dir=source.get("NSSA_MODEL_DIR", _path, default="models"),
         var_dir=var_dir,
         log_level=source.get("NSSA_LOG_LEVEL", _log_level, default="INFO"),
+        # The back-ends: any server implementing ../shared/backends' contracts.
+        # The defaults are the project's reference servers (backends/).
+        cms_url=source.get("NSSA_CMS_URL", http_url, default="http://127.0.0.1:8081"),
+        cms_token=source.get("NSSA_CMS_TOKEN", str, default="dev-cms-token"),
+        housing_url=source.get("NSSA_HOUSING_URL", http_url, default="http://127.0.0.1:8082"),
+        housing_api_key=source.get("NSSA_HOUSING_API_KEY", str, default="dev-housing-key"),
+        embedded_backends=source.get("NSSA_EMBEDDED_BACKENDS", _flag, default="true"),
+        events_secret=source.get(
+            "NSSA_CMS_EVENTS_SECRET", _secret, default="dev-events-secret-change-me"
+        ),
     )

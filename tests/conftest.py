@@ -10,6 +10,39 @@ import pytest
 from bot.settings import Settings, load_settings
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--postgres-url`: a PostgreSQL database the store tests also run on."""
+    parser.addoption(
+        "--postgres-url",
+        default=None,
+        help="PostgreSQL URL (scripts/postgres.sh start prints one); `make test` passes it",
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """The test PostgreSQL database, emptied; skips where none was given."""
+    url = request.config.getoption("--postgres-url")
+    if not url:
+        pytest.skip("no --postgres-url given (make test starts one)")
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, future=True)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs on an SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'nssa.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:

@@ -49,16 +49,19 @@ class Assistant:
             return json.loads(response.read())
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Assistant]:
-    """Start both servers once for the e2e session."""
-    var = tmp_path_factory.mktemp("var")
+def run_assistant(
+    var: Path, model: Path, database_url: str, **extra: str
+) -> Iterator[Assistant]:
+    """Start every service on free ports with the given store; stop them after."""
     settings = load_settings(
         environ={
             "NSSA_VAR_DIR": str(var),
-            "NSSA_DATABASE_URL": f"sqlite:///{var / 'nssa.db'}",
+            "NSSA_DATABASE_URL": database_url,
             "NSSA_RASA_PORT": str(free_port()),
             "NSSA_ACTION_PORT": str(free_port()),
+            "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
+            "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
+            **extra,
         },
         env_file=Path("/nonexistent"),
     )
@@ -68,3 +71,10 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator
         yield Assistant(settings)
     finally:
         stop_all(processes)
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Assistant]:
+    """The assistant on the embedded default: an SQLite file."""
+    var = tmp_path_factory.mktemp("var")
+    yield from run_assistant(var, model, f"sqlite:///{var / 'nssa.db'}")

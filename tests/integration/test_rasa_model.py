@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +21,31 @@ def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
+# Rasa 3.6 merges the retrieval intents it finds in the NLU data into the
+# domain (ResponsesSyncImporter.get_domain) and warns that the ones the domain
+# lists, as its docs require, are "duplicated". Listing them is required:
+# without it every rule using them warns "not part of the domain" instead.
+KNOWN_RASA_WARNING = re.compile(
+    r"The following duplicated intents have been found across multiple domain files: "
+    r"[a-z_, ]+"
+)
+
+
 def test_rasa_data_validate_is_clean() -> None:
     result = rasa("data", "validate", "--fail-on-warnings")
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    warnings = [
+        line for line in output.splitlines()
+        if "UserWarning" in line and not KNOWN_RASA_WARNING.search(line)
+    ]
+    assert not warnings, "\n".join(warnings)
 
 
 @pytest.mark.slow
 def test_test_stories_have_no_wrong_prediction(model: Path, tmp_path: Path) -> None:
     result = rasa(
-        "test", "core", "--model", str(model), "--stories", "tests/test_stories.yml",
+        "test", "core", "--e2e", "--model", str(model), "--stories", "tests/test_stories.yml",
         "--fail-on-prediction-errors", "--out", str(tmp_path),
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]

@@ -20,13 +20,14 @@ def test_sqlite_store_is_created_with_its_folder(tmp_path: Path) -> None:
     assert (tmp_path / "new").is_dir()
 
 
-def test_rasa_sql_tracker_store_keeps_a_conversation(tmp_path: Path) -> None:
+def test_rasa_sql_tracker_store_keeps_a_conversation(database_url: str) -> None:
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    url = f"sqlite:///{tmp_path / 'nssa.db'}"
+    url = database_url
+    check_database(url)
     store = SQLTrackerStore(Domain.empty(), host=url)
     tracker = DialogueStateTracker("citizen-1", slots=[])
     tracker.update(UserUttered("Hello ÅØ 👋 ü"))

@@ -32,6 +32,7 @@ def content():
 def test_every_handbook_fact_is_in_an_answer(content) -> None:
     report = coverage_report(content)
     assert not report.uncovered, report.render()
+    assert not report.stale, report.render()
 
 
 def test_exclusions_need_a_reason(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def test_one_url_switches_to_postgresql() -> None:
     url = "postgresql://nssa:secret@db.internal:5432/nssa"
     settings = load_settings(environ={"NSSA_DATABASE_URL": url}, env_file=NO_FILE)
     assert settings.database_url == url
-    assert settings.rasa_environment()["NSSA_DATABASE_URL"] == url
+    assert settings.environment()["NSSA_DATABASE_URL"] == url
 
 
 def test_environment_wins_over_env_file(tmp_path: Path) -> None:
@@ -48,6 +48,9 @@ def test_relative_sqlite_path_is_inside_the_project() -> None:
         ("NSSA_DATABASE_URL", "not a url", r"NSSA_DATABASE_URL=.*not a database URL"),
         ("NSSA_LOG_LEVEL", "LOUD", r"NSSA_LOG_LEVEL='LOUD' is not valid: use one of"),
         ("NSSA_ACTION_URL", "ftp://x", r"NSSA_ACTION_URL='ftp://x' is not valid"),
+        ("NSSA_CMS_URL", "cms:8081", r"NSSA_CMS_URL='cms:8081' is not valid"),
+        ("NSSA_EMBEDDED_BACKENDS", "maybe", r"NSSA_EMBEDDED_BACKENDS='maybe' is not valid: use true"),
+        ("NSSA_CMS_EVENTS_SECRET", "short", r"NSSA_CMS_EVENTS_SECRET='\*\*\*' is not valid: use at least 16"),
     ],
 )
 def test_bad_value_names_the_setting(key: str, value: str, message: str) -> None:
@@ -60,3 +63,8 @@ def test_malformed_env_file_line_names_file_and_line(tmp_path: Path) -> None:
     env.write_text("NSSA_HOST=127.0.0.1\nthis is not a setting\n")
     with pytest.raises(SettingsError, match=r"\.env:2: expected KEY=VALUE"):
         load_settings(environ={}, env_file=env)
+
+
+def test_environment_round_trips_through_load_settings() -> None:
+    settings = load_settings(environ={"NSSA_CMS_URL": "http://cms.internal:9000"}, env_file=NO_FILE)
+    assert load_settings(environ=settings.environment(), env_file=NO_FILE) == settings

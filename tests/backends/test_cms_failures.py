@@ -1,0 +1,43 @@
+"""CMS failure modes (NSSA_CMS_FAIL_MODE / NSSA_CMS_FAIL_COUNT): 429, 503 and down."""
+
+from __future__ import annotations
+
+import pytest
+
+from backends.cms.context import CMS
+from tests.backends.conftest import otp_codes
+
+
+@pytest.mark.parametrize("mode,code", [("429", "rate_limited"), ("503", "unavailable")])
+async def test_first_requests_of_each_kind_fail_then_work(start_cms, mode: str, code: str) -> None:  # type: ignore[no-untyped-def]
+    async with start_cms(NSSA_CMS_FAIL_MODE=mode, NSSA_CMS_FAIL_COUNT="2", NSSA_CMS_RETRY_AFTER="3") as cms:
+        for _ in range(2):
+            reply = await cms.get("/v1/persons/P-1001")
+            assert (reply.status, reply.body["code"]) == (int(mode), code)
+            assert reply.headers["Retry-After"] == "3"
+        assert (await cms.get("/v1/persons/P-1001")).status == 200
+        assert (await cms.get("/v1/persons/P-1002")).status == 200  # same kind: the route, not the URL
+        assert (await cms.get("/v1/persons/P-1001/cases")).status == int(mode)  # another kind
+        assert (await cms.get("/v1/health", auth=False)).status == 200  # start-up checks still work
+
+
+async def test_a_failed_creating_post_creates_nothing(start_cms) -> None:  # type: ignore[no-untyped-def]
+    async with start_cms(NSSA_CMS_FAIL_MODE="503", NSSA_CMS_FAIL_COUNT="1") as cms:
+        assert (await cms.post("/v1/identity/otp", {"person_id": "P-1001"}, key="k")).status == 503
+        assert otp_codes(cms.app[CMS].settings) == []
+        assert (await cms.post("/v1/identity/otp", {"person_id": "P-1001"}, key="k")).status == 201
+        assert len(otp_codes(cms.app[CMS].settings)) == 1
+
+
+async def test_down_answers_503_to_everything(start_cms) -> None:  # type: ignore[no-untyped-def]
+    async with start_cms(NSSA_CMS_FAIL_MODE="down") as cms:
+        for _ in range(3):
+            health = await cms.get("/v1/health", auth=False)
+            assert health.status == 503 and health.headers["Retry-After"] == "1"
+        assert (await cms.get("/v1/offices", auth=False)).status == 503
+        assert (await cms.post("/v1/identity/verify", {}, key=None)).status == 503
+
+
+async def test_zero_count_means_no_failures(start_cms) -> None:  # type: ignore[no-untyped-def]
+    async with start_cms(NSSA_CMS_FAIL_MODE="429", NSSA_CMS_FAIL_COUNT="0") as cms:
+        assert (await cms.get("/v1/persons/P-1001")).status == 200
