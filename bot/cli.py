@@ -75,8 +75,11 @@ def run(settings: Settings, no_train: bool) -> None:
     from bot.store import check_database
     from bot.training import ensure_model, latest_model
 
+    from bot.store.schema import upgrade
+
     try:
         check_database(settings.database_url)
+        upgrade(settings.database_url)
     except NssaError as exc:
         _fail(str(exc))
     model = latest_model(settings.model_dir) if no_train else ensure_model(settings)
@@ -115,6 +118,18 @@ def run(settings: Settings, no_train: bool) -> None:
                     stopping.set()
     finally:
         stop_all(processes)
+
+
+@cli.command()
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.pass_obj
+def worker(settings: Settings, interval: float) -> None:
+    """Send requests kept in the outbox while a back end was unavailable."""
+    from bot.store.schema import upgrade
+    from bot.worker import main as run_worker
+
+    upgrade(settings.database_url)
+    run_worker(settings, interval)
 
 
 @cli.command()

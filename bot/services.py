@@ -70,7 +70,9 @@ class ManagedProcess:
         logger.info("Started %s (pid %s), log %s", self.name, self.process.pid, self.log_path)
 
     def healthy(self) -> bool:
-        """True when the health URL answers 200."""
+        """True when the health URL answers 200 (no URL: when the process runs)."""
+        if not self.health_url:
+            return self.process is not None and self.process.poll() is None
         request = urllib.request.Request(self.health_url, headers=self.health_headers)
         try:
             with urllib.request.urlopen(request, timeout=2) as response:
@@ -185,7 +187,14 @@ def assistant_processes(
         log_path=log_dir / "rasa.log",
         env=env,
     )
-    return [*backends, actions, rasa]
+    worker = ManagedProcess(
+        name="outbox worker",
+        argv=[sys.executable, "-m", "bot", "worker", "--interval", "2"],
+        health_url="",
+        log_path=log_dir / "worker.log",
+        env=env,
+    )
+    return [*backends, actions, rasa, worker]
 
 
 def start_all(processes: List[ManagedProcess], timeout: float = 240) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -42,6 +45,25 @@ class Assistant:
         sender = sender or f"e2e-{next(_senders)}"
         return "\n".join(m.get("text", "") for m in self.send(sender, message))
 
+    def texts(self, sender: str, *messages: str) -> List[str]:
+        """Send the messages in turn; the bot's texts for the last one."""
+        reply: List[Dict[str, Any]] = []
+        for message in messages:
+            reply = self.send(sender, message)
+        return [m.get("text", "") for m in reply]
+
+    def cms_cases(self) -> List[List[str]]:
+        """Every case of the reference CMS, newest first, as the admin CLI lists them."""
+        env = {
+            **os.environ,
+            "NSSA_CMS_DATABASE_URL": f"sqlite:///{self.settings.var_dir / 'cms' / 'cms.db'}",
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "backends.cms", "admin", "list-cases"],
+            capture_output=True, text=True, env=env, check=True, timeout=60,
+        )
+        return [line.split() for line in result.stdout.splitlines() if line.startswith("NSSA-")]
+
     def tracker(self, sender: str) -> Dict[str, Any]:
         """The stored conversation, through Rasa's HTTP API."""
         url = f"{self.settings.rasa_url}/conversations/{sender}/tracker"
@@ -50,9 +72,12 @@ class Assistant:
 
 
 def run_assistant(
-    var: Path, model: Path, database_url: str, **extra: str
+    var: Path, model: Path, database_url: str, backend_env: Optional[Dict[str, str]] = None
 ) -> Iterator[Assistant]:
-    """Start every service on free ports with the given store; stop them after."""
+    """Start every service on free ports with the given store; stop them after.
+
+    `backend_env` goes to the reference back-ends (e.g. their failure modes).
+    """
     settings = load_settings(
         environ={
             "NSSA_VAR_DIR": str(var),
@@ -61,11 +86,16 @@ def run_assistant(
             "NSSA_ACTION_PORT": str(free_port()),
             "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
             "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
-            **extra,
         },
         env_file=Path("/nonexistent"),
     )
+    from bot.store.schema import upgrade
+
+    upgrade(settings.database_url)
     processes = assistant_processes(settings, model)
+    for process in processes:
+        if process.name.startswith("reference"):
+            process.env.update(backend_env or {})
     start_all(processes)
     try:
         yield Assistant(settings)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.settings import PROJECT_ROOT
 
@@ -31,14 +32,38 @@ KNOWN_RASA_WARNING = re.compile(
 )
 
 
+# Rasa 3.6's validator only looks at stories and rules. These are used
+# elsewhere, and the test checks that they really are:
+UNUSED_UTTERANCE = re.compile(r"The utterance '([\w/]+)' is not used in any story or rule")
+# Intents the back ends trigger (POST /conversations/<id>/trigger_intent);
+# no citizen types them, so they have no training examples.
+EXTERNAL_INTENT = re.compile(
+    r"The intent '(EXTERNAL_\w+)' is listed in the domain file, but is not found in the NLU"
+)
+
+
+def _used_outside_rules(utterance: str) -> bool:
+    """A form question (`utter_ask_<slot>` of a form slot) or sent by an action."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    form_slots = {s for form in domain.get("forms", {}).values() for s in form["required_slots"]}
+    if utterance.startswith("utter_ask_") and utterance[len("utter_ask_"):] in form_slots:
+        return True
+    code = "\n".join(p.read_text() for p in (PROJECT_ROOT / "actions").rglob("*.py"))
+    return f'"{utterance}"' in code
+
+
 def test_rasa_data_validate_is_clean() -> None:
     result = rasa("data", "validate", "--fail-on-warnings")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    warnings = [
-        line for line in output.splitlines()
-        if "UserWarning" in line and not KNOWN_RASA_WARNING.search(line)
-    ]
+    warnings = []
+    for line in output.splitlines():
+        if "UserWarning" not in line or KNOWN_RASA_WARNING.search(line) or EXTERNAL_INTENT.search(line):
+            continue
+        unused = UNUSED_UTTERANCE.search(line)
+        if unused and _used_outside_rules(unused.group(1)):
+            continue
+        warnings.append(line)
     assert not warnings, "\n".join(warnings)
 
 

@@ -1,0 +1,285 @@
+"""The shared shape of every request form (requests-in-chat.md).
+
+- One question at a time: each `Field` is a slot filled from the citizen's
+  text and checked by a validator of `actions.validation`; a wrong answer
+  gets the validator's plain-language message and the question again.
+- Identity first, only when the request needs it: national ID number and
+  date of birth, checked by the CMS (level 1). The level is kept in the
+  conversation with its time; a new conversation (15 minutes without a
+  message) starts without it.
+- A policy question in the middle is answered and the form goes on with the
+  same question.
+- A summary, then "1 Yes, send it 2 No, change something"; "2" lets the
+  citizen pick the answer to change.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import bootstrap
+from actions.api.errors import BackendError
+from actions.validation import (
+    ValidationError,
+    date,
+    format_date,
+    mask,
+    national_id,
+    national_id_matches_birth_date,
+    yes_no,
+)
+
+__all__ = [
+    "Field",
+    "RequestForm",
+    "IDENTITY_SLOTS",
+    "TOPICS",
+    "identity_level",
+    "channel_of",
+    "answer_policy_question",
+]
+
+logger = logging.getLogger(__name__)
+
+IDENTITY_SLOTS = ("national_id", "date_of_birth")
+MAX_IDENTITY_FAILURES = 3
+IDENTITY_LOCK_SECONDS = 3600
+# identity-and-privacy.md: a check lasts until the conversation ends, after
+# 15 minutes without a message.
+IDENTITY_VALID_SECONDS = 15 * 60
+
+# Policy topics: a question about one of these in the middle of a form is
+# answered, then the form asks its question again.
+TOPICS = frozenset(
+    {
+        "agency", "pension", "survivors", "unemployment", "sickness", "disability",
+        "child_benefit", "parental", "contribution", "coverage", "housing",
+        "privacy", "service", "faq",
+    }
+)
+_QUESTION_CONFIDENCE = 0.6
+
+_CHANNELS = {"rest": "web", "socketio": "web", "webchat": "web", "telegram": "telegram",
+             "sms": "sms", "twilio": "sms"}
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The CMS channel name of the conversation's latest channel."""
+    return _CHANNELS.get(tracker.get_latest_input_channel() or "", "other")
+
+
+def identity_level(tracker: Tracker, now: Optional[float] = None) -> int:
+    """The identity level verified in this conversation, 0 if none or expired."""
+    level = int(tracker.get_slot("identity_level") or 0)
+    checked_at = tracker.get_slot("identity_at") or 0
+    now = time.time() if now is None else now
+    if not tracker.get_slot("person_id") or now - float(checked_at) > IDENTITY_VALID_SECONDS:
+        return 0
+    return level
+
+
+def identity_locked(tracker: Tracker, now: Optional[float] = None) -> bool:
+    """True for an hour after 3 failed identity checks."""
+    until = tracker.get_slot("identity_locked_until") or 0
+    return (time.time() if now is None else now) < float(until)
+
+
+def answer_policy_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Send the answer to a confident policy question; True if one was sent."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    if intent.get("name") not in TOPICS or (intent.get("confidence") or 0) < _QUESTION_CONFIDENCE:
+        return False
+    selector = (message.get("response_selector") or {}).get(intent["name"]) or {}
+    utter_action = (selector.get("response") or {}).get("utter_action")
+    if not utter_action:
+        return False
+    dispatcher.utter_message(response=utter_action)
+    return True
+
+
+@dataclass(frozen=True)
+class Field:
+    """One question of a form."""
+
+    slot: Text
+    label: Text
+    parse: Callable[[Text], Any]
+    show: Callable[[Any], Text] = str
+    # Free text takes almost any answer, so a confident policy question is
+    # answered first; other fields try the answer first ("english" is a
+    # language here, not a question about languages).
+    free_text: bool = False
+    # Free text that may mention any topic (a complaint) is never taken for
+    # a policy question.
+    interruptible: bool = True
+    when: Callable[[Tracker], bool] = field(default=lambda tracker: True)
+
+
+class RequestForm(FormValidationAction):
+    """Validation of one request form; subclasses name the form and its fields."""
+
+    level: int = 0
+
+    @abstractmethod
+    def name(self) -> Text:
+        """`validate_<form name>`."""
+
+    @abstractmethod
+    def fields(self) -> Sequence[Field]:
+        """The request's questions, in order."""
+
+    def active_fields(self, tracker: Tracker) -> List[Field]:
+        """The fields that apply to this conversation."""
+        return [f for f in self.fields() if f.when(tracker)]
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """Identity if needed, the fields, then the confirmation."""
+        if self.level and identity_locked(tracker):
+            return []
+        slots: List[Text] = []
+        if identity_level(tracker) < self.level:
+            slots += list(IDENTITY_SLOTS)
+        slots += [f.slot for f in self.active_fields(tracker)]
+        if tracker.get_slot("confirm") is False:
+            slots.append("change_field")
+        slots.append("confirm")
+        return slots
+
+    def __getattr__(self, attribute: Text) -> Any:
+        # rasa_sdk looks up `validate_<slot>` for every slot it validates.
+        if attribute.startswith("validate_"):
+            slot = attribute[len("validate_") :]
+            for form_field in self.fields():
+                if form_field.slot == slot:
+                    return self._field_validator(form_field)
+        raise AttributeError(attribute)
+
+    def _field_validator(self, form_field: Field) -> Callable:
+        async def validate(
+            value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        ) -> Dict[Text, Any]:
+            text = value if isinstance(value, str) else str(value or "")
+            asks_first = form_field.free_text and form_field.interruptible
+            if asks_first and answer_policy_question(dispatcher, tracker):
+                return {form_field.slot: None}
+            try:
+                return {form_field.slot: form_field.parse(text)}
+            except ValidationError as error:
+                if form_field.interruptible and not asks_first:
+                    if answer_policy_question(dispatcher, tracker):
+                        return {form_field.slot: None}
+                dispatcher.utter_message(text=error.message)
+                return {form_field.slot: None}
+
+        return validate
+
+    # --- identity (level 1) ------------------------------------------------
+
+    async def validate_national_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A national ID number with a valid check digit."""
+        try:
+            return {"national_id": national_id(str(value or ""))}
+        except ValidationError as error:
+            if not answer_policy_question(dispatcher, tracker):
+                dispatcher.utter_message(text=error.message)
+            return {"national_id": None}
+
+    async def validate_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A date of birth; with the ID number, checked by the CMS."""
+        try:
+            birth = date(str(value or ""))
+        except ValidationError as error:
+            if not answer_policy_question(dispatcher, tracker):
+                dispatcher.utter_message(text=error.message)
+            return {"date_of_birth": None}
+        nid = tracker.get_slot("national_id") or ""
+        person = None
+        if national_id_matches_birth_date(nid, birth):
+            try:
+                async with bootstrap.cms_client() as cms:
+                    person = await cms.verify_identity(nid, birth)
+            except BackendError as error:
+                logger.warning("Identity check failed: %s", type(error).__name__)
+                dispatcher.utter_message(response="utter_identity_unavailable")
+                return {"national_id": None, "date_of_birth": None}
+        if person is None:
+            return self._identity_failed(dispatcher, tracker)
+        # Only the last 4 digits stay in the conversation.
+        return {
+            "national_id": mask(nid),
+            "date_of_birth": format_date(birth),
+            "person_id": person.person_id,
+            "identity_level": float(person.level),
+            "identity_at": time.time(),
+            "identity_failures": 0.0,
+        }
+
+    @staticmethod
+    def _identity_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        failures = int(tracker.get_slot("identity_failures") or 0) + 1
+        reset: Dict[Text, Any] = {"national_id": None, "date_of_birth": None}
+        if failures >= MAX_IDENTITY_FAILURES:
+            # The form ends here (no required slots while locked) and the
+            # request's submit action tells the citizen.
+            return {
+                **reset,
+                "identity_failures": 0.0,
+                "identity_locked_until": time.time() + IDENTITY_LOCK_SECONDS,
+            }
+        # Never say which of the two did not match.
+        dispatcher.utter_message(response="utter_identity_mismatch")
+        return {**reset, "identity_failures": float(failures)}
+
+    # --- summary, confirmation and changes -----------------------------------
+
+    def summary(self, tracker: Tracker) -> Text:
+        """The citizen's answers, one per line."""
+        lines = [f"- {f.label}: {f.show(tracker.get_slot(f.slot))}" for f in self.active_fields(tracker)]
+        return "\n".join(lines)
+
+    async def validate_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """1 / yes sends the request; 2 / no asks what to change."""
+        try:
+            return {"confirm": yes_no(str(value or ""))}
+        except ValidationError as error:
+            if not answer_policy_question(dispatcher, tracker):
+                dispatcher.utter_message(text=error.message)
+            return {"confirm": None}
+
+    async def validate_change_field(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The number or name of the answer to change; empties it to ask again."""
+        choices = self.active_fields(tracker)
+        text = str(value or "").strip().lower()
+        chosen = None
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            chosen = choices[int(text) - 1]
+        else:
+            chosen = next((f for f in choices if f.label.lower() in text or text in f.label.lower()), None)
+        if chosen is None:
+            dispatcher.utter_message(response="utter_change_field_unknown")
+            return {"change_field": None}
+        return {chosen.slot: None, "change_field": None, "confirm": None}

@@ -1,0 +1,181 @@
+"""The request forms: questions and checks of requests-in-chat.md.
+
+Each form is a `RequestForm` naming its fields; the texts of the questions
+are the `utter_ask_<slot>` responses in domain.yml.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Sequence, Text
+
+from rasa_sdk import Tracker
+
+from actions.citizen_requests.base import Field, RequestForm, identity_level
+from actions.validation import (
+    ValidationError,
+    case_reference,
+    complaint_topic,
+    delivery,
+    language,
+    period,
+    phone,
+    text_field,
+    time_window,
+    yes_no,
+)
+
+__all__ = [
+    "ValidateCallbackForm",
+    "ValidateComplaintForm",
+    "ValidateStatementForm",
+    "ValidateCaseStatusForm",
+    "FORMS",
+    "parse_case_query",
+]
+
+_YES_NO = {True: "yes", False: "no"}
+_TIME_WINDOWS = {"morning": "morning (09:00–12:00)", "afternoon": "afternoon (13:00–17:00)"}
+_DELIVERY = {"online": "My NSSA", "post": "by post"}
+
+
+def _optional_case_reference(text: Text) -> Any:
+    try:
+        if not yes_no(text):
+            return "none"
+    except ValidationError:
+        pass
+    return case_reference(text)
+
+
+def parse_case_query(text: Text) -> Text:
+    """"all", an NSSA case reference or a Housing Office application number."""
+    from actions.validation import housing_number
+
+    if {"all", "every", "everything"} & set(text.strip().lower().split()):
+        return "all"
+    for parse in (case_reference, housing_number):
+        try:
+            return parse(text)
+        except ValidationError:
+            continue
+    raise ValidationError(
+        "Please type your case reference, such as NSSA-2026-000123, a Housing Office "
+        "application number, such as HO-12345678, or all to see all your cases."
+    )
+
+
+class ValidateCallbackForm(RequestForm):
+    """Request 10: a call back from an advisor (level 0)."""
+
+    level = 0
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_callback_form"
+
+    def fields(self) -> Sequence[Field]:
+        """Name, phone number, morning or afternoon, topic."""
+        return (
+            Field("callback_name", "Name", partial(text_field, "name"), free_text=True),
+            Field("callback_phone", "Phone number", phone),
+            Field("callback_time_window", "When", time_window, show=_TIME_WINDOWS.get),
+            Field("callback_topic", "About", partial(text_field, "topic"), free_text=True,
+                  interruptible=False),
+        )
+
+
+def _verified(tracker: Tracker) -> bool:
+    return identity_level(tracker) >= 1
+
+
+def _reply_contact_needed(tracker: Tracker) -> bool:
+    return tracker.get_slot("wants_reply") is True and not _verified(tracker)
+
+
+class ValidateComplaintForm(RequestForm):
+    """Request 9: a complaint (level 0; linking a case needs level 1)."""
+
+    level = 0
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_complaint_form"
+
+    def fields(self) -> Sequence[Field]:
+        """Topic, what happened, optional case, reply wanted, contact if needed."""
+        return (
+            Field("complaint_topic", "Topic", complaint_topic, show=lambda v: str(v).replace("_", " ")),
+            Field(
+                "complaint_text", "What happened", partial(text_field, "complaint_text"),
+                free_text=True, interruptible=False,
+            ),
+            Field(
+                "complaint_case_reference", "Case", _optional_case_reference,
+                show=lambda v: "none" if v == "none" else v, when=_verified,
+            ),
+            Field("wants_reply", "Reply wanted", yes_no, show=_YES_NO.get),
+            Field("contact_name", "Your name", partial(text_field, "contact_name"),
+                  free_text=True, when=_reply_contact_needed),
+            Field("contact_phone", "Your phone number", phone, when=_reply_contact_needed),
+        )
+
+    def _field_validator(self, form_field: Field):
+        validate = super()._field_validator(form_field)
+        if form_field.slot != "complaint_topic":
+            return validate
+
+        async def validate_topic(value, dispatcher, tracker, domain):
+            result = await validate(value, dispatcher, tracker, domain)
+            if result.get("complaint_topic") == "decision":
+                # A complaint does not change a decision: tell them how to appeal.
+                dispatcher.utter_message(response="utter_complaint_about_decision")
+            return result
+
+        return validate_topic
+
+
+class ValidateStatementForm(RequestForm):
+    """Request 4: a contribution statement (level 1)."""
+
+    level = 1
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_statement_form"
+
+    def fields(self) -> Sequence[Field]:
+        """All years or one year, My NSSA or post, language."""
+        return (
+            Field("statement_period", "Years", period,
+                  show=lambda v: "all years" if v == "all" else str(v)),
+            Field("statement_delivery", "Delivery", delivery, show=_DELIVERY.get),
+            Field("statement_language", "Language", language, show=lambda v: str(v).title()),
+        )
+
+
+class ValidateCaseStatusForm(RequestForm):
+    """Request 8: the status of a case (level 1); read only, so no summary."""
+
+    level = 1
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_case_status_form"
+
+    def fields(self) -> Sequence[Field]:
+        """Which case, or all."""
+        return (Field("case_query", "Case", parse_case_query),)
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        """Identity and the case; nothing to confirm."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        return [s for s in slots if s not in ("confirm", "change_field")]
+
+
+FORMS = {
+    "callback_form": ValidateCallbackForm,
+    "complaint_form": ValidateComplaintForm,
+    "statement_form": ValidateStatementForm,
+    "case_status_form": ValidateCaseStatusForm,
+}

@@ -1,0 +1,120 @@
+"""The project's own tables, next to Rasa's `events` in the same database.
+
+Rasa's SQL tracker store owns `events`; nothing here names it, and the
+migrations (`bot/store/migrations`) only ever create, change or drop the
+tables of `metadata`. The channel tables of a later change (channel
+identities, opt-outs, notices) join `metadata` with a new revision.
+
+Times are stored in UTC (`UtcDateTime`): PostgreSQL keeps `timestamptz`,
+SQLite keeps naive UTC text, and both come back as aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "metadata",
+    "outbox",
+    "processed_webhooks",
+    "UtcDateTime",
+    "PENDING",
+    "DELIVERED",
+    "FAILED",
+    "STATES",
+    "utcnow",
+]
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+STATES = (PENDING, DELIVERED, FAILED)
+
+# Constraint and index names are fixed here, so later revisions (and SQLite's
+# batch mode, which rebuilds tables) can name them on every database.
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """An aware datetime stored as UTC; a naive one is refused rather than guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Any:
+        """UTC for the database; naive UTC on SQLite."""
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError("a naive datetime cannot be stored: give it a time zone")
+        value = value.astimezone(timezone.utc)
+        # SQLite has no time zones: naive UTC text compares correctly as text.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Any:
+        """An aware UTC datetime, whatever the database gave."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER primary key.
+_Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    # Rasa's sender id (`events.sender_id` is a String(255) too).
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("idempotency_key", sa.String(128), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("result", sa.Text(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("delivered_at", UtcDateTime(), nullable=True),
+    sa.Column("notified_at", UtcDateTime(), nullable=True),
+    # The lease of the worker delivering (or notifying) the row right now.
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("claimed_until", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("kind", "idempotency_key"),
+    sa.CheckConstraint("state IN ('pending', 'delivered', 'failed')", name="state"),
+    sa.CheckConstraint("attempts >= 0", name="attempts"),
+    sa.Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+    sa.Index("ix_outbox_conversation_id", "conversation_id"),
+)
+
+# One row per webhook or event already taken in: the primary key is what makes
+# a replay (from any process) a duplicate.
+processed_webhooks = sa.Table(
+    "processed_webhooks",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("external_id", sa.String(255), primary_key=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_processed_webhooks_received_at", "received_at"),
+)

@@ -1,0 +1,85 @@
+"""The outbox worker: sends requests kept while a back end was unavailable.
+
+It delivers each due outbox row with the same idempotency key the action
+used (so a request the back end did receive is not opened twice), then tells
+the citizen in their conversation: Rasa runs the intent
+`EXTERNAL_request_sent` with the reference, through the conversation's
+latest channel (`POST /conversations/<id>/trigger_intent`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any, Dict
+
+import httpx
+
+from actions.api.cms import CmsClient
+from actions.api.http import RetryPolicy
+from bot.settings import Settings
+from bot.store.db import create_engine_for
+from bot.store.delivery import run_worker
+from bot.store.outbox import Outbox, OutboxItem
+
+__all__ = ["deliver_cms_case", "notify_citizen", "main"]
+
+logger = logging.getLogger(__name__)
+
+_RETRY = RetryPolicy(max_attempts=2, total_timeout=30.0)
+
+
+def deliver_cms_case(settings: Settings):
+    """A handler that opens the kept case in the CMS."""
+
+    async def handler(payload: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
+        async with CmsClient(settings.cms_url, settings.cms_token, retry=_RETRY) as cms:
+            case, _ = await cms.create_case(**payload, idempotency_key=idempotency_key)
+        return {"reference": case.reference}
+
+    return handler
+
+
+def notify_citizen(settings: Settings):
+    """A notifier that tells the citizen the reference in their conversation."""
+
+    async def notify(item: OutboxItem) -> bool:
+        reference = (item.result or {}).get("reference")
+        if not reference:
+            return True
+        url = f"{settings.rasa_url}/conversations/{item.conversation_id}/trigger_intent"
+        body = {"name": "EXTERNAL_request_sent", "entities": {"reference": reference}}
+        try:
+            async with httpx.AsyncClient(timeout=30) as client:
+                response = await client.post(url, params={"output_channel": "latest"}, json=body)
+        except httpx.HTTPError as error:
+            logger.warning("Could not reach Rasa to tell outbox #%d: %s", item.id, type(error).__name__)
+            return False
+        if response.status_code != 200:
+            logger.warning("Rasa answered %d telling outbox #%d", response.status_code, item.id)
+            return False
+        return True
+
+    return notify
+
+
+async def _run(settings: Settings, interval: float) -> None:
+    outbox = Outbox(create_engine_for(settings.database_url))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    logger.info("Outbox worker started.")
+    await run_worker(
+        outbox,
+        {"cms_case": deliver_cms_case(settings)},
+        interval,
+        stop,
+        notify=notify_citizen(settings),
+    )
+
+
+def main(settings: Settings, interval: float = 5.0) -> None:
+    """Run the worker until SIGINT or SIGTERM."""
+    asyncio.run(_run(settings, interval))

@@ -1,0 +1,109 @@
+"""Requests started in the chat, read back from the reference CMS.
+
+Demo people: backends/README.md (Anna Berg, 85031212345, born 12.03.1985).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+REFERENCE = re.compile(r"NSSA-2026-\d{6}")
+ANNA = ("85031212345", "12.03.1985")
+
+
+def reference_in(texts):
+    found = REFERENCE.findall("\n".join(texts))
+    assert found, texts
+    return found[-1]
+
+
+def test_call_back_request_opens_one_case(assistant) -> None:
+    reply = assistant.texts(
+        "req-callback", "can someone call me back", "Erik Dahl", "0412 345 678", "2",
+        "a question about my pension",
+    )
+    assert any("Is this correct? 1 Yes, send it 2 No, change something" in t for t in reply)
+    assert any("- Phone number: 0412345678" in t for t in reply)
+    reply = assistant.texts("req-callback", "1")
+    reference = reference_in(reply)
+    assert "in the afternoon, from 0800 600 100" in reply[0]
+    rows = [r for r in assistant.cms_cases() if r[0] == reference]
+    assert len(rows) == 1 and rows[0][2] == "callback_request" and rows[0][1] == "anonymous"
+    # A replayed confirmation opens nothing new.
+    assistant.texts("req-callback", "1")
+    assert len([r for r in assistant.cms_cases() if r[2] == "callback_request"]) >= 1
+    assert [r[0] for r in assistant.cms_cases()].count(reference) == 1
+
+
+def test_statement_needs_identity_and_a_policy_question_in_between(assistant) -> None:
+    sender = "req-statement"
+    assert "national ID number" in assistant.texts(sender, "i want my contribution statement")[-1]
+    assert "date of birth" in assistant.texts(sender, ANNA[0])[-1]
+    assert "all years, or one year" in assistant.texts(sender, ANNA[1])[-1]
+    # A policy question in the middle is answered, then the same question again.
+    reply = assistant.texts(sender, "when is child benefit paid")
+    assert "15th of each month" in reply[0]
+    assert "all years, or one year" in reply[-1]
+    assistant.texts(sender, "2024", "1", "english")
+    reference = reference_in(assistant.texts(sender, "1"))
+    row = next(r for r in assistant.cms_cases() if r[0] == reference)
+    assert row[1:3] == ["P-1001", "contribution_statement"]
+
+
+def test_change_one_answer_before_sending(assistant) -> None:
+    sender = "req-change"
+    assistant.texts(sender, "call me back please", "Mira", "0412345678", "1", "my appointment")
+    reply = assistant.texts(sender, "2")
+    assert "Which answer do you want to change?" in reply[0]
+    assert "Phone number or" not in reply[0]
+    assert "phone number should we call" in assistant.texts(sender, "2")[-1]
+    reply = assistant.texts(sender, "0498 765 432")
+    assert "- Phone number: 0498765432" in reply[-1] and "- Name: Mira" in reply[-1]
+
+
+def test_case_status_shows_only_the_persons_own_cases(assistant) -> None:
+    sender = "req-status"
+    assistant.texts(sender, "check my case", *ANNA)
+    reply = assistant.texts(sender, "NSSA-2026-000123")
+    assert "A case worker is working on it." in reply[-1]
+    # Erik Dahl's case: the same answer as a number that does not exist.
+    assistant.texts(sender, "check my case")
+    assert assistant.texts(sender, "NSSA-2026-000124")[-1] == (
+        "I can't find a case with that number for you. Please check the number."
+    )
+    assistant.texts(sender, "check my case")
+    reply = assistant.texts(sender, "all")
+    assert "NSSA-2026-000101" in reply[-1] and "NSSA-2026-000124" not in reply[-1]
+
+
+def test_wrong_identity_three_times_stops_the_checks(assistant) -> None:
+    sender = "req-locked"
+    assistant.texts(sender, "check my case")
+    for attempt in range(2):
+        reply = assistant.texts(sender, ANNA[0], "11.03.1985")
+        assert "do not match our records" in reply[0]
+    reply = assistant.texts(sender, ANNA[0], "11.03.1985")
+    assert reply == [
+        "I can't check your identity in this conversation any more. You can try again "
+        "after 1 hour, or call 0800 600 100."
+    ]
+
+
+def test_cancel_sends_nothing(assistant) -> None:
+    before = len(assistant.cms_cases())
+    assistant.texts("req-cancel", "i want to make a complaint", "2", "The staff member was rude to me")
+    assert "Nothing was sent" in assistant.texts("req-cancel", "cancel")[0]
+    assert len(assistant.cms_cases()) == before
+
+
+def test_complaint_about_a_decision_explains_appeals(assistant) -> None:
+    reply = assistant.texts("req-complaint", "i want to make a complaint", "4")
+    assert any("appeal within 45 days" in t and "APP-1" in t for t in reply)
+    assistant.texts("req-complaint", "You stopped my benefit without telling me why", "no")
+    reply = assistant.texts("req-complaint", "1")
+    reference_in(reply)
+    assert reply[-1] == "We cannot reply to you, but we read every complaint."
