@@ -46,6 +46,7 @@ __all__ = [
     "identity_level",
     "channel_of",
     "answer_policy_question",
+    "looks_like_question",
 ]
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,18 @@ def identity_locked(tracker: Tracker, now: Optional[float] = None) -> bool:
     """True for an hour after 3 failed identity checks."""
     until = tracker.get_slot("identity_locked_until") or 0
     return (time.time() if now is None else now) < float(until)
+
+
+_QUESTION_WORDS = frozenset(
+    "what when how where who why which can could do does did is are will would should may "
+    "wat wen hw wht".split()
+)
+
+
+def looks_like_question(text: Text) -> bool:
+    """A question mark, or a question word first: "Westfjord" is an answer."""
+    words = text.strip().lower().split()
+    return text.strip().endswith("?") or bool(words and words[0] in _QUESTION_WORDS)
 
 
 def answer_policy_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -152,9 +165,13 @@ class RequestForm(FormValidationAction):
         """Identity if needed, the fields, then the confirmation."""
         if self.level and identity_locked(tracker):
             return []
+        if self.level >= 2 and tracker.get_slot("level2_blocked"):
+            return []
         slots: List[Text] = []
-        if identity_level(tracker) < self.level:
+        if identity_level(tracker) < min(self.level, 1):
             slots += list(IDENTITY_SLOTS)
+        if self.level >= 2 and identity_level(tracker) < 2:
+            slots.append("otp_code")
         slots += [f.slot for f in self.active_fields(tracker)]
         if tracker.get_slot("confirm") is False:
             slots.append("change_field")
@@ -175,7 +192,9 @@ class RequestForm(FormValidationAction):
             value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
         ) -> Dict[Text, Any]:
             text = value if isinstance(value, str) else str(value or "")
-            asks_first = form_field.free_text and form_field.interruptible
+            asks_first = (
+                form_field.free_text and form_field.interruptible and looks_like_question(text)
+            )
             if asks_first and answer_policy_question(dispatcher, tracker):
                 return {form_field.slot: None}
             try:
@@ -224,9 +243,11 @@ class RequestForm(FormValidationAction):
                 return {"national_id": None, "date_of_birth": None}
         if person is None:
             return self._identity_failed(dispatcher, tracker)
-        # Only the last 4 digits stay in the conversation.
+        # Only the last 4 digits are shown; the number itself is kept for the
+        # requests that must send it on (housing allowance), never shown.
         return {
             "national_id": mask(nid),
+            "verified_national_id": nid,
             "date_of_birth": format_date(birth),
             "person_id": person.person_id,
             "identity_level": float(person.level),
@@ -249,6 +270,38 @@ class RequestForm(FormValidationAction):
         # Never say which of the two did not match.
         dispatcher.utter_message(response="utter_identity_mismatch")
         return {**reset, "identity_failures": float(failures)}
+
+    # --- identity (level 2): a one-time code by SMS ---------------------------
+
+    async def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The 6-digit code: level 2 when the CMS accepts it."""
+        code = "".join(ch for ch in str(value or "") if ch.isdigit())
+        otp_id = tracker.get_slot("otp_id")
+        if len(code) != 6 or not otp_id:
+            if not answer_policy_question(dispatcher, tracker):
+                dispatcher.utter_message(response="utter_otp_format")
+            return {"otp_code": None}
+        try:
+            async with bootstrap.cms_client() as cms:
+                result = await cms.check_otp(otp_id, code)
+        except BackendError as error:
+            logger.warning("Code check failed: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_identity_unavailable")
+            return {"otp_code": None}
+        if result.ok:
+            return {"otp_code": "checked", "identity_level": 2.0, "identity_at": time.time()}
+        if not (result.expired or result.locked):
+            dispatcher.utter_message(response="utter_otp_wrong", attempts_left=result.attempts_left)
+            return {"otp_code": None}
+        # identity-and-privacy.md: one new code after an expired or failed one;
+        # if that also fails, no level 2 in this conversation.
+        if int(tracker.get_slot("otp_requests") or 0) < 2:
+            dispatcher.utter_message(response="utter_otp_new_code")
+            return {"otp_code": None, "otp_id": None}
+        dispatcher.utter_message(response="utter_level2_failed")
+        return {"otp_code": None, "otp_id": None, "level2_blocked": True}
 
     # --- summary, confirmation and changes -----------------------------------
 

@@ -59,7 +59,8 @@ _TYPE_NAMES = {
     "callback_request": "Call back",
 }
 _FORM_SLOTS = sorted(
-    {f.slot for form in FORMS.values() for f in form().fields()} | {"confirm", "change_field"}
+    {f.slot for form in FORMS.values() for f in form().fields()}
+    | {"confirm", "change_field", "otp_code"}
 )
 
 
@@ -148,6 +149,18 @@ def case_fields(form_name: Text, slots: Dict[Text, Any]) -> Tuple[Text, Dict[Tex
             fields["contact_name"] = slots.get("contact_name")
             fields["contact_phone"] = slots.get("contact_phone")
         return "complaint", fields
+    if form_name == "address_form":
+        return "address_change", {
+            "street": slots.get("street"),
+            "postcode": slots.get("postcode"),
+            "city": slots.get("city"),
+            "move_date": slots.get("move_date"),
+        }
+    if form_name == "bank_form":
+        return "bank_account_change", {
+            "new_account": slots.get("new_account"),
+            "account_holder_name": slots.get("account_holder_name"),
+        }
     if form_name == "statement_form":
         return "contribution_statement", {
             "period": slots.get("statement_period"),
@@ -217,6 +230,13 @@ class ActionSubmitRequest(Action):
             dispatcher.utter_message(response="utter_complaint_sent", reference=reference)
             if anonymous:
                 dispatcher.utter_message(response="utter_complaint_anonymous")
+        elif form_name == "address_form":
+            dispatcher.utter_message(response="utter_address_sent", reference=reference)
+        elif form_name == "bank_form":
+            dispatcher.utter_message(
+                response="utter_bank_sent", reference=reference,
+                account_last4=str(tracker.get_slot("new_account") or "")[-4:],
+            )
         elif tracker.get_slot("statement_delivery") == "post":
             dispatcher.utter_message(response="utter_statement_sent_post", reference=reference)
         else:
@@ -251,6 +271,26 @@ class ActionSubmitStatement(ActionSubmitRequest):
     def name(self) -> Text:
         """Name of the action."""
         return "action_submit_statement"
+
+
+class ActionSubmitAddress(ActionSubmitRequest):
+    """Request 2: a change of address."""
+
+    form_name = "address_form"
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_submit_address"
+
+
+class ActionSubmitBank(ActionSubmitRequest):
+    """Request 3: a new bank account."""
+
+    form_name = "bank_form"
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_submit_bank"
 
 
 def describe_case(case: Case) -> Text:

@@ -6,6 +6,7 @@ are the `utter_ask_<slot>` responses in domain.yml.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any, Sequence, Text
 
@@ -14,6 +15,12 @@ from rasa_sdk import Tracker
 from actions.citizen_requests.base import Field, RequestForm, identity_level
 from actions.validation import (
     ValidationError,
+    bank_account,
+    date,
+    ending,
+    format_date,
+    move_date,
+    postcode,
     case_reference,
     complaint_topic,
     delivery,
@@ -30,6 +37,8 @@ __all__ = [
     "ValidateComplaintForm",
     "ValidateStatementForm",
     "ValidateCaseStatusForm",
+    "ValidateAddressForm",
+    "ValidateBankForm",
     "FORMS",
     "parse_case_query",
 ]
@@ -173,7 +182,55 @@ class ValidateCaseStatusForm(RequestForm):
         return [s for s in slots if s not in ("confirm", "change_field")]
 
 
+def _move_date(text: Text) -> Text:
+    # Stored as YYYY-MM-DD (requests-in-chat.md), shown as DD.MM.YYYY.
+    return move_date(date(text)).isoformat()
+
+
+def _show_date(value: Any) -> Text:
+    return format_date(dt.date.fromisoformat(value)) if value else ""
+
+
+class ValidateAddressForm(RequestForm):
+    """Request 2: a change of address (level 2, Northland addresses only)."""
+
+    level = 2
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_address_form"
+
+    def fields(self) -> Sequence[Field]:
+        """Street and number, postcode, town, date of the move."""
+        return (
+            Field("street", "Street and house number", partial(text_field, "street"), free_text=True),
+            Field("postcode", "Postcode", postcode),
+            Field("city", "Town or city", partial(text_field, "city"), free_text=True),
+            Field("move_date", "Date of the move", _move_date, show=_show_date),
+        )
+
+
+class ValidateBankForm(RequestForm):
+    """Request 3: a new bank account for payments (level 2)."""
+
+    level = 2
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_bank_form"
+
+    def fields(self) -> Sequence[Field]:
+        """The new NR account (shown as its last 4 digits) and the holder's name."""
+        return (
+            Field("new_account", "New account", bank_account, show=ending),
+            Field("account_holder_name", "Account holder",
+                  partial(text_field, "account_holder_name"), free_text=True),
+        )
+
+
 FORMS = {
+    "address_form": ValidateAddressForm,
+    "bank_form": ValidateBankForm,
     "callback_form": ValidateCallbackForm,
     "complaint_form": ValidateComplaintForm,
     "statement_form": ValidateStatementForm,

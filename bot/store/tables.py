@@ -118,3 +118,26 @@ processed_webhooks = sa.Table(
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Index("ix_processed_webhooks_received_at", "received_at"),
 )
+
+# --- proactive notices (revision 0002) ---------------------------------------
+# The conversation a verified person used last, so a CMS event about them can
+# be told there; one row per person, replaced when they verify again.
+person_conversations = sa.Table(
+    "person_conversations",
+    metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    # Rasa's input channel name (`rest`, `telegram`, ...), as the tracker has it.
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# People who said "stop notices": no proactive notice goes to them.
+notice_opt_outs = sa.Table(
+    "notice_opt_outs",
+    metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+__all__ += ["person_conversations", "notice_opt_outs"]

@@ -5,6 +5,7 @@ Demo people: backends/README.md (Anna Berg, 85031212345, born 12.03.1985).
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -59,7 +60,6 @@ def test_change_one_answer_before_sending(assistant) -> None:
     assistant.texts(sender, "call me back please", "Mira", "0412345678", "1", "my appointment")
     reply = assistant.texts(sender, "2")
     assert "Which answer do you want to change?" in reply[0]
-    assert "Phone number or" not in reply[0]
     assert "phone number should we call" in assistant.texts(sender, "2")[-1]
     reply = assistant.texts(sender, "0498 765 432")
     assert "- Phone number: 0498765432" in reply[-1] and "- Name: Mira" in reply[-1]
@@ -107,3 +107,31 @@ def test_complaint_about_a_decision_explains_appeals(assistant) -> None:
     reply = assistant.texts("req-complaint", "1")
     reference_in(reply)
     assert reply[-1] == "We cannot reply to you, but we read every complaint."
+
+
+def last_code(assistant) -> str:
+    """The newest one-time code the reference CMS "sent" (its development log)."""
+    log = (assistant.settings.var_dir / "cms" / "otp.log").read_text().splitlines()
+    return log[-1].rsplit("code=", 1)[1]
+
+
+def test_address_change_needs_a_one_time_code(assistant) -> None:
+    sender = "req-address"
+    assistant.texts(sender, "i have moved", *ANNA[:1])
+    reply = assistant.texts(sender, ANNA[1])
+    assert "We have sent a code to your phone number ending 5678." in reply[-1]
+    assert "That code is not correct. You have 2 attempts left." in assistant.texts(sender, "000000")[0]
+    assert "street and house number" in assistant.texts(sender, last_code(assistant))[-1]
+    moved = (datetime.date.today() - datetime.timedelta(days=5)).strftime("%d.%m.%Y")
+    reply = assistant.texts(sender, "5 Quay Road", "3100", "Westfjord", moved)
+    assert "- Town or city: Westfjord" in reply[-1]
+    reply = assistant.texts(sender, "1")
+    reference = reference_in(reply)
+    assert "We will update your address within 2 working days" in reply[0]
+    row = next(r for r in assistant.cms_cases() if r[0] == reference)
+    assert row[1:3] == ["P-1001", "address_change"]
+
+
+def test_no_phone_on_record_means_no_level_2_in_the_chat(assistant) -> None:
+    reply = assistant.texts("req-bank", "change my bank account", "79012331582", "23.01.1979")
+    assert reply[-1].startswith("We have no phone number on record for you")

@@ -181,3 +181,14 @@ async def test_someone_elses_case_is_not_found(cms) -> None:
     dispatcher = CollectingDispatcher()
     await ActionSubmitCaseStatus().run(dispatcher, t, {})
     assert dispatcher.messages[0]["response"] == "utter_case_not_found"
+
+
+async def test_a_place_name_is_an_answer_not_a_question() -> None:
+    from actions.citizen_requests.forms import ValidateAddressForm
+
+    dispatcher = CollectingDispatcher()
+    selector = {"agency": {"response": {"utter_action": "utter_agency/office_westfjord"}}}
+    t = tracker(text="Westfjord", intent="agency", selector=selector, form="address_form")
+    validate = getattr(ValidateAddressForm(), "validate_city")
+    assert await validate("Westfjord", dispatcher, t, {}) == {"city": "Westfjord"}
+    assert dispatcher.messages == []

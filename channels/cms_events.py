@@ -1,0 +1,236 @@
+"""The CMS's events as proactive notices in the citizen's conversation.
+
+A Rasa input channel that is not a conversation: the CMS POSTs signed
+`Event`s (cms.openapi.yaml, Subscriptions) to `/webhooks/cms_events/webhook`
+and each becomes a notice in the conversation the person verified in last,
+on the channel they used there (service-standards.md, Proactive notices).
+
+    POST /webhook
+      403  X-CMS-Signature missing or not the HMAC-SHA256 of the raw body
+      400  not JSON, not an `Event`, or X-CMS-Event-Id is not its event_id
+      200  told; or a duplicate event id, an opted-out person, or a person
+           with no conversation (nothing to do, so no retry wanted)
+      503  anything else went wrong: the event id is forgotten, so the CMS's
+           retry is taken as new; logged with its traceback. Never 500.
+
+The notice is the intent `EXTERNAL_notice` with the entity `notice_text`
+(`bot.notices.notice_text`), run by the Rasa agent of this server, as
+Rasa's own `trigger_intent` endpoint does, under the conversation's lock.
+The bot's answer goes out through the output channel of the conversation's
+latest input channel where that channel can make one (Telegram, SMS), else
+it is only stored in the conversation (REST, whose client asks for it).
+
+credentials.yml:
+
+    channels.cms_events.CmsEventsInput:
+      # both optional: default NSSA_CMS_EVENTS_SECRET, NSSA_DATABASE_URL
+      secret: ...
+      database_url: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel
+from rasa.shared.exceptions import RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.errors import NssaError
+from bot.notices import NOTICE_ENTITY, NOTICE_INTENT, CmsEvent, InvalidEvent, notice_text
+from bot.notices import parse_event
+from bot.store.persons import Persons
+from bot.store.webhooks import ProcessedWebhooks
+
+__all__ = ["CmsEventsInput", "SOURCE", "NoticeNotDelivered", "sign"]
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "cms_event"
+SIGNATURE_HEADER = "X-CMS-Signature"
+EVENT_ID_HEADER = "X-CMS-Event-Id"
+MIN_SECRET_LENGTH = 16
+
+
+class NoticeNotDelivered(NssaError):
+    """The Rasa agent cannot tell the notice now (not loaded, or no `EXTERNAL_notice`)."""
+
+
+def sign(secret: str, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256 of body>`: the X-CMS-Signature of `body`."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class CmsEventsInput(InputChannel):
+    """Receives the CMS's signed events and tells each in the person's conversation."""
+
+    @classmethod
+    def name(cls) -> Text:
+        """The URL slug: /webhooks/cms_events/."""
+        return "cms_events"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "CmsEventsInput":
+        """The secret and database from credentials.yml, else from the project's settings."""
+        credentials = credentials or {}
+        secret = credentials.get("secret")
+        database_url = credentials.get("database_url")
+        if not secret or not database_url:
+            from bot.settings import load_settings
+
+            try:
+                settings = load_settings()
+            except NssaError as exc:
+                raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
+            secret = secret or settings.events_secret
+            database_url = database_url or settings.database_url
+        if not secret or len(str(secret)) < MIN_SECRET_LENGTH:
+            raise RasaException(
+                f"The {cls.name()} channel needs a secret of at least {MIN_SECRET_LENGTH} "
+                "characters: set NSSA_CMS_EVENTS_SECRET or `secret` in credentials.yml."
+            )
+        if not database_url:
+            raise RasaException(
+                f"The {cls.name()} channel needs the conversation store: set "
+                "NSSA_DATABASE_URL or `database_url` in credentials.yml."
+            )
+        return cls(str(secret), database_url=str(database_url))
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        database_url: Optional[str] = None,
+        persons: Optional[Persons] = None,
+        webhooks: Optional[ProcessedWebhooks] = None,
+    ) -> None:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"the secret needs at least {MIN_SECRET_LENGTH} characters")
+        if database_url is None and (persons is None or webhooks is None):
+            raise ValueError("give a database_url, or both persons and webhooks")
+        self._secret = secret.encode("utf-8")
+        self._database_url = database_url
+        self._persons = persons
+        self._webhooks = webhooks
+
+    # --- the store, built on first use (no I/O when Rasa reads credentials) ---
+
+    def _stores(self) -> "tuple[Persons, ProcessedWebhooks]":
+        if self._persons is None or self._webhooks is None:
+            from bot.store.db import create_engine_for
+
+            assert self._database_url is not None
+            engine = create_engine_for(self._database_url)
+            self._persons = self._persons or Persons(engine)
+            self._webhooks = self._webhooks or ProcessedWebhooks(engine)
+        return self._persons, self._webhooks
+
+    # --- HTTP ------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Blueprint:
+        """`GET /` health and `POST /webhook` for the CMS's events."""
+        cms_events = Blueprint("cms_events_webhook", __name__)
+
+        @cms_events.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @cms_events.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            status, body = await self.receive(request.body or b"", request.headers, request.app)
+            return response.json(body, status=status)
+
+        return cms_events
+
+    def signed(self, raw: bytes, signature: Optional[str]) -> bool:
+        """Whether `signature` is `sha256=<HMAC-SHA256 of raw>` (constant time)."""
+        if not signature:
+            return False
+        expected = sign(self._secret.decode("utf-8"), raw).encode("ascii")
+        # Bytes, so a header with non-ASCII characters is a mismatch, not a TypeError.
+        return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
+
+    async def receive(
+        self, raw: bytes, headers: Mapping[str, str], app: Any
+    ) -> "tuple[int, Dict[str, str]]":
+        """Handle one delivery: (HTTP status, JSON body) as in the module docstring."""
+        if not self.signed(raw, headers.get(SIGNATURE_HEADER)):
+            logger.warning("CMS event refused: missing or wrong %s", SIGNATURE_HEADER)
+            return 403, {"status": "forbidden"}
+        recorded: Optional[str] = None
+        webhooks: Optional[ProcessedWebhooks] = None
+        try:
+            try:
+                event = parse_event(raw)
+                _check_event_id(headers.get(EVENT_ID_HEADER), event)
+            except InvalidEvent as exc:
+                # The message names the field, never a value.
+                logger.warning("CMS event refused: %s", exc)
+                return 400, {"status": "bad_request", "reason": str(exc)}
+            persons, webhooks = self._stores()
+            if not await asyncio.to_thread(webhooks.first_time, SOURCE, event.event_id):
+                logger.info("CMS event %s: duplicate, dropped", event.event_id)
+                return 200, {"status": "duplicate"}
+            recorded = event.event_id
+            outcome = await self._notify(app, persons, event)
+            logger.info("CMS event %s (%s): %s", event.event_id, event.type, outcome)
+            return 200, {"status": outcome}
+        except Exception:
+            logger.exception("CMS event not handled; answering 503 so the CMS retries")
+            if recorded is not None and webhooks is not None:
+                await _forget(webhooks, recorded)
+            return 503, {"status": "unavailable"}
+
+    async def _notify(self, app: Any, persons: Persons, event: CmsEvent) -> str:
+        if await asyncio.to_thread(persons.opted_out, event.person_id):
+            return "opted_out"
+        conversation = await asyncio.to_thread(persons.conversation_of, event.person_id)
+        if conversation is None:
+            return "no_conversation"
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        if agent is None or not agent.is_ready():
+            raise NoticeNotDelivered("the Rasa agent has no model loaded")
+        if NOTICE_INTENT not in agent.domain.intents:
+            raise NoticeNotDelivered(f"the model's domain has no intent {NOTICE_INTENT}")
+        conversation_id = conversation.conversation_id
+        entities = [{"entity": NOTICE_ENTITY, "value": notice_text(event)}]
+        async with agent.lock_store.lock(conversation_id):
+            # The channel first (without starting a session), so a new session's
+            # greeting and the notice go out the same way.
+            latest = (await agent.processor.get_tracker(conversation_id)).get_latest_input_channel()
+            output = _output_channel(app, latest or conversation.channel)
+            tracker = await agent.processor.fetch_tracker_and_update_session(
+                conversation_id, output
+            )
+            await agent.trigger_intent(NOTICE_INTENT, entities, output, tracker)
+        return "notified"
+
+
+def _check_event_id(header: Optional[str], event: CmsEvent) -> None:
+    if header is not None and header.strip() != event.event_id:
+        raise InvalidEvent(f"{EVENT_ID_HEADER} is not the body's event_id")
+
+
+def _output_channel(app: Any, channel: Optional[str]) -> OutputChannel:
+    """The output channel of the input channel `channel` of this server, if it makes one."""
+    for input_channel in getattr(getattr(app, "ctx", None), "input_channels", None) or []:
+        if input_channel.name() == channel:
+            output = input_channel.get_output_channel()
+            if output is not None:
+                return output
+    return CollectingOutputChannel()
+
+
+async def _forget(webhooks: ProcessedWebhooks, event_id: str) -> None:
+    try:
+        await asyncio.to_thread(webhooks.forget, SOURCE, event_id)
+    except Exception:
+        # The CMS's retries will be dropped as duplicates: say so loudly.
+        logger.exception("CMS event %s: could not forget its id; its retries will be dropped",
+                         event_id)
