@@ -17,13 +17,14 @@ from typing import Any, Dict
 import httpx
 
 from actions.api.cms import CmsClient
+from actions.api.housing import HousingClient
 from actions.api.http import RetryPolicy
 from bot.settings import Settings
 from bot.store.db import create_engine_for
 from bot.store.delivery import run_worker
 from bot.store.outbox import Outbox, OutboxItem
 
-__all__ = ["deliver_cms_case", "notify_citizen", "main"]
+__all__ = ["deliver_cms_case", "deliver_housing_application", "notify_citizen", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,17 @@ def deliver_cms_case(settings: Settings):
         async with CmsClient(settings.cms_url, settings.cms_token, retry=_RETRY) as cms:
             case, _ = await cms.create_case(**payload, idempotency_key=idempotency_key)
         return {"reference": case.reference}
+
+    return handler
+
+
+def deliver_housing_application(settings: Settings):
+    """A handler that forwards the kept application to the Housing Office."""
+
+    async def handler(payload: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
+        async with HousingClient(settings.housing_url, settings.housing_api_key) as housing:
+            receipt = await housing.submit(payload)
+        return {"reference": receipt.application_number}
 
     return handler
 
@@ -73,7 +85,10 @@ async def _run(settings: Settings, interval: float) -> None:
     logger.info("Outbox worker started.")
     await run_worker(
         outbox,
-        {"cms_case": deliver_cms_case(settings)},
+        {
+            "cms_case": deliver_cms_case(settings),
+            "housing_application": deliver_housing_application(settings),
+        },
         interval,
         stop,
         notify=notify_citizen(settings),

@@ -136,12 +136,19 @@ class Field:
     # a policy question.
     interruptible: bool = True
     when: Callable[[Tracker], bool] = field(default=lambda tracker: True)
+    # parse(text, tracker) instead of parse(text): for rules on earlier answers.
+    context: bool = False
+    # A response to send after a valid answer (a warning), or None.
+    note: Callable[[Any], Optional[Text]] = field(default=lambda value: None)
 
 
 class RequestForm(FormValidationAction):
     """Validation of one request form; subclasses name the form and its fields."""
 
     level: int = 0
+    # requests-in-chat.md: requests 1, 5 and 6 need many answers, so on SMS
+    # the assistant sends the web chat link instead.
+    web_only: bool = False
 
     @abstractmethod
     def name(self) -> Text:
@@ -164,6 +171,8 @@ class RequestForm(FormValidationAction):
     ) -> List[Text]:
         """Identity if needed, the fields, then the confirmation."""
         if self.level and identity_locked(tracker):
+            return []
+        if (self.web_only and channel_of(tracker) == "sms") or tracker.get_slot("request_declined"):
             return []
         if self.level >= 2 and tracker.get_slot("level2_blocked"):
             return []
@@ -198,13 +207,17 @@ class RequestForm(FormValidationAction):
             if asks_first and answer_policy_question(dispatcher, tracker):
                 return {form_field.slot: None}
             try:
-                return {form_field.slot: form_field.parse(text)}
+                value = form_field.parse(text, tracker) if form_field.context else form_field.parse(text)
             except ValidationError as error:
                 if form_field.interruptible and not asks_first:
                     if answer_policy_question(dispatcher, tracker):
                         return {form_field.slot: None}
                 dispatcher.utter_message(text=error.message)
                 return {form_field.slot: None}
+            note = form_field.note(value)
+            if note:
+                dispatcher.utter_message(response=note)
+            return {form_field.slot: value}
 
         return validate
 
@@ -248,6 +261,7 @@ class RequestForm(FormValidationAction):
         return {
             "national_id": mask(nid),
             "verified_national_id": nid,
+            "verified_date_of_birth": birth.isoformat(),
             "date_of_birth": format_date(birth),
             "person_id": person.person_id,
             "identity_level": float(person.level),

@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions import bootstrap
 from actions.api.cms import Case
 from actions.api.errors import BackendRejected, BackendUnavailable
+from actions.api.housing import housing_application
 from actions.api.http import idempotency_key
 from actions.citizen_requests.base import channel_of, identity_level, identity_locked
 from actions.citizen_requests.forms import FORMS
@@ -33,6 +34,8 @@ __all__ = [
     "ActionSubmitComplaint",
     "ActionSubmitStatement",
     "ActionSubmitCaseStatus",
+    "ActionSubmitCoverage",
+    "ActionSubmitHousing",
     "STATUS_TEXT",
     "case_fields",
 ]
@@ -60,7 +63,7 @@ _TYPE_NAMES = {
 }
 _FORM_SLOTS = sorted(
     {f.slot for form in FORMS.values() for f in form().fields()}
-    | {"confirm", "change_field", "otp_code"}
+    | {"confirm", "change_field", "otp_code", "request_declined"}
 )
 
 
@@ -161,6 +164,18 @@ def case_fields(form_name: Text, slots: Dict[Text, Any]) -> Tuple[Text, Dict[Tex
             "new_account": slots.get("new_account"),
             "account_holder_name": slots.get("account_holder_name"),
         }
+    if form_name == "coverage_form":
+        fields = {
+            "work_status": slots.get("work_status"),
+            "country": slots.get("country"),
+            "start_date": slots.get("coverage_start_date"),
+            "end_date": slots.get("coverage_end_date"),
+            "work_address_abroad": slots.get("work_address_abroad"),
+        }
+        if slots.get("work_status") == "employee":
+            fields["employer_name"] = slots.get("employer_name")
+            fields["employer_registration_number"] = slots.get("employer_registration_number")
+        return "certificate_of_coverage", fields
     if form_name == "statement_form":
         return "contribution_statement", {
             "period": slots.get("statement_period"),
@@ -184,6 +199,9 @@ class ActionSubmitRequest(Action):
     ) -> List[EventType]:
         """Open the case, or keep it in the outbox; tell the citizen."""
         form_name = self.form_name
+        if FORMS[form_name].web_only and channel_of(tracker) == "sms":
+            dispatcher.utter_message(response="utter_use_web_chat")
+            return _reset_form_slots()
         if tracker.get_slot("confirm") is not True:
             if identity_locked(tracker):
                 dispatcher.utter_message(response="utter_identity_locked")
@@ -230,6 +248,8 @@ class ActionSubmitRequest(Action):
             dispatcher.utter_message(response="utter_complaint_sent", reference=reference)
             if anonymous:
                 dispatcher.utter_message(response="utter_complaint_anonymous")
+        elif form_name == "coverage_form":
+            dispatcher.utter_message(response="utter_coverage_sent", reference=reference)
         elif form_name == "address_form":
             dispatcher.utter_message(response="utter_address_sent", reference=reference)
         elif form_name == "bank_form":
@@ -271,6 +291,75 @@ class ActionSubmitStatement(ActionSubmitRequest):
     def name(self) -> Text:
         """Name of the action."""
         return "action_submit_statement"
+
+
+class ActionSubmitCoverage(ActionSubmitRequest):
+    """Request 5: a certificate of coverage."""
+
+    form_name = "coverage_form"
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_submit_coverage"
+
+
+HOUSING_OUTBOX_KIND = "housing_application"
+
+
+class ActionSubmitHousing(Action):
+    """Request 6: forward a housing allowance application, exactly once."""
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_submit_housing"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Send it to the Housing Office, or keep it; tell the citizen."""
+        if channel_of(tracker) == "sms":
+            dispatcher.utter_message(response="utter_use_web_chat")
+            return _reset_form_slots()
+        if tracker.get_slot("confirm") is not True or identity_level(tracker) < 1:
+            if identity_locked(tracker):
+                dispatcher.utter_message(response="utter_identity_locked")
+            return _reset_form_slots()
+        slots = tracker.slots
+        phone_number = slots.get("housing_phone")
+        form = {
+            "full_name": slots.get("full_name"),
+            "street": slots.get("street"),
+            "postcode": slots.get("postcode"),
+            "city": slots.get("city"),
+            "household_size": int(slots.get("household_size") or 0),
+            "monthly_rent_cents": int(slots.get("monthly_rent") or 0),
+            "monthly_household_income_cents": int(slots.get("monthly_household_income") or 0),
+            "phone": None if phone_number in (None, "none") else phone_number,
+        }
+        key = idempotency_key(tracker.sender_id, "housing_allowance", slots.get("person_id"), form)
+        application = housing_application(
+            client_reference=key,
+            national_id=slots.get("verified_national_id"),
+            date_of_birth=slots.get("verified_date_of_birth"),
+            **form,
+        )
+        try:
+            async with bootstrap.housing_client() as housing:
+                receipt = await housing.submit(application)
+        except BackendUnavailable:
+            bootstrap.outbox().add(
+                HOUSING_OUTBOX_KIND, tracker.sender_id, channel_of(tracker), key, application
+            )
+            dispatcher.utter_message(response="utter_housing_saved")
+            return _reset_form_slots()
+        except BackendRejected as error:
+            logger.warning("Housing Office rejected an application: %s %s", error.status, error.code)
+            dispatcher.utter_message(response="utter_request_failed")
+            return _reset_form_slots()
+        dispatcher.utter_message(
+            response="utter_housing_sent", application_number=receipt.application_number
+        )
+        return _reset_form_slots()
 
 
 class ActionSubmitAddress(ActionSubmitRequest):

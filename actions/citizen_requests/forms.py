@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Any, Sequence, Text
+from typing import Any, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 
 from actions.citizen_requests.base import Field, RequestForm, identity_level
 from actions.validation import (
     ValidationError,
+    add_months,
+    amount,
+    coverage_end_date,
+    coverage_start_date,
+    employer_registration_number,
+    household_size,
+    text_length,
+    to_cents,
+    work_status,
     bank_account,
     date,
     ending,
@@ -39,6 +48,8 @@ __all__ = [
     "ValidateCaseStatusForm",
     "ValidateAddressForm",
     "ValidateBankForm",
+    "ValidateHousingForm",
+    "ValidateCoverageForm",
     "FORMS",
     "parse_case_query",
 ]
@@ -228,7 +239,122 @@ class ValidateBankForm(RequestForm):
         )
 
 
+def _cents(text: Text) -> int:
+    return to_cents(amount(text))
+
+
+def _euros(cents: Any) -> Text:
+    return f"€{int(cents) / 100:,.2f}" if cents is not None else ""
+
+
+def _optional_phone(text: Text) -> Text:
+    try:
+        if not yes_no(text):
+            return "none"
+    except ValidationError:
+        pass
+    return phone(text)
+
+
+def _consent(text: Text) -> bool:
+    return yes_no(text)
+
+
+class ValidateHousingForm(RequestForm):
+    """Request 6: housing allowance, forwarded to the Housing Office (level 1)."""
+
+    level = 1
+    web_only = True
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_housing_form"
+
+    def fields(self) -> Sequence[Field]:
+        """Consent first, then the application; ID and birth date come from the check."""
+        return (
+            Field("consent_to_forward", "Send to the Housing Office", _consent, show=_YES_NO.get),
+            Field("full_name", "Full name", partial(text_field, "full_name"), free_text=True),
+            Field("street", "Street and house number", partial(text_field, "street"), free_text=True),
+            Field("postcode", "Postcode", postcode),
+            Field("city", "Town or city", partial(text_field, "city"), free_text=True),
+            Field("household_size", "People in the home", household_size),
+            Field("monthly_rent", "Monthly rent", _cents, show=_euros),
+            Field("monthly_household_income", "Monthly household income", _cents, show=_euros),
+            Field("housing_phone", "Phone number", _optional_phone),
+        )
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+        """The handbook's consent question comes first, before the identity check."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if "consent_to_forward" in slots:
+            slots.remove("consent_to_forward")
+            slots.insert(0, "consent_to_forward")
+        return slots
+
+    async def validate_consent_to_forward(self, value, dispatcher, tracker, domain):
+        """Must be yes; no stops here with the Housing Office's number."""
+        try:
+            agreed = yes_no(str(value or ""))
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"consent_to_forward": None}
+        if not agreed:
+            dispatcher.utter_message(response="utter_housing_no_consent")
+            return {"consent_to_forward": None, "request_declined": True}
+        return {"consent_to_forward": True}
+
+
+def _is_employee(tracker: Tracker) -> bool:
+    return tracker.get_slot("work_status") == "employee"
+
+
+def _start_date(text: Text) -> Text:
+    return coverage_start_date(date(text)).date.isoformat()
+
+
+def _end_date(text: Text, tracker: Tracker) -> Text:
+    start = dt.date.fromisoformat(tracker.get_slot("coverage_start_date"))
+    return coverage_end_date(date(text), start).isoformat()
+
+
+def _soon_note(value: Any) -> Optional[Text]:
+    start = dt.date.fromisoformat(value)
+    return "utter_coverage_start_soon" if start < add_months(dt.date.today(), 1) else None
+
+
+class ValidateCoverageForm(RequestForm):
+    """Request 5: a certificate of coverage (level 1)."""
+
+    level = 1
+    web_only = True
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_coverage_form"
+
+    def fields(self) -> Sequence[Field]:
+        """Work status, employer (employees), country, dates, workplace abroad."""
+        return (
+            Field("work_status", "Work status", work_status,
+                  show=lambda v: str(v).replace("_", "-")),
+            Field("employer_name", "Employer", partial(text_field, "employer_name"),
+                  free_text=True, when=_is_employee),
+            Field("employer_registration_number", "Employer registration number",
+                  employer_registration_number, when=_is_employee),
+            Field("country", "Country", partial(text_length, minimum=1, maximum=100,
+                                                what="the country"), free_text=True),
+            Field("coverage_start_date", "First day abroad", _start_date, show=_show_date,
+                  note=_soon_note),
+            Field("coverage_end_date", "Last day abroad", _end_date, show=_show_date, context=True),
+            Field("work_address_abroad", "Workplace abroad",
+                  partial(text_field, "work_address_abroad"), free_text=True, interruptible=False),
+        )
+
+
 FORMS = {
+    "housing_form": ValidateHousingForm,
+    "coverage_form": ValidateCoverageForm,
     "address_form": ValidateAddressForm,
     "bank_form": ValidateBankForm,
     "callback_form": ValidateCallbackForm,

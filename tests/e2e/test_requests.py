@@ -135,3 +135,36 @@ def test_address_change_needs_a_one_time_code(assistant) -> None:
 def test_no_phone_on_record_means_no_level_2_in_the_chat(assistant) -> None:
     reply = assistant.texts("req-bank", "change my bank account", "79012331582", "23.01.1979")
     assert reply[-1].startswith("We have no phone number on record for you")
+
+
+def test_housing_allowance_is_forwarded_once(assistant) -> None:
+    sender = "req-housing"
+    reply = assistant.texts(sender, "apply for housing allowance")
+    assert "Do you agree that we send your answers to the Housing Office? 1 Yes 2 No" in reply[-1]
+    assistant.texts(sender, "1", *ANNA)
+    reply = assistant.texts(
+        sender, "Anna Berg", "12 Harbour Street", "1010", "Northhaven", "2", "750", "1600", "no"
+    )
+    assert "- Monthly rent: €750.00" in reply[-1]
+    reply = assistant.texts(sender, "1")
+    assert "Your Housing Office application number is HO-" in reply[0]
+
+
+def test_housing_allowance_without_consent_sends_nothing(assistant) -> None:
+    reply = assistant.texts("req-housing-no", "apply for housing allowance", "2")
+    assert "0800 700 300" in reply[0]
+    assert len(reply) == 1
+
+
+def test_certificate_of_coverage_for_an_employee(assistant) -> None:
+    sender = "req-coverage"
+    assistant.texts(sender, "i need a certificate of coverage", *ANNA)
+    start = (datetime.date.today() + datetime.timedelta(days=60)).strftime("%d.%m.%Y")
+    end = (datetime.date.today() + datetime.timedelta(days=400)).strftime("%d.%m.%Y")
+    reply = assistant.texts(
+        sender, "1", "Northhaven Shipping", "ER12345678", "Germany", start, end, "Hafenstrasse 1, Hamburg"
+    )
+    assert "- Employer registration number: ER12345678" in reply[-1]
+    reference = reference_in(assistant.texts(sender, "1"))
+    row = next(r for r in assistant.cms_cases() if r[0] == reference)
+    assert row[1:3] == ["P-1001", "certificate_of_coverage"]
