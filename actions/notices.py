@@ -25,7 +25,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.citizen_requests.base import identity_level
 from bot.errors import StoreError
 
 if TYPE_CHECKING:
@@ -96,6 +95,9 @@ class _NoticeChoice(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Change the choice of the verified person, or say how to get verified."""
+        # Imported here, not above: base.py imports this module (remember_conversation).
+        from actions.citizen_requests.base import identity_level
+
         person_id = tracker.get_slot("person_id")
         if identity_level(tracker) < 1 or not person_id:
             dispatcher.utter_message(response="utter_notices_verify_first")

@@ -90,6 +90,17 @@ def run(settings: Settings, no_train: bool) -> None:
         start_all(processes)
     except ServiceError as exc:
         _fail(f"Start-up failed: {exc}")
+    import asyncio
+
+    from actions.api.errors import BackendError
+    from bot.notices import subscribe
+
+    try:
+        asyncio.run(subscribe(settings))
+    except BackendError as exc:
+        # The assistant still answers; only the CMS's notices are missing.
+        click.secho(f"No CMS event subscription, so no proactive notices: {exc}",
+                    fg="yellow", err=True)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

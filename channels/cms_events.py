@@ -43,8 +43,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
-from bot.notices import NOTICE_ENTITY, NOTICE_INTENT, CmsEvent, InvalidEvent, notice_text
-from bot.notices import parse_event
+from bot.notices import (
+    NOTICE_ENTITY,
+    NOTICE_INTENT,
+    CmsEvent,
+    InvalidEvent,
+    notice_text,
+    parse_event,
+)
 from bot.store.persons import Persons
 from bot.store.webhooks import ProcessedWebhooks
 
@@ -153,8 +159,9 @@ class CmsEventsInput(InputChannel):
         if not signature:
             return False
         expected = sign(self._secret.decode("utf-8"), raw).encode("ascii")
-        # Bytes, so a header with non-ASCII characters is a mismatch, not a TypeError.
-        return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
+        # Hex in either case; bytes, so non-ASCII characters are a mismatch, not a TypeError.
+        given = signature.strip().lower().encode("utf-8", "replace")
+        return hmac.compare_digest(expected, given)
 
     async def receive(
         self, raw: bytes, headers: Mapping[str, str], app: Any
@@ -181,10 +188,18 @@ class CmsEventsInput(InputChannel):
             outcome = await self._notify(app, persons, event)
             logger.info("CMS event %s (%s): %s", event.event_id, event.type, outcome)
             return 200, {"status": outcome}
+        except asyncio.CancelledError:
+            # The CMS hung up (its timeout) and Sanic cancelled us: the CMS will
+            # deliver again, so let that delivery through. Not awaited, so the
+            # cancellation cannot interrupt it.
+            if recorded is not None and webhooks is not None:
+                logger.warning("CMS event %s: cancelled; its id is forgotten", recorded)
+                _forget_now(webhooks, recorded)
+            raise
         except Exception:
             logger.exception("CMS event not handled; answering 503 so the CMS retries")
             if recorded is not None and webhooks is not None:
-                await _forget(webhooks, recorded)
+                await asyncio.to_thread(_forget_now, webhooks, recorded)
             return 503, {"status": "unavailable"}
 
     async def _notify(self, app: Any, persons: Persons, event: CmsEvent) -> str:
@@ -227,9 +242,9 @@ def _output_channel(app: Any, channel: Optional[str]) -> OutputChannel:
     return CollectingOutputChannel()
 
 
-async def _forget(webhooks: ProcessedWebhooks, event_id: str) -> None:
+def _forget_now(webhooks: ProcessedWebhooks, event_id: str) -> None:
     try:
-        await asyncio.to_thread(webhooks.forget, SOURCE, event_id)
+        webhooks.forget(SOURCE, event_id)
     except Exception:
         # The CMS's retries will be dropped as duplicates: say so loudly.
         logger.exception("CMS event %s: could not forget its id; its retries will be dropped",

@@ -10,7 +10,9 @@ Level 1, then office, day, time and topic, the summary and "1 Yes, send it".
 - Booking is exactly once: the Idempotency-Key comes from the conversation,
   office, start and person. A slot taken meanwhile re-asks the time with the
   next free ones. No outbox (a slot may be gone by then): when the CMS is down
-  we say so, keep the answers, and "book an appointment" resumes.
+  we say so and keep the answers; "book an appointment" shows the summary
+  again, and confirming sends the same key, so a booking that did go through
+  before is not made twice.
 
 The CMS speaks UTC; times are shown in office time, the zone of the setting
 NSSA_OFFICE_TIMEZONE (else NSSA_CMS_TIMEZONE, else UTC).
@@ -30,13 +32,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import (
-    BackendError,
-    BackendRejected,
-    BackendUnavailable,
-    IdempotencyConflict,
-    SlotTaken,
-)
+from actions.api.errors import BackendError, BackendRejected, IdempotencyConflict, SlotTaken
 from actions.api.http import format_datetime, idempotency_key, parse_datetime
 from actions.citizen_requests.base import (
     Field,
@@ -66,7 +62,8 @@ __all__ = [
     "ValidateAppointmentForm", "ActionStartAppointment", "ActionAskAppointmentDate",
     "ActionAskAppointmentStartTime", "ActionAskAppointmentConfirm",
     "ActionAskAppointmentChangeField", "ActionSubmitAppointment", "InterpreterNotice",
-    "interpreter_notice", "parse_day", "office_zone", "office_now", "FORM", "SLOTS",
+    "interpreter_notice", "parse_day", "pick_start", "office_zone", "office_now", "FORM",
+    "SLOTS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -86,9 +83,10 @@ _MONTHS = ("january february march april may june july august september october 
            "december").split()
 _OTHER_DAY = re.compile(r"\b(?:other|another|different|next|change)\s+(?:the\s+)?(?:day|date)\b")
 _NUMBER = re.compile(r"(?:option|number|nr|no|#)?\s*([0-9]{1,2})\s*[.)]?")
-_TIME_IN_TEXT = re.compile(r"[0-9]{1,2}\s*[:.h]\s*[0-9]{2}\s*(?:[ap]\.?m\.?)?|[0-9]{1,2}\s*[ap]\.?m\.?")
-_OFFICE_WORDS = {"northhaven": "northhaven", "eastmere": "eastmere", "westfjord": "westfjord",
-                 "southvale": "southvale", "highmoor": "highmoor"}
+_CHOSEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_TIME_IN_TEXT = re.compile(
+    r"[0-9]{1,2}\s*[:.h]\s*[0-9]{2}\s*(?:[ap]\.?m\.?)?|[0-9]{1,2}\s*[ap]\.?m\.?"
+)
 
 
 # --- office time -------------------------------------------------------------
@@ -160,10 +158,11 @@ def _day_without_year(text: str, today: dt.date) -> Optional[dt.date]:
     tokens = [t for t in tokens if t not in fillers]
     weekdays, months, digits = [], [], []
     for token in tokens:
-        weekday = next((i for i, n in enumerate(_DAY_NAMES)
-                        if len(token) >= 3 and token.isalpha() and n.lower().startswith(token)), None)
-        month = next((i for i, n in enumerate(_MONTHS, 1)
-                      if len(token) >= 3 and token.isalpha() and n.startswith(token)), None)
+        prefix = len(token) >= 3 and token.isalpha()
+        weekday = next(
+            (i for i, n in enumerate(_DAY_NAMES) if prefix and n.lower().startswith(token)), None
+        )
+        month = next((i for i, n in enumerate(_MONTHS, 1) if prefix and n.startswith(token)), None)
         if weekday is not None:
             weekdays.append(weekday)
         elif month is not None:
@@ -296,21 +295,28 @@ class ValidateAppointmentForm(RequestForm):
         except ValidationError as error:
             if not answer_policy_question(dispatcher, tracker):
                 dispatcher.utter_message(text=error.message)
-            return {DATE: None}
+            return {DATE: None, START: None}
         try:
             free = await _free_slots(office_id, day)
         except BackendError as error:
             logger.warning("Free slots look-up failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_appointment_unavailable")
-            return {DATE: None, OFFER: {"kept": True}}
+            return {DATE: None, START: None, OFFER: {"kept": True}}
         if not free:
             dispatcher.utter_message(response="utter_appointment_day_full",
                                      office=_office_name(office_id), date=_long_day(day))
-            return {DATE: None}
-        return {DATE: day.isoformat()}
+            return {DATE: None, START: None}
+        # A time kept from before stays only with its own day.
+        start = str(tracker.get_slot(START) or "")
+        kept = _CHOSEN.fullmatch(start) and _local(start).date() == day
+        return {DATE: day.isoformat(), **({} if kept else {START: None})}
 
     async def _validate_start(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text, offer = str(value or ""), _offer(tracker)
+        if _CHOSEN.fullmatch(text) and _local(text).date().isoformat() == tracker.get_slot(DATE):
+            # A start chosen before, checked again when the form resumes; the
+            # CMS says at booking if it went meanwhile.
+            return {START: text}
         if _OTHER_DAY.search(text.casefold()):
             return {START: None, DATE: None, OFFER: None}
         try:
@@ -368,7 +374,7 @@ class ValidateAppointmentForm(RequestForm):
 
 
 class ActionStartAppointment(Action):
-    """Start afresh (or resume kept answers); an office named in the request is taken."""
+    """Start afresh, or resume kept answers; an office named in the request is taken."""
 
     def name(self) -> Text:
         """Name of the action."""
@@ -379,12 +385,13 @@ class ActionStartAppointment(Action):
     ) -> List[EventType]:
         """Reset the appointment answers, or keep them after a failed booking."""
         words = re.findall(r"[a-z]+", clean((tracker.latest_message or {}).get("text")).casefold())
-        named = {_OFFICE_WORDS[w] for w in words if w in _OFFICE_WORDS}
+        # Only an office's own name ("eastmere"): a looser match could misread the request.
+        named = {word for word in words if word in OFFICES}
         office_id = named.pop() if len(named) == 1 else None
         if _offer(tracker).get("kept"):
-            events = [SlotSet(slot, None) for slot in (START, OFFER, "confirm", "change_field")]
+            events = [SlotSet(slot, None) for slot in (OFFER, "confirm", "change_field")]
             if office_id and office_id != tracker.get_slot(OFFICE):
-                events += [SlotSet(OFFICE, office_id), SlotSet(DATE, None)]
+                events += [SlotSet(OFFICE, office_id), SlotSet(DATE, None), SlotSet(START, None)]
             dispatcher.utter_message(response="utter_appointment_resumed")
             return events
         dispatcher.utter_message(response="utter_appointment_start")
@@ -525,9 +532,6 @@ class ActionSubmitAppointment(Action):
             dispatcher.utter_message(response="utter_appointment_slot_taken", **when)
             return [SlotSet(START, None), SlotSet("confirm", None),
                     SlotSet(OFFER, {"after": format_datetime(start)}), FollowupAction(FORM)]
-        except BackendUnavailable:
-            dispatcher.utter_message(response="utter_appointment_unavailable")
-            return [SlotSet(START, None), SlotSet("confirm", None), SlotSet(OFFER, {"kept": True})]
         except IdempotencyConflict:
             dispatcher.utter_message(response="utter_appointment_already_booked", **when)
             return reset
@@ -535,6 +539,12 @@ class ActionSubmitAppointment(Action):
             logger.warning("CMS rejected an appointment: %s %s", error.status, error.code)
             dispatcher.utter_message(response="utter_appointment_failed")
             return reset
+        except BackendError as error:
+            # Unavailable, or an answer we could not read: it may have been
+            # booked. The kept answers give the same key when confirmed again.
+            logger.warning("Appointment not booked: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_appointment_unavailable")
+            return [SlotSet("confirm", None), SlotSet(OFFER, {"kept": True})]
         place = OFFICES.get(booked.office_id) or OFFICES[office_id]
         dispatcher.utter_message(
             response="utter_appointment_booked", office=place.name, address=place.address,

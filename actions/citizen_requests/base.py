@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
 from actions.api.errors import BackendError
+from actions.notices import remember_conversation
 from actions.validation import (
     ValidationError,
     date,
@@ -256,6 +257,9 @@ class RequestForm(FormValidationAction):
                 return {"national_id": None, "date_of_birth": None}
         if person is None:
             return self._identity_failed(dispatcher, tracker)
+        # Where the CMS's proactive notices about this person go
+        # (channels/cms_events.py). Never raises: a store error is logged.
+        await remember_conversation(tracker, person.person_id)
         # Only the last 4 digits are shown; the number itself is kept for the
         # requests that must send it on (housing allowance), never shown.
         return {

@@ -12,9 +12,14 @@ from typing import Any, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 
+from actions.citizen_requests.appointments import ValidateAppointmentForm
 from actions.citizen_requests.base import Field, RequestForm, identity_level
 from actions.validation import (
     ValidationError,
+    child_date_of_birth,
+    lives_with_since,
+    national_id,
+    relationship,
     add_months,
     amount,
     coverage_end_date,
@@ -50,6 +55,7 @@ __all__ = [
     "ValidateBankForm",
     "ValidateHousingForm",
     "ValidateCoverageForm",
+    "ValidateChildBenefitForm",
     "FORMS",
     "parse_case_query",
 ]
@@ -352,7 +358,72 @@ class ValidateCoverageForm(RequestForm):
         )
 
 
+def _child_birth(text: Text, tracker: Tracker) -> Text:
+    return child_date_of_birth(date(text), tracker.get_slot("child_national_id")).isoformat()
+
+
+def _lives_with_since(text: Text, tracker: Tracker) -> Text:
+    birth = dt.date.fromisoformat(tracker.get_slot("child_date_of_birth"))
+    return lives_with_since(date(text), birth).isoformat()
+
+
+class ValidateChildBenefitForm(RequestForm):
+    """Request 1: child benefit, for a child under 18 with a Northland ID (level 1)."""
+
+    level = 1
+    web_only = True
+
+    def name(self) -> Text:
+        """Name of the validation action."""
+        return "validate_child_benefit_form"
+
+    def fields(self) -> Sequence[Field]:
+        """The child, the relationship, living together, and the account on record."""
+        return (
+            Field("child_national_id", "Child's national ID number", national_id, show=ending),
+            Field("child_first_name", "Child's first name", partial(text_field, "child_first_name"),
+                  free_text=True),
+            Field("child_last_name", "Child's last name", partial(text_field, "child_last_name"),
+                  free_text=True),
+            Field("child_date_of_birth", "Child's date of birth", _child_birth, show=_show_date,
+                  context=True),
+            Field("relationship", "Your relationship", relationship,
+                  show=lambda v: str(v).replace("_", "-")),
+            Field("child_lives_with_applicant", "Lives with you", yes_no, show=_YES_NO.get),
+            Field("lives_with_since", "Lives with you since", _lives_with_since, show=_show_date,
+                  context=True),
+            Field("pay_to_account_on_record", "Paid to your account on record", yes_no,
+                  show=_YES_NO.get),
+        )
+
+    async def validate_child_lives_with_applicant(self, value, dispatcher, tracker, domain):
+        """Must be yes: otherwise the person the child lives with applies."""
+        try:
+            lives_here = yes_no(str(value or ""))
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"child_lives_with_applicant": None}
+        if not lives_here:
+            dispatcher.utter_message(response="utter_child_lives_elsewhere")
+            return {"child_lives_with_applicant": None, "request_declined": True}
+        return {"child_lives_with_applicant": True}
+
+    async def validate_pay_to_account_on_record(self, value, dispatcher, tracker, domain):
+        """Must be yes: a new account first needs request 3 (level 2)."""
+        try:
+            agreed = yes_no(str(value or ""))
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"pay_to_account_on_record": None}
+        if not agreed:
+            dispatcher.utter_message(response="utter_child_benefit_account_first")
+            return {"pay_to_account_on_record": None, "request_declined": True}
+        return {"pay_to_account_on_record": True}
+
+
 FORMS = {
+    "appointment_form": ValidateAppointmentForm,
+    "child_benefit_form": ValidateChildBenefitForm,
     "housing_form": ValidateHousingForm,
     "coverage_form": ValidateCoverageForm,
     "address_form": ValidateAddressForm,

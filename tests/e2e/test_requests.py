@@ -168,3 +168,19 @@ def test_certificate_of_coverage_for_an_employee(assistant) -> None:
     reference = reference_in(assistant.texts(sender, "1"))
     row = next(r for r in assistant.cms_cases() if r[0] == reference)
     assert row[1:3] == ["P-1001", "certificate_of_coverage"]
+
+
+def test_child_benefit_application(assistant) -> None:
+    sender = "req-child"
+    assistant.texts(sender, "apply for child benefit", *ANNA)
+    reply = assistant.texts(
+        sender, "18050412348", "Lina", "Berg", "04.05.2018", "1", "1", "04.05.2018"
+    )
+    assert "Shall we pay the child benefit to your account ending" in reply[-1]
+    reply = assistant.texts(sender, "1")
+    assert "- Child's national ID number: ending 2348" in reply[-1]
+    reply = assistant.texts(sender, "1")
+    reference = reference_in(reply)
+    assert "We will decide within 15 working days" in reply[0]
+    row = next(r for r in assistant.cms_cases() if r[0] == reference)
+    assert row[1:3] == ["P-1001", "child_benefit_application"]

@@ -14,9 +14,9 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ from bot.settings import PROJECT_ROOT
 from bot.store import ProcessedWebhooks, create_engine_for
 from bot.store.persons import Persons
 from bot.store.schema import alembic_config, current_revision, head_revision, upgrade
-from channels.cms_events import SOURCE, CmsEventsInput, sign
+from channels.cms_events import SOURCE, CmsEventsInput
 from tests.conftest import free_port
 
 DATA = PROJECT_ROOT / "tests" / "data" / "cms_events"
@@ -64,6 +64,18 @@ def store_url(database_url: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several Rasa apps in one process: Sanic allows it in test mode only.
+
+    (One app name per process otherwise, and its start-up rewrites of the
+    class's methods fail the second time.)
+    """
+    from sanic import Sanic
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
 
 
 @pytest.fixture
@@ -213,10 +225,7 @@ class RecordingAgent:
 async def serve(channel: CmsEventsInput, agent: Any) -> Any:
     """Rasa's app without the HTTP API, the channel registered as `rasa run` does."""
     from rasa.core.run import configure_app
-    from sanic import Sanic
 
-    # Rasa names its app "rasa_core_no_api"; Sanic allows one app of a name per process.
-    Sanic._app_registry.pop("rasa_core_no_api", None)
     port = free_port()
     app = configure_app(input_channels=[channel], enable_api=False, port=port,
                         conversation_id=None, use_uvloop=False)
@@ -445,10 +454,13 @@ class TestWithRasa:
         delivery = recorded("payment_date_changed")
         status, _ = await channel.receive(delivery["body"].encode(), delivery["headers"], app)
         assert status == 200
-        tracker = await agent.tracker_store.retrieve("conv-old")
+        tracker = await agent.tracker_store.retrieve_full_tracker("conv-old")
         starts = [e for e in tracker.events if e.type_name == "session_started"]
         assert len(starts) == 2
         assert _bot_texts(tracker)[-1] == "Your pension is paid on 18 December."
+        # The new session starts empty: only the notice's slot is set.
+        current = await agent.tracker_store.retrieve("conv-old")
+        assert current.get_slot("notice_text") == "Your pension is paid on 18 December."
 
     async def test_the_real_agents_failure_is_503_and_leaves_the_conversation_alone(
         self, notices_model, store_url, monkeypatch

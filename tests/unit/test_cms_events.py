@@ -266,6 +266,11 @@ class TestSignature:
         assert status == 403
         assert agent.triggered == [] and not webhooks.ids
 
+    def test_hex_digits_in_capitals_are_the_same_signature(self, channel) -> None:
+        delivery = recorded("case_status_changed")
+        signature = delivery["headers"]["X-CMS-Signature"]
+        assert channel.signed(raw_of(delivery), "sha256=" + signature[len("sha256="):].upper())
+
     def test_signature_is_the_hmac_of_the_raw_body(self, channel) -> None:
         delivery = recorded("case_status_changed")
         assert sign(SECRET, raw_of(delivery)) == delivery["headers"]["X-CMS-Signature"]
@@ -281,7 +286,9 @@ class TestSignature:
 
 
 class TestBadRequests:
-    async def signed(self, channel, raw: bytes, event_id: Optional[str] = "e-1") -> Tuple[int, Dict]:
+    async def signed(
+        self, channel, raw: bytes, event_id: Optional[str] = "e-1"
+    ) -> Tuple[int, Dict]:
         headers = {"X-CMS-Signature": sign(SECRET, raw)}
         if event_id is not None:
             headers["X-CMS-Event-Id"] = event_id
@@ -325,6 +332,22 @@ class TestFailures:
         assert (await deliver(channel, delivery, app_with(working)))[0] == 200
         assert len(working.triggered) == 1
 
+    async def test_cms_hanging_up_lets_its_retry_through(self, channel, webhooks) -> None:
+        import asyncio
+
+        class Slow(FakeAgent):
+            async def trigger_intent(self, *args: Any) -> None:
+                await asyncio.sleep(30)
+
+        delivery = recorded("case_status_changed")
+        task = asyncio.create_task(deliver(channel, delivery, app_with(Slow())))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not webhooks.ids
+        assert (await deliver(channel, delivery, app_with(FakeAgent())))[0] == 200
+
     async def test_error_is_logged_with_its_traceback(self, channel, caplog) -> None:
         await deliver(channel, recorded("case_status_changed"), app_with(FakeAgent(fail=True)))
         [record] = [r for r in caplog.records if r.name == "channels.cms_events" and r.exc_info]
@@ -338,7 +361,8 @@ class TestFailures:
 
     @pytest.mark.parametrize("ctx", [SimpleNamespace(), SimpleNamespace(agent=None)])
     async def test_no_agent_loaded_is_503(self, channel, ctx, webhooks) -> None:
-        status, _ = await deliver(channel, recorded("case_status_changed"), SimpleNamespace(ctx=ctx))
+        app = SimpleNamespace(ctx=ctx)
+        status, _ = await deliver(channel, recorded("case_status_changed"), app)
         assert status == 503 and not webhooks.ids
 
     async def test_model_without_the_notice_intent_is_503(self, channel, caplog) -> None:

@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import bootstrap
 from actions.api.cms import CmsClient
 from actions.api.http import RetryPolicy
-from actions.citizen_requests.dialogue import ActionSubmitCallback, ActionSubmitCaseStatus
+from actions.citizen_requests.case_status import ActionSubmitCaseStatus
+from actions.citizen_requests.submit import ActionSubmitCallback
 from actions.citizen_requests.forms import ValidateCallbackForm, ValidateStatementForm
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
