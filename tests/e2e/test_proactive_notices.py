@@ -3,19 +3,8 @@
 The reference CMS, the action server and Rasa run as in production; the
 CMS POSTs its signed events to the `cms_events` channel of the Rasa server.
 
-NEEDS the integration snippets of the notices change applied first (see
-/tmp/notices_integration.md, or the report that came with it):
-
-  1. domain.yml: intents EXTERNAL_notice, stop_notices, start_notices; the
-     entity and slot notice_text; actions action_stop_notices and
-     action_start_notices; and a model trained with them (`make test` trains);
-  2. credentials.yml: `channels.cms_events.CmsEventsInput:`;
-  3. actions/citizen_requests/base.py: `remember_conversation(...)` on a
-     successful identity check.
-
-The start-up subscription (the bot/cli.py snippet) is not needed here: the
-test subscribes itself with `bot.notices.subscribe`. Without 1 or 2 the
-tests fail at once and name the missing snippet.
+The test subscribes itself with `bot.notices.subscribe` (`make run` does it
+at start).
 """
 
 from __future__ import annotations
