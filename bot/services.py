@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional
+from typing import IO, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot.errors import NssaError
@@ -51,6 +51,8 @@ class ManagedProcess:
     health_url: str
     log_path: Path
     health_headers: Dict[str, str] = field(default_factory=dict)
+    # Statuses of the health URL that mean "up".
+    up_statuses: Tuple[int, ...] = (200,)
     env: Dict[str, str] = field(default_factory=dict)
     process: Optional[subprocess.Popen] = None
     _log: Optional[IO[bytes]] = None
@@ -76,10 +78,9 @@ class ManagedProcess:
         request = urllib.request.Request(self.health_url, headers=self.health_headers)
         try:
             with urllib.request.urlopen(request, timeout=2) as response:
-                return response.status == 200
+                return response.status in self.up_statuses
         except urllib.error.HTTPError as exc:
-            # Any answer but a server error means the server is up.
-            return exc.code < 500 and self.health_url.endswith("/HO-00000000")
+            return exc.code in self.up_statuses
         except (urllib.error.URLError, OSError):
             return False
 
@@ -152,6 +153,7 @@ def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess
             # number answers 404, which shows the server is up.
             health_url=f"{settings.housing_url}/intake/v2/applications/HO-00000000",
             health_headers={"X-Api-Key": settings.housing_api_key},
+            up_statuses=(200, 404),
             log_path=log_dir / "housing.log",
             env=housing_env,
         ),
