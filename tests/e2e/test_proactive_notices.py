@@ -62,14 +62,12 @@ def _check_integration(assistant: Assistant) -> None:
     try:
         _get(f"{assistant.settings.rasa_url}/webhooks/cms_events/")
     except urllib.error.HTTPError:
-        pytest.fail("credentials.yml lacks `channels.cms_events.CmsEventsInput:` "
-                    "(see /tmp/notices_integration.md)")
+        pytest.fail("credentials.yml lacks `channels.cms_events.CmsEventsInput:`")
     intents = {next(iter(i)) if isinstance(i, dict) else i
                for i in _get(f"{assistant.settings.rasa_url}/domain")["intents"]}
     missing = {"EXTERNAL_notice", "stop_notices", "start_notices"} - intents
     if missing:
-        pytest.fail(f"the model's domain lacks {sorted(missing)}: apply the domain.yml snippet "
-                    "of /tmp/notices_integration.md and train")
+        pytest.fail(f"the model's domain lacks {sorted(missing)}: add them to domain.yml and train")
 
 
 def _cms_admin(assistant: Assistant, *args: str) -> str:

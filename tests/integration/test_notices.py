@@ -3,7 +3,7 @@
 Every store test runs on an SQLite file and on PostgreSQL (`database_url`;
 pass `--postgres-url`), each PostgreSQL test in a schema of its own. The
 Rasa tests train a small model from data/core/notices.yml and the domain
-lines of DOMAIN (the same lines /tmp/notices_integration.md asks for in
+lines of DOMAIN (the same lines domain.yml has for the notices, in
 domain.yml) and run the channel in Rasa's own Sanic app.
 """
 
@@ -313,7 +313,7 @@ class TestOverHttp:
 
 # --- a real Rasa agent ---------------------------------------------------------------
 
-# The lines /tmp/notices_integration.md adds to domain.yml, as a domain of their own.
+# The notices part of domain.yml, as a domain of its own.
 DOMAIN = """
 version: "3.1"
 session_config:
