@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from aiohttp import web
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, boolean
 from bot.store import create_engine_for
 
 __all__ = [
@@ -111,16 +111,6 @@ def choice(*options: str) -> Callable[[str], str]:
         return lowered
 
     return cast
-
-
-def boolean(value: str) -> bool:
-    """true/false, yes/no, on/off or 1/0."""
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("use true or false")
 
 
 def non_negative_float(value: str) -> float:

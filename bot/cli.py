@@ -19,10 +19,11 @@ import click
 from bot.errors import NssaError
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
-__all__ = ["main", "cli"]
+__all__ = ["main", "cli", "fail"]
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
+    """Print the message in red on stderr and exit with status 2."""
     click.secho(message, fg="red", err=True)
     sys.exit(2)
 
@@ -35,7 +36,7 @@ def cli(ctx: click.Context, log_level: Optional[str]) -> None:
     try:
         settings = load_settings()
     except NssaError as exc:
-        _fail(f"Configuration error: {exc}")
+        fail(f"Configuration error: {exc}")
     logging.basicConfig(
         level=log_level or settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -81,15 +82,15 @@ def run(settings: Settings, no_train: bool) -> None:
         check_database(settings.database_url)
         upgrade(settings.database_url)
     except NssaError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     model = latest_model(settings.model_dir) if no_train else ensure_model(settings)
     if model is None:
-        _fail(f"No model in {settings.model_dir}; run without --no-train.")
+        fail(f"No model in {settings.model_dir}; run without --no-train.")
     processes = assistant_processes(settings, model)
     try:
         start_all(processes)
     except ServiceError as exc:
-        _fail(f"Start-up failed: {exc}")
+        fail(f"Start-up failed: {exc}")
     import asyncio
 
     from actions.api.errors import BackendError
@@ -151,7 +152,7 @@ def shell(settings: Settings) -> None:
 
     model = latest_model(settings.model_dir)
     if model is None:
-        _fail("No model yet: run `make train` first.")
+        fail("No model yet: run `make train` first.")
     env = {**os.environ, **settings.environment()}
     rasa = str(Path(sys.executable).with_name("rasa"))
     argv = [rasa, "shell", "--model", str(model), "--endpoints", "endpoints.yml"]
@@ -181,7 +182,7 @@ def evaluate(settings: Settings, model: Optional[Path], out: Path) -> None:
 
     model = model or latest_model(settings.model_dir)
     if model is None:
-        _fail("No model yet: run `make train` first.")
+        fail("No model yet: run `make train` first.")
     result = evaluate_model(model, out)
     click.echo(result.render())
 

@@ -170,10 +170,11 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self._pipeline = self._new_pipeline()
         self._pipeline.fit(texts, labels)
+        known = set(labels)
         overrides = [
             {"name": r["name"], "pattern": r["pattern"]}
             for r in training_data.regex_features
-            if r["name"] in set(labels)
+            if r["name"] in known
         ]
         with self._storage.write_to(self._resource) as directory:
             # Model archives are the project's own build output, so pickle is fine.

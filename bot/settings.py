@@ -16,7 +16,7 @@ from typing import Callable, Dict, Mapping, Optional, TypeVar
 
 from bot.errors import SettingsError
 
-__all__ = ["PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port", "http_url"]
+__all__ = ["PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port", "http_url", "boolean"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,7 +135,8 @@ def http_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _flag(value: str) -> bool:
+def boolean(value: str) -> bool:
+    """true/false, yes/no, on/off or 1/0."""
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
@@ -231,7 +232,7 @@ def load_settings(
         cms_token=source.get("NSSA_CMS_TOKEN", str, default="dev-cms-token"),
         housing_url=source.get("NSSA_HOUSING_URL", http_url, default="http://127.0.0.1:8082"),
         housing_api_key=source.get("NSSA_HOUSING_API_KEY", str, default="dev-housing-key"),
-        embedded_backends=source.get("NSSA_EMBEDDED_BACKENDS", _flag, default="true"),
+        embedded_backends=source.get("NSSA_EMBEDDED_BACKENDS", boolean, default="true"),
         events_secret=source.get(
             "NSSA_CMS_EVENTS_SECRET", _secret, default="dev-events-secret-change-me"
         ),

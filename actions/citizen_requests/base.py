@@ -143,6 +143,12 @@ class Field:
     note: Callable[[Any], Optional[Text]] = field(default=lambda value: None)
 
 
+# The questions every form may ask besides its own fields.
+_NATIONAL_ID = Field("national_id", "National ID number", national_id)
+_DATE_OF_BIRTH = Field("date_of_birth", "Date of birth", date)
+_CONFIRM = Field("confirm", "Correct", yes_no)
+
+
 class RequestForm(FormValidationAction):
     """Validation of one request form; subclasses name the form and its fields."""
 
@@ -228,23 +234,16 @@ class RequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """A national ID number with a valid check digit."""
-        try:
-            return {"national_id": national_id(str(value or ""))}
-        except ValidationError as error:
-            if not answer_policy_question(dispatcher, tracker):
-                dispatcher.utter_message(text=error.message)
-            return {"national_id": None}
+        return await self._field_validator(_NATIONAL_ID)(value, dispatcher, tracker, domain)
 
     async def validate_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """A date of birth; with the ID number, checked by the CMS."""
-        try:
-            birth = date(str(value or ""))
-        except ValidationError as error:
-            if not answer_policy_question(dispatcher, tracker):
-                dispatcher.utter_message(text=error.message)
-            return {"date_of_birth": None}
+        parsed = await self._field_validator(_DATE_OF_BIRTH)(value, dispatcher, tracker, domain)
+        birth = parsed["date_of_birth"]
+        if birth is None:
+            return parsed
         nid = tracker.get_slot("national_id") or ""
         person = None
         if national_id_matches_birth_date(nid, birth):
@@ -332,12 +331,7 @@ class RequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """1 / yes sends the request; 2 / no asks what to change."""
-        try:
-            return {"confirm": yes_no(str(value or ""))}
-        except ValidationError as error:
-            if not answer_policy_question(dispatcher, tracker):
-                dispatcher.utter_message(text=error.message)
-            return {"confirm": None}
+        return await self._field_validator(_CONFIRM)(value, dispatcher, tracker, domain)
 
     async def validate_change_field(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

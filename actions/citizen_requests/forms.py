@@ -26,6 +26,7 @@ from actions.validation import (
     coverage_start_date,
     employer_registration_number,
     household_size,
+    housing_number,
     text_length,
     to_cents,
     work_status,
@@ -76,8 +77,6 @@ def _optional_case_reference(text: Text) -> Any:
 
 def parse_case_query(text: Text) -> Text:
     """"all", an NSSA case reference or a Housing Office application number."""
-    from actions.validation import housing_number
-
     if {"all", "every", "everything"} & set(text.strip().lower().split()):
         return "all"
     for parse in (case_reference, housing_number):

@@ -13,20 +13,15 @@ commands write the database and queue events, which a running server sends.
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Optional
 
 import click
 
 from backends.cms.settings import CmsSettings, load_cms_settings
+from bot.cli import fail
 from bot.errors import SettingsError
 
 __all__ = ["cli", "main"]
-
-
-def _fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(2)
 
 
 @click.group(invoke_without_command=True)
@@ -37,7 +32,7 @@ def cli(ctx: click.Context) -> None:
         try:
             ctx.obj = load_cms_settings()
         except SettingsError as exc:
-            _fail(f"Configuration error: {exc}")
+            fail(f"Configuration error: {exc}")
     if ctx.invoked_subcommand is None:
         ctx.invoke(serve)
 
@@ -86,7 +81,7 @@ def set_status_command(settings: CmsSettings, reference: str, status: str) -> No
     try:
         click.echo(set_status(_engine(settings), reference, status, now, now.astimezone(settings.timezone).date()))
     except AdminError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @admin.command("send-reminder")
@@ -100,7 +95,7 @@ def send_reminder_command(settings: CmsSettings, appointment_id: str) -> None:
     try:
         click.echo(send_reminder(_engine(settings), settings, appointment_id, utc_now()))
     except AdminError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @admin.command("payment-date-change")
@@ -115,7 +110,7 @@ def payment_date_change_command(settings: CmsSettings, person_id: str, text: str
     try:
         click.echo(payment_date_change(_engine(settings), person_id, text, utc_now()))
     except AdminError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @admin.command("list-cases")

@@ -10,20 +10,15 @@ Settings come from `bot.settings.SettingsSource` (NSSA_HOUSING_*).
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Optional
 
 import click
 
 from backends.housing.settings import HousingSettings, load_housing_settings
+from bot.cli import fail
 from bot.errors import SettingsError
 
 __all__ = ["cli", "main"]
-
-
-def _fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    sys.exit(2)
 
 
 @click.group(invoke_without_command=True)
@@ -34,7 +29,7 @@ def cli(ctx: click.Context) -> None:
         try:
             ctx.obj = load_housing_settings()
         except SettingsError as exc:
-            _fail(f"Configuration error: {exc}")
+            fail(f"Configuration error: {exc}")
     if ctx.invoked_subcommand is None:
         ctx.invoke(serve)
 
@@ -78,7 +73,7 @@ def set_state_command(settings: HousingSettings, application_number: str, state:
         with open_database(settings.database_url).begin() as connection:
             old, new = set_state(connection, number, state.upper(), utc_now(), force)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"{number}: {old} -> {new}" if old != new else f"{number} is already {new}.")
 
 
