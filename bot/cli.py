@@ -53,7 +53,7 @@ def settings(settings: Settings) -> None:
     for key, value in vars(settings).items():
         if key == "database_url":
             value = redact_url(value)
-        elif key in ("cms_token", "housing_api_key", "events_secret"):
+        elif value is not None and key.endswith(("_token", "_key", "_secret")):
             value = "***"
         click.echo(f"{key} = {value}")
 

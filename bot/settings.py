@@ -10,6 +10,7 @@ reads `os.environ`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Mapping, Optional, TypeVar
@@ -151,6 +152,21 @@ def _secret(value: str) -> str:
     return value
 
 
+def _telegram_secret(value: str) -> str:
+    # Telegram's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+        raise ValueError("use 16 to 256 characters A-Z, a-z, 0-9, _ or -")
+    return value
+
+
+def positive_int(value: str) -> int:
+    """A whole number above 0."""
+    number = int(value)
+    if number <= 0:
+        raise ValueError("use a whole number above 0")
+    return number
+
+
 def _path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else PROJECT_ROOT / path
@@ -174,6 +190,29 @@ class Settings:
     housing_api_key: str
     embedded_backends: bool
     events_secret: str
+    # Channels. Telegram and SMS are opened only when their credentials are set.
+    public_url: str
+    telegram_token: Optional[str]
+    telegram_secret: Optional[str]
+    telegram_api_url: str
+    twilio_account_sid: Optional[str]
+    twilio_auth_token: Optional[str]
+    twilio_from: Optional[str]
+    twilio_api_url: str
+    max_message_chars: int
+    rate_limit_per_minute: int
+    retention_days: int
+    store_key: str
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Whether the Telegram channel is configured (token and secret)."""
+        return bool(self.telegram_token and self.telegram_secret)
+
+    @property
+    def sms_enabled(self) -> bool:
+        """Whether the SMS channel is configured (Twilio account, token and number)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from)
 
     @property
     def rasa_url(self) -> str:
@@ -186,6 +225,13 @@ class Settings:
         `endpoints.yml` expands NSSA_DATABASE_URL and NSSA_ACTION_URL; the
         action server reads the rest through `load_settings`.
         """
+        optional = {
+            "NSSA_TELEGRAM_TOKEN": self.telegram_token,
+            "NSSA_TELEGRAM_SECRET": self.telegram_secret,
+            "NSSA_TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "NSSA_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "NSSA_TWILIO_FROM": self.twilio_from,
+        }
         return {
             "NSSA_DATABASE_URL": self.database_url,
             "NSSA_HOST": self.host,
@@ -201,6 +247,14 @@ class Settings:
             "NSSA_HOUSING_API_KEY": self.housing_api_key,
             "NSSA_EMBEDDED_BACKENDS": "true" if self.embedded_backends else "false",
             "NSSA_CMS_EVENTS_SECRET": self.events_secret,
+            "NSSA_PUBLIC_URL": self.public_url,
+            "NSSA_TELEGRAM_API_URL": self.telegram_api_url,
+            "NSSA_TWILIO_API_URL": self.twilio_api_url,
+            "NSSA_MAX_MESSAGE_CHARS": str(self.max_message_chars),
+            "NSSA_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
+            "NSSA_RETENTION_DAYS": str(self.retention_days),
+            "NSSA_STORE_KEY": self.store_key,
+            **{key: value for key, value in optional.items() if value is not None},
         }
 
 
@@ -213,12 +267,13 @@ def load_settings(
     host = source.get("NSSA_HOST", str, default="127.0.0.1")
     action_port = source.get("NSSA_ACTION_PORT", port, default="5055")
     var_dir = source.get("NSSA_VAR_DIR", _path, default="var")
+    rasa_port = source.get("NSSA_RASA_PORT", port, default="5005")
     return Settings(
         database_url=source.get(
             "NSSA_DATABASE_URL", _database_url, default=f"sqlite:///{var_dir / 'nssa.db'}"
         ),
         host=host,
-        rasa_port=source.get("NSSA_RASA_PORT", port, default="5005"),
+        rasa_port=rasa_port,
         action_port=action_port,
         action_url=source.get(
             "NSSA_ACTION_URL", http_url, default=f"http://{host}:{action_port}/webhook"
@@ -236,4 +291,23 @@ def load_settings(
         events_secret=source.get(
             "NSSA_CMS_EVENTS_SECRET", _secret, default="dev-events-secret-change-me"
         ),
+        # The assistant's address as Telegram and Twilio reach it (a proxy's
+        # https URL in production): webhooks are set and signatures checked on it.
+        public_url=source.get("NSSA_PUBLIC_URL", http_url, default=f"http://{host}:{rasa_port}"),
+        telegram_token=source.get("NSSA_TELEGRAM_TOKEN", str),
+        telegram_secret=source.get("NSSA_TELEGRAM_SECRET", _telegram_secret),
+        telegram_api_url=source.get(
+            "NSSA_TELEGRAM_API_URL", http_url, default="https://api.telegram.org"
+        ),
+        twilio_account_sid=source.get("NSSA_TWILIO_ACCOUNT_SID", str),
+        twilio_auth_token=source.get("NSSA_TWILIO_AUTH_TOKEN", str),
+        twilio_from=source.get("NSSA_TWILIO_FROM", str),
+        twilio_api_url=source.get("NSSA_TWILIO_API_URL", http_url, default="https://api.twilio.com"),
+        # Abuse limits of every channel (channels/common.py).
+        max_message_chars=source.get("NSSA_MAX_MESSAGE_CHARS", positive_int, default="2000"),
+        rate_limit_per_minute=source.get("NSSA_RATE_LIMIT_PER_MINUTE", positive_int, default="20"),
+        # identity-and-privacy.md: conversations are deleted after 90 days.
+        retention_days=source.get("NSSA_RETENTION_DAYS", positive_int, default="90"),
+        # Seals the personal numbers a form keeps in the store (bot/privacy.py).
+        store_key=source.get("NSSA_STORE_KEY", _secret, default="dev-store-key-change-me"),
     )

@@ -141,3 +141,98 @@ notice_opt_outs = sa.Table(
 )
 
 __all__ += ["person_conversations", "notice_opt_outs"]
+
+# --- channels (revision 0003) -------------------------------------------------
+# Who talks in which conversation: a Telegram chat id or a phone number (the
+# address) on a channel maps to an opaque Rasa conversation id, so no phone
+# number becomes a sender id in `events`. The address is kept here because
+# the channel must reply to it; continuity (`join`) points an address at
+# another conversation.
+channel_identities = sa.Table(
+    "channel_identities",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("address", sa.String(128), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_channel_identities_conversation_id", "conversation_id"),
+)
+
+# Addresses that texted STOP (SMS): nothing more is sent to them, notices included.
+channel_opt_outs = sa.Table(
+    "channel_opt_outs",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("address", sa.String(128), primary_key=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# "Continue on my phone": a short one-time code that joins another channel's
+# address to this conversation.
+continuity_codes = sa.Table(
+    "continuity_codes",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime(), nullable=True),
+    sa.Column("used_on", sa.String(32), nullable=True),
+    sa.Index("ix_continuity_codes_conversation_id", "conversation_id"),
+)
+
+# Telegram's callback_data holds 64 bytes: longer button payloads travel as a
+# short id of their hash, mapped back here (any server process can answer).
+button_payloads = sa.Table(
+    "button_payloads",
+    metadata,
+    sa.Column("short_id", sa.String(32), primary_key=True),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# What the platform said about a message sent (Twilio's status callbacks).
+message_deliveries = sa.Table(
+    "message_deliveries",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("message_id", sa.String(64), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("error_code", sa.String(16), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_message_deliveries_status", "status"),
+)
+
+# Housing Office applications this assistant forwarded, per verified person:
+# case status by HO number answers only for the person's own.
+forwarded_applications = sa.Table(
+    "forwarded_applications",
+    metadata,
+    sa.Column("application_number", sa.String(32), primary_key=True),
+    sa.Column("person_id", sa.String(64), nullable=False),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_forwarded_applications_person_id", "person_id"),
+)
+
+# "Delete my conversation", confirmed: erased by the worker's job within 24 hours.
+conversation_deletions = sa.Table(
+    "conversation_deletions",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("channel", sa.String(64), nullable=True),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("done_at", UtcDateTime(), nullable=True),
+)
+
+__all__ += [
+    "channel_identities",
+    "channel_opt_outs",
+    "continuity_codes",
+    "button_payloads",
+    "message_deliveries",
+    "forwarded_applications",
+    "conversation_deletions",
+]
