@@ -1,0 +1,170 @@
+"""What every channel does before a message reaches Rasa, and the store they share.
+
+    clean_text    Unicode NFC, control and invisible format characters dropped
+    Gate          empty messages, the length cap and a per-sender rate limit,
+                  each answered politely instead of silently dropped
+    ChannelStore  the channels' repositories on the conversation store's
+                  database, one per process and URL, built on first use
+
+Nothing here does I/O at import time: Rasa imports channels while it reads
+credentials.yml.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Deque, Dict, Optional
+
+from bot.settings import Settings
+
+__all__ = [
+    "clean_text",
+    "Verdict",
+    "Gate",
+    "ChannelStore",
+    "EMPTY_REPLY",
+    "too_long_reply",
+    "RATE_LIMITED_REPLY",
+]
+
+EMPTY_REPLY = "I did not get any text. Please type your question or request."
+RATE_LIMITED_REPLY = (
+    "You are sending messages faster than I can answer. "
+    "Please wait a minute, then send your last message again."
+)
+
+
+def too_long_reply(limit: int) -> str:
+    """The answer to a message over the length cap."""
+    return (
+        f"Your message is too long for me (more than {limit} characters). "
+        "Please send it again in shorter parts."
+    )
+
+
+# Kept although Unicode calls them control (Cc) or format (Cf) characters:
+# line breaks and tabs, and the joiners that emoji and some scripts need.
+_KEEP = {"\n", "\t", "\u200c", "\u200d"}
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalized text without control or invisible format characters, stripped.
+
+    Lone surrogates (which cannot be stored or encoded) are dropped too.
+    """
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for ch in text:
+        if ch in _KEEP:
+            kept.append(ch)
+            continue
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        kept.append(ch)
+    return "".join(kept).replace("\r\n", "\n").strip()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a message goes on to Rasa, as what text, or what to answer instead."""
+
+    ok: bool
+    text: str
+    reply: Optional[str] = None
+    reason: Optional[str] = None
+
+
+class Gate:
+    """Empty messages, the length cap and a sliding-window rate limit per sender.
+
+    The limit is per process: several Rasa servers each allow `per_minute`.
+    Over the limit, the first message of the minute gets RATE_LIMITED_REPLY
+    and later ones get it too, so no message is ever dropped in silence.
+    """
+
+    WINDOW = 60.0
+
+    def __init__(
+        self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if max_chars <= 0 or per_minute <= 0:
+            raise ValueError("max_chars and per_minute must be above 0")
+        self.max_chars = max_chars
+        self.per_minute = per_minute
+        self._clock = clock
+        self._seen: Dict[str, Deque[float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Gate":
+        """A gate with the limits of the settings."""
+        return cls(settings.max_message_chars, settings.rate_limit_per_minute)
+
+    def check(self, sender_key: str, text: Optional[str]) -> Verdict:
+        """The verdict on one message of `sender_key` (any string naming the sender)."""
+        cleaned = clean_text(text or "")
+        if self._limited(sender_key):
+            return Verdict(False, cleaned, RATE_LIMITED_REPLY, "rate_limited")
+        if not cleaned:
+            return Verdict(False, cleaned, EMPTY_REPLY, "empty")
+        if len(cleaned) > self.max_chars:
+            return Verdict(False, cleaned, too_long_reply(self.max_chars), "too_long")
+        return Verdict(True, cleaned)
+
+    def _limited(self, sender_key: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            seen = self._seen.setdefault(sender_key, deque())
+            while seen and now - seen[0] >= self.WINDOW:
+                seen.popleft()
+            if len(seen) >= self.per_minute:
+                return True
+            seen.append(now)
+            if len(self._seen) > 10_000:
+                self._drop_idle(now)
+            return False
+
+    def _drop_idle(self, now: float) -> None:
+        for key in [k for k, v in self._seen.items() if not v or now - v[-1] >= self.WINDOW]:
+            del self._seen[key]
+
+
+class ChannelStore:
+    """The channels' repositories on one database; `for_url` shares one per process and URL."""
+
+    _instances: Dict[str, "ChannelStore"] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, database_url: str) -> None:
+        from bot.store.channels import (
+            ButtonPayloads,
+            ChannelIdentities,
+            ChannelOptOuts,
+            ContinuityCodes,
+            MessageDeliveries,
+        )
+        from bot.store.db import create_engine_for
+        from bot.store.webhooks import ProcessedWebhooks
+
+        self.database_url = database_url
+        self.engine = create_engine_for(database_url)
+        self.identities = ChannelIdentities(self.engine)
+        self.opt_outs = ChannelOptOuts(self.engine)
+        self.buttons = ButtonPayloads(self.engine)
+        self.deliveries = MessageDeliveries(self.engine)
+        self.webhooks = ProcessedWebhooks(self.engine)
+        self.codes = ContinuityCodes(self.engine)
+
+    @classmethod
+    def for_url(cls, database_url: str) -> "ChannelStore":
+        """The process's store for `database_url`, made on first use."""
+        with cls._instances_lock:
+            store = cls._instances.get(database_url)
+            if store is None:
+                store = cls._instances[database_url] = cls(database_url)
+            return store
