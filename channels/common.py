@@ -5,6 +5,8 @@
                   each answered politely instead of silently dropped
     ChannelStore  the channels' repositories on the conversation store's
                   database, one per process and URL, built on first use
+    conversation_of  the conversation an address talks in, after a
+                  continuity code ("continue on my phone") if the text is one
 
 Nothing here does I/O at import time: Rasa imports channels while it reads
 credentials.yml.
@@ -12,12 +14,14 @@ credentials.yml.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import threading
 import time
 import unicodedata
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Deque, Dict, Optional
+from typing import Callable, Deque, Dict, Optional, Tuple
 
 from bot.settings import Settings
 
@@ -29,7 +33,13 @@ __all__ = [
     "EMPTY_REPLY",
     "too_long_reply",
     "RATE_LIMITED_REPLY",
+    "CONTINUED_MESSAGE",
+    "conversation_of",
 ]
+
+# What Rasa is told in the joined conversation: the intent that re-checks
+# identity and offers the half-finished form (data/core/continuity.yml).
+CONTINUED_MESSAGE = "/EXTERNAL_continued"
 
 EMPTY_REPLY = "I did not get any text. Please type your question or request."
 RATE_LIMITED_REPLY = (
@@ -168,3 +178,26 @@ class ChannelStore:
             if store is None:
                 store = cls._instances[database_url] = cls(database_url)
             return store
+
+
+# A code as `ContinuityCodes` makes it, typed with or without a space or dash.
+_CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{3}[ -]?[A-Za-z0-9]{3}$")
+
+
+async def conversation_of(
+    store: ChannelStore, channel: str, address: str, text: str
+) -> Tuple[str, Optional[str]]:
+    """(conversation id, text for Rasa) of a message from `address` on `channel`.
+
+    If the whole text is a live continuity code, the address joins the
+    code's conversation and Rasa gets CONTINUED_MESSAGE instead of the code;
+    otherwise the address's own conversation and the text unchanged. A
+    code-shaped text that is no live code is an ordinary message.
+    """
+    if _CODE_SHAPE.match(text.strip()):
+        joined = await asyncio.to_thread(store.codes.redeem, text.strip(), channel=channel)
+        if joined is not None:
+            await asyncio.to_thread(store.identities.join, channel, address, joined)
+            return joined, CONTINUED_MESSAGE
+    conversation = await asyncio.to_thread(store.identities.conversation_for, channel, address)
+    return conversation, text
