@@ -86,6 +86,12 @@ def run(settings: Settings, no_train: bool) -> None:
     model = latest_model(settings.model_dir) if no_train else ensure_model(settings)
     if model is None:
         fail(f"No model in {settings.model_dir}; run without --no-train.")
+    from bot.channels_config import credentials_for
+
+    try:
+        _, left_out = credentials_for(settings)
+    except NssaError as exc:
+        fail(str(exc))
     processes = assistant_processes(settings, model)
     try:
         start_all(processes)
@@ -118,6 +124,7 @@ def run(settings: Settings, no_train: bool) -> None:
             if settings.embedded_backends
             else ""
         )
+        + "".join(f"  Not opened:     {note}\n" for note in left_out)
         + f"  Shell:          make shell\n"
         f"  Logs:           {settings.var_dir / 'log'}\n"
         "Press Ctrl-C to stop."

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from bot.channels_config import write_credentials
 from bot.errors import NssaError
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -166,6 +167,9 @@ def assistant_processes(
     """Reference back-ends (if embedded), action server and Rasa server, in start order."""
     log_dir = log_dir or settings.var_dir / "log"
     env = {**settings.environment(), "PYTHONPATH": str(PROJECT_ROOT)}
+    # credentials.yml less the channels not configured (bot/channels_config.py).
+    credentials = settings.var_dir / "run" / "credentials.yml"
+    write_credentials(settings, credentials)
     backends = reference_backends(settings, log_dir) if settings.embedded_backends else []
     actions = ManagedProcess(
         name="action server",
@@ -181,7 +185,7 @@ def assistant_processes(
         name="Rasa server",
         argv=[
             _bin("rasa"), "run", "--model", str(model),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--endpoints", "endpoints.yml", "--credentials", str(credentials),
             "--interface", settings.host, "--port", str(settings.rasa_port),
             "--enable-api", "--log-file", str(log_dir / "rasa-debug.log"),
         ],
