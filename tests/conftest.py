@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bot.settings import Settings, load_settings
 
@@ -62,3 +66,22 @@ def model(project_settings: Settings) -> Path:
     from bot.training import ensure_model
 
     return ensure_model(project_settings)
+
+
+@pytest.fixture
+def store_url(database_url: str) -> Iterator[str]:
+    """The test database, empty; on PostgreSQL a fresh schema first in search_path."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        yield database_url
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_url, future=True)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -11,14 +11,13 @@ import asyncio
 import subprocess
 import sys
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterator, List
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from actions.api.errors import BackendUnavailable, SlotTaken
@@ -55,25 +54,6 @@ PAYLOAD = {
 
 
 # -- fixtures ---------------------------------------------------------------
-
-
-@pytest.fixture
-def store_url(database_url: str) -> Iterator[str]:
-    """The test database, empty; on PostgreSQL a fresh schema first in search_path."""
-    if make_url(database_url).get_backend_name() != "postgresql":
-        yield database_url
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(database_url, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
