@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from abc import abstractmethod
@@ -48,6 +49,8 @@ __all__ = [
     "channel_of",
     "answer_policy_question",
     "looks_like_question",
+    "YES_NO_TEXT",
+    "show_iso_date",
 ]
 
 logger = logging.getLogger(__name__)
@@ -93,6 +96,15 @@ def identity_locked(tracker: Tracker, now: Optional[float] = None) -> bool:
     """True for an hour after 3 failed identity checks."""
     until = tracker.get_slot("identity_locked_until") or 0
     return (time.time() if now is None else now) < float(until)
+
+
+# How a yes/no answer is shown in a summary.
+YES_NO_TEXT = {True: "yes", False: "no"}
+
+
+def show_iso_date(value: Any) -> Text:
+    """A stored YYYY-MM-DD date as DD.MM.YYYY (empty if none)."""
+    return format_date(dt.date.fromisoformat(value)) if value else ""
 
 
 _QUESTION_WORDS = frozenset(

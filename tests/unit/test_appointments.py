@@ -19,17 +19,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import bootstrap
 from actions.api.cms import CmsClient
 from actions.api.http import RetryPolicy, idempotency_key
-from actions.citizen_requests import appointments
+from actions.citizen_requests import appointment_questions, appointment_times, appointments
+from actions.citizen_requests.appointment_questions import (
+    ActionAskAppointmentChangeField,
+    ActionAskAppointmentConfirm,
+    ActionAskAppointmentDate,
+    ActionAskAppointmentStartTime,
+)
 from actions.citizen_requests.appointments import (
     DATE,
     OFFER,
     OFFICE,
     START,
     TOPIC,
-    ActionAskAppointmentChangeField,
-    ActionAskAppointmentConfirm,
-    ActionAskAppointmentDate,
-    ActionAskAppointmentStartTime,
     ActionStartAppointment,
     ActionSubmitAppointment,
     ValidateAppointmentForm,
@@ -129,8 +131,8 @@ async def _no_sleep(seconds: float) -> None:
 
 @pytest.fixture(autouse=True)
 def office_time(monkeypatch):
-    monkeypatch.setattr(appointments, "office_now", lambda: NOW)
-    monkeypatch.setattr(appointments, "office_zone", lambda: UTC)
+    monkeypatch.setattr(appointment_times, "office_now", lambda: NOW)
+    monkeypatch.setattr(appointment_times, "office_zone", lambda: UTC)
 
 
 @pytest.fixture
@@ -281,7 +283,8 @@ async def test_a_day_that_filled_up_asks_for_another_day(cms) -> None:
 
 
 async def test_times_are_shown_in_office_time(cms, monkeypatch) -> None:
-    monkeypatch.setattr(appointments, "office_zone", lambda: dt.timezone(dt.timedelta(hours=1)))
+    monkeypatch.setattr(appointment_times, "office_zone",
+                        lambda: dt.timezone(dt.timedelta(hours=1)))
     cms.free[("eastmere", "2026-12-01")] = ["2026-12-01T08:00:00Z", "2026-12-01T08:20:00Z"]
     t = tracker({**VERIFIED, OFFICE: "eastmere", DATE: "2026-12-01"})
     _, messages = await run(ActionAskAppointmentStartTime(), t)
@@ -515,7 +518,8 @@ async def test_expired_identity_is_checked_again_before_booking(cms) -> None:
 
 
 def test_every_response_the_actions_send_exists() -> None:
-    source = Path(appointments.__file__).read_text()
+    source = "".join(Path(module.__file__).read_text()
+                     for module in (appointments, appointment_questions, appointment_times))
     used = set(re.findall(r'"(utter_[a-z_]+)"', source)) | {
         f"utter_ask_{slot}" for slot in (OFFICE, DATE, START, TOPIC)}
     assert used - set(load_content().responses) == set()

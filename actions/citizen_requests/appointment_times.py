@@ -1,0 +1,198 @@
+"""Office time for request 7: days, times and interpreter notice (agency.md).
+
+The CMS speaks UTC; times are shown in office time, the zone of the setting
+NSSA_OFFICE_TIMEZONE (else NSSA_CMS_TIMEZONE, else UTC). Tests replace
+`office_now` and `office_zone` here; the appointment modules call them
+through this module so they see the replacement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any, NamedTuple, Optional, Sequence, Text
+
+from actions.api.http import parse_datetime
+from actions.validation import (
+    OFFICES,
+    ValidationError,
+    add_working_days,
+    appointment_time,
+    clean,
+    format_date,
+)
+from actions.validation import date as parse_date
+from bot.settings import SettingsSource
+
+__all__ = [
+    "DAY_NAMES", "office_zone", "office_now", "local_time", "hhmm", "long_day", "office_name",
+    "parse_day", "InterpreterNotice", "interpreter_notice", "pick_start",
+]
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("january february march april may june july august september october november "
+           "december").split()
+_NUMBER = re.compile(r"(?:option|number|nr|no|#)?\s*([0-9]{1,2})\s*[.)]?")
+_TIME_IN_TEXT = re.compile(
+    r"[0-9]{1,2}\s*[:.h]\s*[0-9]{2}\s*(?:[ap]\.?m\.?)?|[0-9]{1,2}\s*[ap]\.?m\.?"
+)
+
+# --- office time -------------------------------------------------------------
+
+
+def _zone(value: str) -> dt.tzinfo:
+    name = value.strip()
+    if name.upper() == "UTC":
+        return dt.timezone.utc
+    if name.lower() == "local":
+        return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a time zone name such as UTC or Europe/Oslo") from None
+
+
+@lru_cache(maxsize=1)
+def office_zone() -> dt.tzinfo:
+    """The offices' time zone (slots run 09:00-15:40 in it)."""
+    source = SettingsSource.from_environment()
+    key = "NSSA_OFFICE_TIMEZONE" if source.raw("NSSA_OFFICE_TIMEZONE") else "NSSA_CMS_TIMEZONE"
+    return source.get(key, _zone, default="UTC")
+
+
+def office_now() -> dt.datetime:
+    """The current time in office time (tests replace it)."""
+    return dt.datetime.now(office_zone())
+
+
+def local_time(start: Any) -> dt.datetime:
+    """A start (datetime or RFC 3339 text) in office time."""
+    moment = start if isinstance(start, dt.datetime) else parse_datetime(str(start))
+    return moment.astimezone(office_zone())
+
+
+def hhmm(start: Any) -> Text:
+    """A start as HH:MM office time."""
+    return local_time(start).strftime("%H:%M")
+
+
+def long_day(day: Any) -> Text:
+    """A day as "Tuesday 01.12.2026"."""
+    value = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+    return f"{DAY_NAMES[value.weekday()]} {format_date(value)}"
+
+
+def office_name(office_id: Any) -> Text:
+    """The office's name, or the id itself if unknown."""
+    return OFFICES[office_id].name if office_id in OFFICES else str(office_id)
+
+
+# --- the day -------------------------------------------------------------------
+
+
+def parse_day(text: Any, today: dt.date) -> dt.date:
+    """A day typed in chat; also "monday" and "3 December" (the next such day)."""
+    try:
+        return parse_date(text, today)
+    except ValidationError:
+        guess = _day_without_year(str(text or ""), today)
+        if guess is None:
+            raise
+        return guess
+
+
+def _day_without_year(text: str, today: dt.date) -> Optional[dt.date]:
+    fillers = {"the", "of", "on", "in", "next", "this", "coming", "please", "pls", "at", "for"}
+    words = re.split(r"[\s,./\-]+", clean(text).casefold().strip(" .!?"))
+    tokens = [re.sub(r"^([0-9]{1,2})(?:st|nd|rd|th)$", r"\1", w) for w in words if w]
+    tokens = [t for t in tokens if t not in fillers]
+    weekdays, months, digits = [], [], []
+    for token in tokens:
+        prefix = len(token) >= 3 and token.isalpha()
+        weekday = next(
+            (i for i, n in enumerate(DAY_NAMES) if prefix and n.lower().startswith(token)), None
+        )
+        month = next((i for i, n in enumerate(_MONTHS, 1) if prefix and n.startswith(token)), None)
+        if weekday is not None:
+            weekdays.append(weekday)
+        elif month is not None:
+            months.append(month)
+        elif token.isdigit() and len(token) <= 2:
+            digits.append(int(token))
+        else:
+            return None
+    if len(weekdays) > 1:
+        return None
+    if weekdays and not months and not digits:
+        return today + dt.timedelta(days=(weekdays[0] - today.weekday() - 1) % 7 + 1)
+    if len(months) == 1 and len(digits) == 1:
+        day, month = digits[0], months[0]
+    elif not months and len(digits) == 2:
+        day, month = digits
+    else:
+        return None
+    try:
+        found = dt.date(today.year, month, day)
+        if found < today:
+            found = dt.date(today.year + 1, month, day)
+    except ValueError:
+        return None
+    if weekdays and weekdays[0] != found.weekday():
+        raise ValidationError(f"{format_date(found)} is a {DAY_NAMES[found.weekday()]}. "
+                              "Please check the date and type it again.")
+    return found
+
+
+# --- interpreters ----------------------------------------------------------------
+
+_SIGN = re.compile(r"\bsign(?:ed|ing)?[\s-]*language|\bsigners?\b|\bnsl\b", re.I)
+_INTERPRETER = re.compile(r"\binterpret|\btranslat", re.I)
+_NOT_NEEDED = re.compile(r"\b(?:no|without|(?:do\s*n[o']?t|dont|not)\s+need)\s+(?:an?\s+)?"
+                         r"(?:interpret|translat|sign)", re.I)
+
+
+class InterpreterNotice(NamedTuple):
+    """An interpreter asked for in the topic, and whether the notice is long enough."""
+
+    sign_language: bool
+    days: int
+    earliest: dt.date
+    in_time: bool
+
+
+def interpreter_notice(topic: Any, day: Any, today: dt.date) -> Optional[InterpreterNotice]:
+    """3 working days' notice for an interpreter, 5 for sign language; None if none asked."""
+    text = str(topic or "")
+    if not day or _NOT_NEEDED.search(text):
+        return None
+    sign = bool(_SIGN.search(text))
+    if not sign and not _INTERPRETER.search(text):
+        return None
+    days = 5 if sign else 3
+    earliest = add_working_days(today, days)
+    when = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+    return InterpreterNotice(sign, days, earliest, when >= earliest)
+
+
+def pick_start(text: Any, shown: Sequence[Text], free: Sequence[Text]) -> Text:
+    """The chosen free start (RFC 3339): a number of the list shown, or a time."""
+    if clean(text) in free:
+        return clean(text)
+    value = clean(text).casefold()
+    number = _NUMBER.fullmatch(value)
+    if number and 1 <= int(number.group(1)) <= len(shown):
+        return shown[int(number.group(1)) - 1]
+    try:
+        wanted = appointment_time(value)
+    except ValidationError:
+        found = _TIME_IN_TEXT.search(value)
+        if not found:
+            raise
+        wanted = appointment_time(found.group(0))
+    for start in free:
+        if hhmm(start) == wanted:
+            return start
+    raise ValidationError(f"{wanted} is not free on that day. Please choose one of the free times.")
