@@ -153,6 +153,23 @@ def worker(settings: Settings, interval: float) -> None:
 
 @cli.command()
 @click.pass_obj
+def purge(settings: Settings) -> None:
+    """Delete conversations past the retention period and those asked to be deleted, once."""
+    from bot.store.db import create_engine_for
+    from bot.store.retention import Retention
+    from bot.store.schema import upgrade
+    from bot.worker import purge_once
+
+    try:
+        upgrade(settings.database_url)
+        report = purge_once(settings, Retention(create_engine_for(settings.database_url)))
+    except NssaError as exc:
+        fail(str(exc))
+    click.echo(f"Conversation store: {report}.")
+
+
+@cli.command()
+@click.pass_obj
 def shell(settings: Settings) -> None:
     """Talk to the assistant in the terminal (the action server must run)."""
     from bot.training import latest_model

@@ -203,6 +203,10 @@ class Settings:
     rate_limit_per_minute: int
     retention_days: int
     store_key: str
+    # "Delete my conversation" waits this long after the last message, so a
+    # turn under way is never half deleted; the worker's purge runs this often.
+    deletion_idle_seconds: int = 600
+    purge_interval_seconds: int = 3600
 
     @property
     def telegram_enabled(self) -> bool:
@@ -254,6 +258,8 @@ class Settings:
             "NSSA_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "NSSA_RETENTION_DAYS": str(self.retention_days),
             "NSSA_STORE_KEY": self.store_key,
+            "NSSA_DELETION_IDLE_SECONDS": str(self.deletion_idle_seconds),
+            "NSSA_PURGE_INTERVAL_SECONDS": str(self.purge_interval_seconds),
             **{key: value for key, value in optional.items() if value is not None},
         }
 
@@ -310,4 +316,9 @@ def load_settings(
         retention_days=source.get("NSSA_RETENTION_DAYS", positive_int, default="90"),
         # Seals the personal numbers a form keeps in the store (bot/privacy.py).
         store_key=source.get("NSSA_STORE_KEY", _secret, default="dev-store-key-change-me"),
+        # identity-and-privacy.md: a requested deletion is done within 24 hours.
+        deletion_idle_seconds=source.get("NSSA_DELETION_IDLE_SECONDS", positive_int, default="600"),
+        purge_interval_seconds=source.get(
+            "NSSA_PURGE_INTERVAL_SECONDS", positive_int, default="3600"
+        ),
     )

@@ -5,6 +5,10 @@ used (so a request the back end did receive is not opened twice), then tells
 the citizen in their conversation: Rasa runs the intent
 `EXTERNAL_request_sent` with the reference, through the conversation's
 latest channel (`POST /conversations/<id>/trigger_intent`).
+
+Beside it, every `purge_interval_seconds`, it deletes the conversations past
+the retention period and those the citizens asked to delete
+(`bot/store/retention.py`). Its log records are masked (`bot/privacy.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 from typing import Any, Dict
 
 import httpx
@@ -19,14 +24,26 @@ import httpx
 from actions.api.cms import CmsClient
 from actions.api.housing import HousingClient
 from actions.api.http import RetryPolicy
+from bot.privacy import install_log_masking
 from bot.settings import Settings
 from bot.store.db import create_engine_for
 from bot.store.delivery import run_worker
 from bot.store.outbox import Outbox, OutboxItem
+from bot.store.retention import PurgeReport, Retention
 
-__all__ = ["deliver_cms_case", "deliver_housing_application", "notify_citizen", "main"]
+__all__ = [
+    "deliver_cms_case",
+    "deliver_housing_application",
+    "notify_citizen",
+    "purge_once",
+    "purge_periodically",
+    "main",
+]
 
 logger = logging.getLogger(__name__)
+
+# The worker logs outbox errors and purges: no personal number in clear.
+install_log_masking()
 
 _RETRY = RetryPolicy(max_attempts=2, total_timeout=30.0)
 
@@ -76,22 +93,53 @@ def notify_citizen(settings: Settings):
     return notify
 
 
+def purge_once(settings: Settings, retention: Retention) -> PurgeReport:
+    """Delete expired conversations and carry out the deletion requests, once."""
+    return retention.run(
+        timedelta(days=settings.retention_days),
+        timedelta(seconds=settings.deletion_idle_seconds),
+    )
+
+
+async def purge_periodically(
+    settings: Settings, retention: Retention, stop_event: asyncio.Event
+) -> None:
+    """`purge_once` every `purge_interval_seconds` (first at once) until `stop_event` is set.
+
+    A failed run (the database is down) is logged and tried again next time.
+    """
+    while not stop_event.is_set():
+        try:
+            await asyncio.to_thread(purge_once, settings, retention)
+        except Exception:
+            logger.exception("conversation purge failed; next in %d s",
+                             settings.purge_interval_seconds)
+        try:
+            await asyncio.wait_for(stop_event.wait(), timeout=settings.purge_interval_seconds)
+        except asyncio.TimeoutError:
+            pass
+
+
 async def _run(settings: Settings, interval: float) -> None:
-    outbox = Outbox(create_engine_for(settings.database_url))
+    engine = create_engine_for(settings.database_url)
+    outbox = Outbox(engine)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     logger.info("Outbox worker started.")
-    await run_worker(
-        outbox,
-        {
-            "cms_case": deliver_cms_case(settings),
-            "housing_application": deliver_housing_application(settings),
-        },
-        interval,
-        stop,
-        notify=notify_citizen(settings),
+    await asyncio.gather(
+        run_worker(
+            outbox,
+            {
+                "cms_case": deliver_cms_case(settings),
+                "housing_application": deliver_housing_application(settings),
+            },
+            interval,
+            stop,
+            notify=notify_citizen(settings),
+        ),
+        purge_periodically(settings, Retention(engine), stop),
     )
 
 

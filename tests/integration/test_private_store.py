@@ -1,0 +1,173 @@
+"""The conversation store keeps no personal number in clear (bot/store/tracker.py).
+
+On SQLite and PostgreSQL: the raw `events` rows hold masked texts and sealed
+slots, the retrieved tracker has the real slot values, the tracker of the
+turn in memory is not changed, and Rasa's "store what is new" count holds.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Iterator, List
+
+import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy import SEAL_PREFIX
+from bot.store.db import create_engine_for
+from bot.store.deletions import ConversationDeletions
+from bot.store.schema import upgrade
+from bot.store.tables import conversation_deletions
+from bot.store.tracker import PrivateSQLTrackerStore
+
+NATIONAL_ID = "85031212345"
+ACCOUNT = "NR94 1234 5678 9012 3456"
+PHONE = "0412 345 678"
+# Every way the numbers could appear in clear in the rows.
+IN_CLEAR = (NATIONAL_ID, ACCOUNT, "941234567890123456", "1234 5678 9012", PHONE, "0412345678")
+
+DOMAIN = Domain.from_dict(
+    {
+        "intents": ["change_bank_account"],
+        "slots": {
+            name: {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}
+            for name in ("national_id", "new_account", "callback_phone", "otp_code", "city")
+        },
+    }
+)
+
+
+@pytest.fixture
+def url(store_url: str) -> str:
+    upgrade(store_url)
+    return store_url
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[PrivateSQLTrackerStore]:
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key")
+    yield store
+    store.engine.dispose()
+
+
+def raw_rows(url: str, sender: str) -> List[str]:
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(
+                sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+            ).scalars())
+    finally:
+        engine.dispose()
+
+
+def conversation(sender: str) -> DialogueStateTracker:
+    text = f"my id is {NATIONAL_ID}, new account {ACCOUNT}, phone {PHONE}"
+    now = time.time()
+    return DialogueStateTracker.from_events(
+        sender,
+        [
+            ActionExecuted("action_session_start", timestamp=now),
+            SessionStarted(timestamp=now),
+            ActionExecuted("action_listen", timestamp=now),
+            UserUttered(
+                text,
+                {"name": "change_bank_account", "confidence": 0.9},
+                [{"entity": "number", "value": NATIONAL_ID, "start": 9, "end": 20}],
+                parse_data={"text": text, "intent": {"name": "change_bank_account",
+                                                     "confidence": 0.9}},
+                timestamp=now,
+            ),
+            SlotSet("national_id", NATIONAL_ID, timestamp=now),
+            SlotSet("new_account", ACCOUNT, timestamp=now),
+            SlotSet("callback_phone", PHONE, timestamp=now),
+            SlotSet("otp_code", "481516", timestamp=now),
+            SlotSet("city", "Westfjord", timestamp=now),
+            BotUttered(f"Your new account ending 3456. We call {PHONE}.", timestamp=now),
+            ActionExecuted("action_listen", timestamp=now),
+        ],
+        slots=DOMAIN.slots,
+    )
+
+
+async def test_rows_hold_no_personal_number_and_the_tracker_gets_the_values(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    tracker = conversation("conv-1")
+    await store.save(tracker)
+
+    rows = raw_rows(url, "conv-1")
+    assert len(rows) == len(tracker.events)
+    stored = "\n".join(rows)
+    for secret in IN_CLEAR + ("481516",):
+        assert secret not in stored, secret
+    assert "*******2345" in stored and "NR**************3456" in stored
+    assert stored.count(SEAL_PREFIX) == 4  # the four sensitive slots
+    assert '"Westfjord"' in stored  # an ordinary slot stays readable
+
+    again = await store.retrieve("conv-1")
+    assert again is not None
+    assert again.get_slot("national_id") == NATIONAL_ID
+    assert again.get_slot("new_account") == ACCOUNT
+    assert again.get_slot("callback_phone") == PHONE
+    assert again.get_slot("otp_code") == "481516"
+    assert again.get_slot("city") == "Westfjord"
+    assert NATIONAL_ID not in again.latest_message.text
+    # The turn's tracker in memory still has what the citizen typed.
+    assert NATIONAL_ID in tracker.latest_message.text
+    assert tracker.latest_message.parse_data["entities"][0]["value"] == NATIONAL_ID
+
+
+async def test_later_saves_store_only_the_new_events(store: PrivateSQLTrackerStore, url: str) -> None:
+    tracker = conversation("conv-2")
+    await store.save(tracker)
+    await store.save(tracker)  # nothing new
+    assert len(raw_rows(url, "conv-2")) == len(tracker.events)
+
+    tracker = await store.retrieve("conv-2")
+    tracker.update(UserUttered(f"and my other id {NATIONAL_ID}", timestamp=time.time()))
+    tracker.update(SlotSet("national_id", "85031212346", timestamp=time.time()))
+    await store.save(tracker)
+    rows = raw_rows(url, "conv-2")
+    assert len(rows) == len(tracker.events)
+    assert NATIONAL_ID not in "\n".join(rows) and "85031212346" not in "\n".join(rows)
+    assert (await store.retrieve("conv-2")).get_slot("national_id") == "85031212346"
+
+
+async def test_another_key_cannot_open_the_slots(store: PrivateSQLTrackerStore, url: str) -> None:
+    await store.save(conversation("conv-3"))
+    other = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="another-key")
+    try:
+        tracker = await other.retrieve("conv-3")
+    finally:
+        other.engine.dispose()
+    assert tracker.get_slot("national_id") is None
+    assert tracker.get_slot("city") == "Westfjord"
+
+
+async def test_a_turn_that_raced_a_deletion_is_not_stored(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    tracker = conversation("conv-4")
+    await store.save(tracker)
+    engine = create_engine_for(url)
+    try:
+        ConversationDeletions(engine).request("conv-4", "rest")
+        # What the worker does: erase the events and mark the request done.
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'conv-4'"))
+            connection.execute(
+                sa.update(conversation_deletions).values(done_at=datetime.now(timezone.utc))
+            )
+    finally:
+        engine.dispose()
+    tracker.update(UserUttered("hello again", timestamp=time.time()))
+    await store.save(tracker)  # read before the deletion: would bring it all back
+    assert raw_rows(url, "conv-4") == []
+
+    fresh = await store.get_or_create_tracker("conv-4")  # a new conversation is stored
+    assert fresh.events and len(raw_rows(url, "conv-4")) == len(fresh.events)

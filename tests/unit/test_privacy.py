@@ -1,0 +1,185 @@
+"""Masking and sealing of what the conversation store and the logs keep (bot/privacy.py)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import logging
+
+import pytest
+
+from bot import privacy
+from bot.privacy import SEAL_PREFIX, Sealer, mask_personal_numbers, protect_event, reveal_event
+
+NATIONAL_ID = "85031212345"
+ACCOUNT = "NR94 1234 5678 9012 3456"
+PHONE = "0412 345 678"
+
+
+@pytest.fixture
+def sealer() -> Sealer:
+    return Sealer("test-store-key")
+
+
+class TestMaskPersonalNumbers:
+    @pytest.mark.parametrize(
+        "text, masked",
+        [
+            (f"my id is {NATIONAL_ID}", "my id is *******2345"),
+            (f"account {ACCOUNT} please", "account NR**************3456 please"),
+            ("account NR941234567890123456", "account NR**************3456"),
+            (f"call me on {PHONE}", "call me on ******5678"),
+            ("+999 412 345 678", "+999*****5678"),
+        ],
+    )
+    def test_personal_numbers_keep_only_their_last_4(self, text: str, masked: str) -> None:
+        assert mask_personal_numbers(text) == masked
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Call 0800 600 100 on working days.",
+            "The National Crisis Line is 0800 111 222.",
+            "Your case NSSA-2026-000123 was received.",
+            "Housing Office number HO-12345678.",
+            "From abroad: +999 20 600 100.",
+            "Born 12.03.1985, moved on 2026-11-25, postcode 3100.",
+        ],
+    )
+    def test_agency_numbers_references_and_dates_stay(self, text: str) -> None:
+        assert mask_personal_numbers(text) == text
+
+
+class TestSealer:
+    @pytest.mark.parametrize("value", [NATIONAL_ID, ACCOUNT, 123456, ["a", 1], {"k": "v"}, True])
+    def test_round_trip(self, sealer: Sealer, value) -> None:
+        token = sealer.seal(value)
+        assert token.startswith(SEAL_PREFIX)
+        assert json.dumps(value).strip('"') not in token
+        assert sealer.unseal(token) == value
+
+    def test_same_value_gives_a_new_token_each_time(self, sealer: Sealer) -> None:
+        assert sealer.seal(NATIONAL_ID) != sealer.seal(NATIONAL_ID)
+
+    def test_another_key_cannot_open_it(self, sealer: Sealer) -> None:
+        token = sealer.seal(NATIONAL_ID)
+        with pytest.raises(ValueError, match="another key") as raised:
+            Sealer("another-key").unseal(token)
+        assert NATIONAL_ID not in str(raised.value)
+
+    @pytest.mark.parametrize("value", ["plain text", SEAL_PREFIX + "garbage", SEAL_PREFIX + "é"])
+    def test_not_a_token(self, sealer: Sealer, value: str) -> None:
+        with pytest.raises(ValueError):
+            sealer.unseal(value)
+
+    def test_empty_key_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="NSSA_STORE_KEY"):
+            Sealer("")
+
+
+def _user_event() -> dict:
+    text = f"my id is {NATIONAL_ID} and my account {ACCOUNT}"
+    return {
+        "event": "user",
+        "timestamp": 1764000000.123,
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": "change_bank_account", "confidence": 0.9},
+            "entities": [{"entity": "number", "value": NATIONAL_ID, "start": 9, "end": 20}],
+        },
+        "input_channel": "rest",
+        "metadata": {"phone": PHONE},
+    }
+
+
+class TestProtectEvent:
+    def test_user_text_parse_data_and_metadata_are_masked(self, sealer: Sealer) -> None:
+        stored = json.dumps(protect_event(_user_event(), sealer))
+        for secret in (NATIONAL_ID, "941234567890123456", "0412345678", PHONE):
+            assert secret not in stored
+        assert "*******2345" in stored and "NR**************3456" in stored
+        assert "change_bank_account" in stored and "1764000000.123" in stored
+
+    def test_the_event_given_is_not_changed(self, sealer: Sealer) -> None:
+        event = _user_event()
+        before = copy.deepcopy(event)
+        protect_event(event, sealer)
+        assert event == before
+
+    @pytest.mark.parametrize("name", sorted(privacy.SEALED_SLOTS))
+    def test_sensitive_slots_are_sealed_and_revealed(self, sealer: Sealer, name: str) -> None:
+        event = {"event": "slot", "timestamp": 1.0, "name": name, "value": "123456"}
+        stored = protect_event(event, sealer)
+        assert stored["value"].startswith(SEAL_PREFIX) and "123456" not in stored["value"]
+        assert event["value"] == "123456"
+        assert reveal_event(json.loads(json.dumps(stored)), sealer) == event
+
+    def test_other_slots_stay_unless_they_hold_a_personal_number(self, sealer: Sealer) -> None:
+        plain = {"event": "slot", "timestamp": 1.0, "name": "city", "value": "Westfjord"}
+        assert protect_event(plain, sealer) == plain
+        hiding = {"event": "slot", "timestamp": 1.0, "name": "complaint_text",
+                  "value": f"they sent it to {PHONE}"}
+        stored = protect_event(hiding, sealer)
+        assert stored["value"].startswith(SEAL_PREFIX)
+        assert reveal_event(stored, sealer)["value"] == hiding["value"]
+
+    def test_empty_slot_stays_empty(self, sealer: Sealer) -> None:
+        event = {"event": "slot", "timestamp": 1.0, "name": "national_id", "value": None}
+        assert protect_event(event, sealer) == event
+
+    def test_bot_text_and_buttons_are_masked(self, sealer: Sealer) -> None:
+        event = {"event": "bot", "timestamp": 1.0, "text": f"Your ID {NATIONAL_ID}?",
+                 "data": {"buttons": [{"title": ACCOUNT, "payload": "1"}]}}
+        stored = json.dumps(protect_event(event, sealer))
+        assert NATIONAL_ID not in stored and "1234 5678 9012" not in stored
+
+    def test_a_value_sealed_with_another_key_comes_back_empty(self, sealer: Sealer) -> None:
+        stored = protect_event({"event": "slot", "name": "national_id", "value": NATIONAL_ID},
+                               Sealer("old-key"))
+        assert reveal_event(stored, sealer)["value"] is None
+
+
+class TestLogMasking:
+    @pytest.fixture
+    def log(self):
+        previous = logging.getLogRecordFactory()
+        privacy._installed = False
+        privacy.install_log_masking()
+        privacy.install_log_masking()  # twice: installed once
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s %(request)s"))
+        logger = logging.getLogger("tests.privacy")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        try:
+            yield logger, stream
+        finally:
+            logger.removeHandler(handler)
+            logging.setLogRecordFactory(previous)
+            privacy._installed = False
+
+    def test_messages_arguments_and_tracebacks_are_masked(self, log) -> None:
+        logger, stream = log
+        logger.debug("Received user message '%s' from %s", f"id {NATIONAL_ID}",
+                     PHONE.replace(" ", ""), extra={"request": "-"})
+        try:
+            raise ValueError(f"bad account {ACCOUNT}")
+        except ValueError:
+            logger.exception("failed for %s", NATIONAL_ID, extra={"request": "-"})
+        logger.info("Call 0800 600 100 about NSSA-2026-000123", extra={"request": "-"})
+        written = stream.getvalue()
+        for secret in (NATIONAL_ID, "1234 5678 9012", "0412345678"):
+            assert secret not in written
+        assert "*******2345" in written and "NR**************3456" in written
+        assert "Traceback" in written and "ValueError" in written
+        assert "Call 0800 600 100 about NSSA-2026-000123" in written
+
+    def test_a_message_that_does_not_fit_its_arguments_hides_them(self, log) -> None:
+        logger, stream = log
+        logger.warning("two %s %s", NATIONAL_ID, extra={"request": "-"})
+        written = stream.getvalue()
+        assert NATIONAL_ID not in written and "arguments hidden" in written
