@@ -72,11 +72,16 @@ class Assistant:
 
 
 def run_assistant(
-    var: Path, model: Path, database_url: str, backend_env: Optional[Dict[str, str]] = None
+    var: Path,
+    model: Path,
+    database_url: str,
+    backend_env: Optional[Dict[str, str]] = None,
+    settings_env: Optional[Dict[str, str]] = None,
 ) -> Iterator[Assistant]:
     """Start every service on free ports with the given store; stop them after.
 
-    `backend_env` goes to the reference back-ends (e.g. their failure modes).
+    `backend_env` goes to the reference back-ends (e.g. their failure modes);
+    `settings_env` adds settings (e.g. NSSA_TELEGRAM_TOKEN, which opens a channel).
     """
     settings = load_settings(
         environ={
@@ -86,6 +91,7 @@ def run_assistant(
             "NSSA_ACTION_PORT": str(free_port()),
             "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
             "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
+            **(settings_env or {}),
         },
         env_file=Path("/nonexistent"),
     )
