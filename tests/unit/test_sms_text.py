@@ -184,7 +184,8 @@ class TestKeywords:
 
 class TestCompose:
     def test_a_turn_that_fits_is_one_sms(self) -> None:
-        bodies = compose_turn([BotMessage("Hello."), BotMessage("Your pension is paid on the 25th.")])
+        turn = [BotMessage("Hello."), BotMessage("Your pension is paid on the 25th.")]
+        bodies = compose_turn(turn)
         assert bodies == ["Hello.\nYour pension is paid on the 25th."]
 
     def test_a_turn_over_320_characters_is_split_between_messages(self) -> None:

@@ -1,0 +1,453 @@
+"""The SMS channel over real HTTP: Sanic serving SmsInput, a fake Twilio, a real store.
+
+Twilio's webhooks are the recorded bodies of tests/data/sms/, signed like
+Twilio signs them; replies go to tests/fake_twilio.py on loopback. The
+conversation store is an SQLite file, and PostgreSQL too for the replay and
+opt-out tests (`--postgres-url`). Rasa's agent is replaced by `EchoAgent`,
+which keeps each turn in Rasa's own InMemoryTrackerStore and answers through
+the channel's output; tests/e2e/test_sms.py runs the real assistant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
+
+import httpx
+import pytest
+from rasa.core.channels.channel import UserMessage, register
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.exceptions import RasaException
+from sanic import Sanic
+
+from bot.store.schema import upgrade
+from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, ChannelStore, Gate
+from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
+from channels.sms_text import HELP_TEXT
+from channels.twilio_api import SmsSender
+from tests.conftest import free_port
+from tests.fake_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    TWILIO_NUMBER,
+    FakeTwilio,
+    recorded_form,
+    signed_post,
+)
+
+CITIZEN = "+15558675310"
+HANDOVER = [
+    {"title": "Call me back", "payload": "/request_callback"},
+    {"title": "No thanks", "payload": "/deny"},
+]
+
+
+class EchoAgent:
+    """Rasa's agent, reduced: stores the turn in Rasa's tracker store, answers, can fail."""
+
+    def __init__(self) -> None:
+        self.domain = Domain.empty()
+        self.tracker_store = InMemoryTrackerStore(self.domain)
+        self.received: List[UserMessage] = []
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.received.append(message)
+        if message.text == "boom":
+            raise RuntimeError("the model broke")
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text))
+        buttons = HANDOVER if message.text == "offer" else []
+        text = "An advisor can call you back." if buttons else f"You said: {message.text}"
+        tracker.update(BotUttered(text, data={"buttons": buttons} if buttons else {}))
+        await self.tracker_store.save(tracker)
+        reply: Dict[str, Any] = {"text": text}
+        if buttons:
+            reply["buttons"] = buttons
+        await message.output_channel.send_response(message.sender_id, reply)
+
+    @property
+    def texts(self) -> List[str]:
+        return [m.text or "" for m in self.received]
+
+
+@dataclass
+class Running:
+    """One Sanic server with the SMS channel, its store and the fake Twilio."""
+
+    url: str
+    channel: SmsInput
+    agent: EchoAgent
+    store: ChannelStore
+    fake: FakeTwilio
+    server: Any = None
+    counter: List[int] = field(default_factory=lambda: [0])
+
+    def form(self, name: str = "inbound_text", **changes: str) -> List[Tuple[str, str]]:
+        """A recorded webhook with a fresh MessageSid unless given."""
+        self.counter[0] += 1
+        changes.setdefault("MessageSid", f"SM{uuid.uuid4().hex}")
+        return recorded_form(name, **changes)
+
+    async def post(self, form: List[Tuple[str, str]], path: str = WEBHOOK_PATH,
+                   **kwargs: Any) -> Tuple[int, str]:
+        kwargs.setdefault("sign_url", self.channel.public_url + path)
+        return await asyncio.to_thread(signed_post, self.url + path, form, **kwargs)
+
+    async def text(self, body: str, **changes: str) -> Tuple[int, str]:
+        return await self.post(self.form(Body=body, **changes))
+
+    async def alive(self) -> bool:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"{self.url}/webhooks/sms/")).json() == {"status": "ok"}
+
+    def conversation(self, address: str = CITIZEN) -> str:
+        return self.store.identities.conversation_for("sms", address)
+
+
+async def serve(
+    database_url: str, fake: FakeTwilio, *, public_url: Optional[str] = None,
+    gate: Optional[Gate] = None,
+) -> Running:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    public_url = public_url or url
+    store = ChannelStore.for_url(database_url)
+    sender = SmsSender(ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, api_url=fake.url,
+                       status_callback=url + STATUS_PATH, attempts=3, backoff=0.01)
+    channel = SmsInput(ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, public_url=public_url,
+                       store=store, gate=gate or Gate(500, 100), sender=sender)
+    app = Sanic(f"sms_test_{uuid.uuid4().hex[:8]}")
+    agent = EchoAgent()
+    app.ctx.agent = agent
+    register([channel], app, route="/webhooks/")
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    await server.startup()
+    return Running(url, channel, agent, store, fake, server)
+
+
+async def shut(running: Running) -> None:
+    running.server.close()
+    await running.server.wait_closed()
+
+
+@pytest.fixture(autouse=True)
+def several_sanic_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sanic's test mode: each server rewrites its HTTP code from the original, not the last."""
+    monkeypatch.setattr(Sanic, "test_mode", True)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    twilio = FakeTwilio().start()
+    yield twilio
+    twilio.stop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'nssa.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def sms(sqlite_url: str, fake: FakeTwilio) -> AsyncIterator[Running]:
+    running = await serve(sqlite_url, fake)
+    yield running
+    await shut(running)
+
+
+@pytest.fixture
+async def sms_both(store_url: str, fake: FakeTwilio) -> AsyncIterator[Running]:
+    """The channel on SQLite and on PostgreSQL."""
+    upgrade(store_url)
+    running = await serve(store_url, fake)
+    yield running
+    await shut(running)
+
+
+class TestIncoming:
+    async def test_a_signed_message_is_answered_through_the_rest_api(self, sms: Running) -> None:
+        status, body = await sms.post(sms.form())
+        assert (status, body) == (200, EMPTY_TWIML)
+        [sent] = sms.fake.messages
+        assert (sent.to, sent.from_, sent.body) == (
+            CITIZEN, TWILIO_NUMBER, "You said: When is my pension paid?")
+        assert sent.status_callback == sms.url + STATUS_PATH
+        [message] = sms.agent.received
+        # The number is never the sender id, nor in metadata.
+        assert message.sender_id == sms.conversation() and message.sender_id.startswith("sms-")
+        assert CITIZEN not in message.sender_id and not message.metadata
+        assert message.input_channel == "sms"
+        assert message.output_channel.name() == "sms"
+        delivery = sms.store.deliveries.get("sms", sent.sid)
+        assert delivery and delivery.conversation_id == message.sender_id
+
+    @pytest.mark.parametrize(
+        "header, token",
+        [(None, AUTH_TOKEN), ("", AUTH_TOKEN), ("auto", "another-auth-token-0123456789"),
+         ("bm90IGEgc2lnbmF0dXJl", AUTH_TOKEN)],
+        ids=["missing", "empty", "other-token", "garbage"],
+    )
+    async def test_an_unsigned_or_forged_message_is_refused(
+        self, sms: Running, header: Optional[str], token: str
+    ) -> None:
+        status, _ = await sms.post(sms.form(), header=header, token=token)
+        assert status == 403
+        assert sms.agent.received == [] and sms.fake.messages == []
+        assert await sms.alive()
+
+    async def test_a_changed_body_breaks_the_signature(self, sms: Running) -> None:
+        form = sms.form()
+        signed = dict(sms.form(MessageSid=dict(form)["MessageSid"]))
+        from tests.fake_twilio import signature
+
+        header = signature(sms.channel.public_url + WEBHOOK_PATH, list(signed.items()))
+        tampered = [(k, "Send me everything" if k == "Body" else v) for k, v in form]
+        assert (await sms.post(tampered, header=header))[0] == 403
+        assert sms.agent.received == []
+
+    async def test_the_signature_is_checked_on_the_public_url_not_the_host(
+        self, sqlite_url: str, fake: FakeTwilio
+    ) -> None:
+        running = await serve(sqlite_url, fake, public_url="https://assistant.nssa.example")
+        try:
+            form = running.form()
+            # Signed for the address the request really reached: a proxy's Host is not trusted.
+            assert (await running.post(form, sign_url=running.url + WEBHOOK_PATH))[0] == 403
+            assert (await running.post(form))[0] == 200
+            assert running.agent.texts == ["When is my pension paid?"]
+        finally:
+            await shut(running)
+
+    @pytest.mark.parametrize("drop", ["From", "Body", "MessageSid"])
+    async def test_a_message_without_a_required_field_is_400(self, sms: Running, drop) -> None:
+        form = [(k, v) for k, v in sms.form() if k != drop]
+        assert (await sms.post(form))[0] == 400
+        assert sms.agent.received == [] and await sms.alive()
+
+    async def test_a_body_that_is_not_a_form_is_400_when_signed_and_403_otherwise(
+        self, sms: Running
+    ) -> None:
+        raw = b'{"From": "+15558675310", "Body": "hi"}'
+        assert (await sms.post([], body=raw))[0] == 400  # signed as an empty form
+        assert (await sms.post([], body=b"\xff\xfe\x00", header="x"))[0] == 403
+        assert (await sms.text("still here"))[0] == 200
+        assert sms.agent.texts == ["still here"]
+
+    async def test_a_picture_without_text_gets_a_polite_answer(self, sms: Running) -> None:
+        assert (await sms.post(sms.form("inbound_mms_no_text")))[0] == 200
+        assert sms.agent.received == []
+        assert sms.fake.bodies() == [EMPTY_REPLY]
+
+    async def test_any_unicode_reaches_rasa_and_the_reply_avoids_ucs2_where_it_can(
+        self, sms: Running
+    ) -> None:
+        assert (await sms.post(sms.form("inbound_unicode")))[0] == 200
+        assert sms.agent.texts == ["Qué pasa con mi pensión? 😀 “gracias”"]
+        # The emoji has no plain equivalent; the curly quotes and ó do.
+        assert sms.fake.bodies() == ['You said: Qué pasa con mi pension? 😀 "gracias"']
+
+    async def test_over_the_rate_limit_is_answered_politely(
+        self, sqlite_url: str, fake: FakeTwilio
+    ) -> None:
+        running = await serve(sqlite_url, fake, gate=Gate(500, 2))
+        try:
+            for text in ("one", "two", "three"):
+                assert (await running.text(text))[0] == 200
+            assert running.agent.texts == ["one", "two"]
+            assert fake.bodies()[-1] == RATE_LIMITED_REPLY
+        finally:
+            await shut(running)
+
+    async def test_a_failing_turn_asks_to_send_again_and_lets_a_redelivery_in(
+        self, sms: Running
+    ) -> None:
+        form = sms.form(Body="boom")
+        status, body = await sms.post(form)
+        assert status == 200 and "send your message again" in body
+        assert (await sms.post(form))[0] == 200
+        assert sms.agent.texts == ["boom", "boom"]
+        assert await sms.alive()
+
+
+class TestReplays:
+    async def test_a_repeated_message_sid_is_processed_once(self, sms_both: Running) -> None:
+        form = sms_both.form(Body="hello")
+        assert [(await sms_both.post(form))[0] for _ in range(3)] == [200, 200, 200]
+        assert sms_both.agent.texts == ["hello"]
+        assert len(sms_both.fake.messages) == 1
+
+    async def test_a_replay_to_another_server_process_is_dropped_too(
+        self, sms_both: Running, store_url: str
+    ) -> None:
+        form = sms_both.form(Body="hello")
+        assert (await sms_both.post(form))[0] == 200
+        # A second server on the same store (another process, or after a restart).
+        other = await serve(store_url, sms_both.fake)
+        try:
+            assert (await other.post(form))[0] == 200
+            assert other.agent.received == []
+        finally:
+            await shut(other)
+        assert len(sms_both.fake.messages) == 1
+
+
+class TestKeywords:
+    @pytest.mark.parametrize("word", ["STOP", "stop", "StopAll", "UNSUBSCRIBE", "cancel",
+                                      "END", "quit"])
+    async def test_opt_out_words_stop_every_message(self, sms_both: Running, word: str) -> None:
+        assert (await sms_both.text("hello"))[0] == 200
+        assert (await sms_both.text(word))[0] == 200
+        assert sms_both.store.opt_outs.opted_out("sms", CITIZEN)
+        assert (await sms_both.text("are you there?"))[0] == 200
+        # A proactive notice through the channel's output is not sent either.
+        output = sms_both.channel.get_output_channel()
+        await output.send_text_message(sms_both.conversation(), "Your case has been updated.")
+        assert sms_both.fake.bodies() == ["You said: hello"]
+        assert sms_both.agent.texts == ["hello"]
+
+    async def test_start_opts_back_in(self, sms_both: Running) -> None:
+        await sms_both.text("STOP")
+        assert (await sms_both.text("Start"))[0] == 200
+        assert not sms_both.store.opt_outs.opted_out("sms", CITIZEN)
+        assert sms_both.fake.bodies()[-1].startswith("NSSA: you will get our messages again.")
+        await sms_both.text("hello again")
+        assert sms_both.fake.bodies()[-1] == "You said: hello again"
+        output = sms_both.channel.get_output_channel()
+        await output.send_text_message(sms_both.conversation(), "Your case has been updated.")
+        assert sms_both.fake.bodies()[-1] == "Your case has been updated."
+
+    async def test_yes_opts_in_only_after_stop(self, sms: Running) -> None:
+        await sms.text("yes")
+        assert sms.agent.texts == ["yes"]
+        await sms.text("STOP")
+        await sms.text("YES")
+        assert not sms.store.opt_outs.opted_out("sms", CITIZEN)
+        assert sms.agent.texts == ["yes"]
+
+    async def test_help_gets_the_handbook_text(self, sms: Running) -> None:
+        assert (await sms.text("help"))[0] == 200
+        assert sms.fake.bodies() == [HELP_TEXT]
+        assert sms.agent.received == []
+
+    async def test_with_advanced_opt_out_twilio_answers_and_the_store_follows(
+        self, sms: Running
+    ) -> None:
+        assert (await sms.post(sms.form("inbound_stop_advanced_opt_out")))[0] == 200
+        assert sms.store.opt_outs.opted_out("sms", CITIZEN)
+        await sms.post(sms.form("inbound_stop_advanced_opt_out", Body="START", OptOutType="START"))
+        assert not sms.store.opt_outs.opted_out("sms", CITIZEN)
+        await sms.post(sms.form(Body="HELP", OptOutType="HELP"))
+        assert sms.fake.messages == []
+
+    async def test_stop_inside_a_sentence_is_a_message(self, sms: Running) -> None:
+        await sms.text("stop the form")
+        assert sms.agent.texts == ["stop the form"]
+        assert not sms.store.opt_outs.opted_out("sms", CITIZEN)
+
+
+class TestButtons:
+    async def test_buttons_are_numbered_and_a_number_or_title_maps_back(
+        self, sms: Running
+    ) -> None:
+        await sms.text("offer")
+        assert sms.fake.bodies() == [
+            "An advisor can call you back.\n1 Call me back\n2 No thanks\nReply 1 or 2"]
+        await sms.text("1")
+        await sms.text("offer")
+        await sms.text("  no THANKS ")
+        await sms.text("offer")
+        await sms.text("3")
+        assert sms.agent.texts == ["offer", "/request_callback", "offer", "/deny", "offer", "3"]
+
+    async def test_a_number_without_options_offered_is_left_as_it_is(self, sms: Running) -> None:
+        await sms.text("hello")
+        await sms.text("1")
+        assert sms.agent.texts == ["hello", "1"]
+
+
+class TestSending:
+    async def test_429_and_500_are_retried(self, sms: Running) -> None:
+        sms.fake.fail_next(429, 500)
+        assert (await sms.text("hello"))[0] == 200
+        assert sms.fake.bodies() == ["You said: hello"]
+        assert sms.fake.requests == 3
+
+    async def test_twilio_down_is_kept_as_a_failed_delivery(self, sms: Running) -> None:
+        sms.fake.fail_next(503, 503, 503)
+        assert (await sms.text("hello"))[0] == 200
+        assert sms.fake.messages == []
+        [failed] = sms.store.deliveries.failed("sms")
+        assert failed.conversation_id == sms.conversation() and failed.error_code == "503"
+
+    async def test_twilios_unsubscribed_refusal_opts_the_number_out(self, sms: Running) -> None:
+        sms.fake.fail_next((400, 21610))
+        assert (await sms.text("hello"))[0] == 200
+        assert sms.fake.requests == 1  # a refusal is not retried
+        assert sms.store.opt_outs.opted_out("sms", CITIZEN)
+        assert sms.store.deliveries.failed("sms")[0].error_code == "21610"
+
+    async def test_status_callbacks_are_recorded_and_never_go_back(
+        self, sms: Running, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        await sms.text("hello")
+        [sent] = sms.fake.messages
+        assert await asyncio.to_thread(sms.fake.report, sent.sid, "sent") == 200
+        assert await asyncio.to_thread(sms.fake.report, sent.sid, "delivered") == 200
+        assert await asyncio.to_thread(sms.fake.report, sent.sid, "sent") == 200  # late
+        assert sms.store.deliveries.get("sms", sent.sid).status == "delivered"
+        await sms.text("again")
+        second = sms.fake.messages[1]
+        with caplog.at_level(logging.WARNING, logger="channels.sms"):
+            assert await asyncio.to_thread(
+                sms.fake.report, second.sid, "undelivered", "30003") == 200
+        [failed] = sms.store.deliveries.failed("sms")
+        assert (failed.message_id, failed.error_code) == (second.sid, "30003")
+        assert failed.conversation_id == sms.conversation()
+        assert any("undelivered" in r.getMessage() for r in caplog.records)
+        assert CITIZEN not in caplog.text
+
+    async def test_recorded_status_callbacks(self, sms: Running) -> None:
+        for name, status in (("status_delivered", "delivered"),
+                             ("status_undelivered", "undelivered")):
+            form = recorded_form(name)
+            assert (await sms.post(form, path=STATUS_PATH))[0] == 200
+            assert sms.store.deliveries.get("sms", dict(form)["MessageSid"]).status == status
+
+    async def test_forged_or_malformed_status_callbacks_are_refused(self, sms: Running) -> None:
+        form = recorded_form("status_delivered")
+        assert (await sms.post(form, path=STATUS_PATH, header=None))[0] == 403
+        assert (await sms.post(form, path=STATUS_PATH, token="x" * 32))[0] == 403
+        no_status = [(k, v) for k, v in form if k != "MessageStatus"]
+        assert (await sms.post(no_status, path=STATUS_PATH))[0] == 400
+        assert sms.store.deliveries.get("sms", dict(form)["MessageSid"]) is None
+        assert await sms.alive()
+
+
+class TestCredentials:
+    def test_missing_twilio_settings_fail_loudly_naming_them(self, monkeypatch) -> None:
+        monkeypatch.setenv("NSSA_ENV_FILE", "/nonexistent")
+        for key in ("NSSA_TWILIO_ACCOUNT_SID", "NSSA_TWILIO_AUTH_TOKEN", "NSSA_TWILIO_FROM"):
+            monkeypatch.delenv(key, raising=False)
+        with pytest.raises(RasaException, match="NSSA_TWILIO_ACCOUNT_SID.*NSSA_TWILIO_FROM"):
+            SmsInput.from_credentials(None)
+
+    def test_settings_fill_what_credentials_yml_leaves_out(self, monkeypatch, tmp_path) -> None:
+        monkeypatch.setenv("NSSA_ENV_FILE", "/nonexistent")
+        monkeypatch.setenv("NSSA_TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+        monkeypatch.setenv("NSSA_TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+        monkeypatch.setenv("NSSA_PUBLIC_URL", "https://assistant.nssa.example/")
+        monkeypatch.setenv("NSSA_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+        channel = SmsInput.from_credentials({"twilio_number": TWILIO_NUMBER})
+        assert channel.public_url == "https://assistant.nssa.example"
+        assert channel.name() == "sms" and channel.get_output_channel().name() == "sms"
+        assert not (tmp_path / "x.db").exists()  # no I/O until the first message
