@@ -15,9 +15,13 @@ from actions.api.http import RetryPolicy
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.store.forwarded import ForwardedApplications
     from bot.store.outbox import Outbox
 
-__all__ = ["settings", "cms_client", "housing_client", "outbox", "use_factories"]
+__all__ = [
+    "settings", "cms_client", "housing_client", "outbox", "forwarded_applications",
+    "use_factories",
+]
 
 # A citizen waits for the answer: bound each call, retries included.
 _CMS_RETRY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0, total_timeout=20.0)
@@ -56,6 +60,15 @@ def outbox() -> "Outbox":
     from bot.store.outbox import Outbox
 
     return Outbox(create_engine_for(settings().database_url))
+
+
+@lru_cache(maxsize=1)
+def forwarded_applications() -> "ForwardedApplications":
+    """The Housing Office applications forwarded per person, in the store's database."""
+    from bot.store.db import create_engine_for
+    from bot.store.forwarded import ForwardedApplications
+
+    return ForwardedApplications(create_engine_for(settings().database_url))
 
 
 def use_factories(

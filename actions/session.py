@@ -1,4 +1,11 @@
-"""The start of a conversation: the consent notice, then the citizen's question."""
+"""The start of a conversation: the consent notice, then the citizen's question.
+
+A conversation ends after 15 minutes without a message (domain.yml
+session_config). A request left in the middle is kept: its answers go on
+into the new conversation and the citizen is offered to continue it
+(actions/citizen_requests/paused.py); identity never goes on, so it is
+checked again.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,16 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.citizen_requests import paused
+
 __all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS", "CONSENT_RESPONSE"]
 
 CONSENT_RESPONSE = "utter_privacy/notice"
 
 # Slots that survive the 15-minute session end. Identity never does
-# (identity-and-privacy.md: a check lasts until the conversation ends).
-CARRIED_OVER_SLOTS: frozenset = frozenset()
+# (identity-and-privacy.md: a check lasts until the conversation ends); the
+# lock after 3 failed checks lasts its hour, whatever the conversation.
+CARRIED_OVER_SLOTS: frozenset = frozenset({"identity_locked_until"})
 
 
 class ActionSessionStart(Action):
@@ -31,11 +41,18 @@ class ActionSessionStart(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
-        """Send the notice (short on SMS, long elsewhere) and carry over slots."""
+        """Send the notice (short on SMS, long elsewhere), carry over slots, offer a request."""
         # The consent text is the privacy notice answer (short on SMS).
         dispatcher.utter_message(response=CONSENT_RESPONSE)
         events: List[EventType] = [SessionStarted()]
         events.extend(_carried_over(tracker.slots))
+        # `tracker` is still the conversation that ended: a request it left in
+        # the middle is offered now, before the answer to the new message.
+        kept = paused.session_carry_over(tracker)
+        if kept:
+            events.extend(kept)
+            paused.offer(dispatcher, next(
+                e["value"] for e in kept if e["name"] == paused.PAUSED_FORM))
         # The user's message that started the session is processed next, so
         # the first question still gets its answer.
         events.append(ActionExecuted("action_listen"))

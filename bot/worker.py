@@ -17,7 +17,7 @@ import asyncio
 import logging
 import signal
 from datetime import timedelta
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import httpx
 
@@ -28,6 +28,7 @@ from bot.privacy import install_log_masking
 from bot.settings import Settings
 from bot.store.db import create_engine_for
 from bot.store.delivery import run_worker
+from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox, OutboxItem
 from bot.store.retention import PurgeReport, Retention
 
@@ -59,12 +60,27 @@ def deliver_cms_case(settings: Settings):
     return handler
 
 
-def deliver_housing_application(settings: Settings):
-    """A handler that forwards the kept application to the Housing Office."""
+def deliver_housing_application(
+    settings: Settings, forwarded: Optional[ForwardedApplications] = None
+):
+    """A handler that forwards the kept application to the Housing Office.
+
+    The payload is `{"application", "person_id", "conversation_id"}`
+    (`housing_outbox_payload`; a bare application from before is sent as
+    it is). The number the Housing Office gives is recorded as the person's
+    in `forwarded` before the row counts as delivered: if recording fails the
+    row is tried again, and the same clientReference gets the same number.
+    """
 
     async def handler(payload: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
+        application = payload.get("application", payload)
         async with HousingClient(settings.housing_url, settings.housing_api_key) as housing:
-            receipt = await housing.submit(payload)
+            receipt = await housing.submit(application)
+        person_id, conversation_id = payload.get("person_id"), payload.get("conversation_id")
+        if forwarded is not None and person_id and conversation_id:
+            await asyncio.to_thread(
+                forwarded.record, receipt.application_number, str(person_id), conversation_id
+            )
         return {"reference": receipt.application_number}
 
     return handler
@@ -133,7 +149,9 @@ async def _run(settings: Settings, interval: float) -> None:
             outbox,
             {
                 "cms_case": deliver_cms_case(settings),
-                "housing_application": deliver_housing_application(settings),
+                "housing_application": deliver_housing_application(
+                    settings, ForwardedApplications(engine)
+                ),
             },
             interval,
             stop,

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import time
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -46,6 +48,7 @@ __all__ = [
     "IDENTITY_SLOTS",
     "TOPICS",
     "identity_level",
+    "previous_message_at",
     "channel_of",
     "answer_policy_question",
     "looks_like_question",
@@ -83,13 +86,26 @@ def channel_of(tracker: Tracker) -> str:
 
 
 def identity_level(tracker: Tracker, now: Optional[float] = None) -> int:
-    """The identity level verified in this conversation, 0 if none or expired."""
+    """The identity level verified in this conversation, 0 if none or expired.
+
+    A check lasts until 15 minutes pass without a message: Rasa ends the
+    conversation then, and this also holds within one (a message after a
+    longer gap finds the check expired, however the gap came about).
+    """
     level = int(tracker.get_slot("identity_level") or 0)
-    checked_at = tracker.get_slot("identity_at") or 0
-    now = time.time() if now is None else now
-    if not tracker.get_slot("person_id") or now - float(checked_at) > IDENTITY_VALID_SECONDS:
+    checked_at = tracker.get_slot("identity_at")
+    if not tracker.get_slot("person_id") or not checked_at:
         return 0
-    return level
+    last_seen = max(float(checked_at), previous_message_at(tracker) or 0.0)
+    now = time.time() if now is None else now
+    return 0 if now - last_seen > IDENTITY_VALID_SECONDS else level
+
+
+def previous_message_at(tracker: Tracker) -> Optional[float]:
+    """When the citizen wrote the message before the one being answered, if known."""
+    times = [e.get("timestamp") for e in tracker.events if e.get("event") == "user"]
+    times = [t for t in times if isinstance(t, (int, float))]
+    return float(times[-2]) if len(times) >= 2 else None
 
 
 def identity_locked(tracker: Tracker, now: Optional[float] = None) -> bool:
@@ -176,6 +192,27 @@ class RequestForm(FormValidationAction):
     @abstractmethod
     def fields(self) -> Sequence[Field]:
         """The request's questions, in order."""
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Check the new answers; a paused request's kept answers are not checked twice.
+
+        When this form is the paused one going on, its kept answers (checked
+        when typed) pass as they are. When another request starts, the paused
+        answers are deleted, so they never fill this form's questions.
+        """
+        from actions.citizen_requests import paused  # forms import this module
+
+        paused_name = paused.paused_form(tracker)
+        if paused_name is None:
+            return await super().get_validation_events(dispatcher, tracker, domain)
+        kept = set(paused.answer_slots(paused_name))
+        events = await super().get_validation_events(
+            dispatcher, _without_candidates(tracker, kept), domain
+        )
+        closing = paused.forget_paused_form(tracker, keep_answers=paused_name == self.form_name())
+        return events + closing
 
     def active_fields(self, tracker: Tracker) -> List[Field]:
         """The fields that apply to this conversation."""
@@ -360,3 +397,18 @@ class RequestForm(FormValidationAction):
             dispatcher.utter_message(response="utter_change_field_unknown")
             return {"change_field": None}
         return {chosen.slot: None, "change_field": None, "confirm": None}
+
+
+def _without_candidates(tracker: Tracker, slots: set) -> Tracker:
+    """A view of `tracker` whose slots to validate leave out `slots`.
+
+    rasa_sdk takes the candidates from the trailing slot events; the view
+    shares the slots, so what validation sets is seen by the caller.
+    """
+    view = copy.copy(tracker)
+    tail = len(tracker.events)
+    while tail and tracker.events[tail - 1].get("event") == "slot":
+        tail -= 1
+    trailing = [e for e in tracker.events[tail:] if e.get("name") not in slots]
+    view.events = tracker.events[:tail] + trailing
+    return view

@@ -9,6 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.citizen_requests import paused
 from actions.citizen_requests.forms import FORMS
 
 __all__ = ["ActionAskConfirm", "ActionAskChangeField", "ActionCancelRequest", "reset_form_slots"]
@@ -26,6 +27,7 @@ def _active_form(tracker: Tracker) -> Optional[Any]:
 
 
 def reset_form_slots() -> List[EventType]:
+    """Empty the answers of every request form."""
     return [SlotSet(slot, None) for slot in _FORM_SLOTS]
 
 
@@ -76,6 +78,10 @@ class ActionCancelRequest(Action):
     ) -> List[EventType]:
         """Deactivate the form and forget its answers."""
         if not (tracker.active_loop or {}).get("name"):
+            if paused.paused_form(tracker):
+                # "cancel" in answer to the offer of a paused request: as 2 No.
+                dispatcher.utter_message(response="utter_paused_form_discarded")
+                return paused.forget_paused_form(tracker)
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
         dispatcher.utter_message(response="utter_request_cancelled")

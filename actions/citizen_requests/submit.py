@@ -10,6 +10,7 @@ saved; the outbox worker (bot/worker.py) sends it and tells them the result.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import abstractmethod
 from typing import Any, Dict, List, Text, Tuple
@@ -26,10 +27,12 @@ from actions.api.http import idempotency_key
 from actions.citizen_requests.base import channel_of, identity_level, identity_locked
 from actions.citizen_requests.dialogue import reset_form_slots
 from actions.citizen_requests.forms import FORMS
+from bot.errors import StoreError
 
 __all__ = [
     "OUTBOX_KIND",
     "HOUSING_OUTBOX_KIND",
+    "housing_outbox_payload",
     "case_fields",
     "ActionSubmitRequest",
     "ActionSubmitCallback",
@@ -315,8 +318,10 @@ class ActionSubmitHousing(Action):
             async with bootstrap.housing_client() as housing:
                 receipt = await housing.submit(application)
         except BackendUnavailable:
+            # The worker forwards it and records the number for this person.
+            kept = housing_outbox_payload(application, slots.get("person_id"), tracker.sender_id)
             bootstrap.outbox().add(
-                HOUSING_OUTBOX_KIND, tracker.sender_id, channel_of(tracker), key, application
+                HOUSING_OUTBOX_KIND, tracker.sender_id, channel_of(tracker), key, kept
             )
             dispatcher.utter_message(response="utter_housing_saved")
             return reset_form_slots()
@@ -324,10 +329,30 @@ class ActionSubmitHousing(Action):
             logger.warning("Housing Office rejected an application: %s %s", error.status, error.code)
             dispatcher.utter_message(response="utter_request_failed")
             return reset_form_slots()
+        await _record_forwarded(receipt.application_number, slots.get("person_id"), tracker)
         dispatcher.utter_message(
             response="utter_housing_sent", application_number=receipt.application_number
         )
         return reset_form_slots()
+
+
+def housing_outbox_payload(
+    application: Dict[str, Any], person_id: Any, conversation_id: Text
+) -> Dict[str, Any]:
+    """A kept application with whose it is, so the worker can record it when forwarded."""
+    return {"application": application, "person_id": person_id, "conversation_id": conversation_id}
+
+
+async def _record_forwarded(number: Text, person_id: Any, tracker: Tracker) -> None:
+    # The application is with the Housing Office either way: a store error is
+    # logged, and the citizen still gets the number (only the later status
+    # look-up by that number would not find it).
+    try:
+        await asyncio.to_thread(
+            bootstrap.forwarded_applications().record, number, str(person_id), tracker.sender_id
+        )
+    except (StoreError, ValueError) as error:
+        logger.error("Could not record forwarded application: %s", error)
 
 
 class ActionSubmitAddress(ActionSubmitRequest):
