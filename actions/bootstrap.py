@@ -16,11 +16,12 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.store.forwarded import ForwardedApplications
+    from bot.store.channels import ContinuityCodes
     from bot.store.outbox import Outbox
 
 __all__ = [
-    "settings", "cms_client", "housing_client", "outbox", "forwarded_applications",
-    "use_factories",
+    "settings", "cms_client", "housing_client", "outbox", "continuity_codes",
+    "forwarded_applications", "use_factories",
 ]
 
 # A citizen waits for the answer: bound each call, retries included.
@@ -60,6 +61,15 @@ def outbox() -> "Outbox":
     from bot.store.outbox import Outbox
 
     return Outbox(create_engine_for(settings().database_url))
+
+
+@lru_cache(maxsize=1)
+def continuity_codes() -> "ContinuityCodes":
+    """The one-time codes of "continue on my phone", in the conversation store's database."""
+    from bot.store.channels import ContinuityCodes
+    from bot.store.db import create_engine_for
+
+    return ContinuityCodes(create_engine_for(settings().database_url))
 
 
 @lru_cache(maxsize=1)
