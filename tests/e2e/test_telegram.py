@@ -8,9 +8,13 @@ Updates are POSTed to the Rasa server as Telegram would, with the secret.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -28,6 +32,10 @@ TOKEN = "424242:e2e-telegram-token"
 SECRET = "e2e-telegram-secret-0123456789"
 HANDOVER = "I can't connect you with a person right now."
 REFERENCE = re.compile(r"NSSA-\d{4}-\d{6}")
+DECIDED = (
+    "Your case NSSA-2026-000123 has been updated: A decision has been made. "
+    "The letter is in My NSSA or on its way by post."
+)
 
 _update_ids = itertools.count(500_000_001)
 _chats = itertools.count(610_000_001)
@@ -85,12 +93,17 @@ def telegram(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[
     with api.in_thread():
         for assistant in run_assistant(
             var, model, f"sqlite:///{var / 'nssa.db'}",
+            # The reference CMS delivers its events every second (proactive notices).
+            backend_env={"NSSA_CMS_DELIVERY_INTERVAL": "1", "NSSA_CMS_RETRY_BASE_SECONDS": "1"},
             settings_env={
                 "NSSA_TELEGRAM_TOKEN": TOKEN,
                 "NSSA_TELEGRAM_SECRET": SECRET,
                 "NSSA_TELEGRAM_API_URL": api.url,
             },
         ):
+            from bot.notices import subscribe
+
+            asyncio.run(subscribe(assistant.settings))
             yield Telegram(assistant, api)
 
 
@@ -184,3 +197,24 @@ def test_a_photo_gets_a_polite_answer(telegram: Telegram) -> None:
     body = recorded("photo", update_id=next(_update_ids), chat_id=chat)
     assert telegram.post(body) == (200, {"status": "unsupported"})
     assert "only read text" in texts(telegram.sent(chat))
+
+
+def test_a_proactive_notice_reaches_the_telegram_chat(telegram: Telegram) -> None:
+    chat = next(_chats)
+    telegram.say(chat, "check my case")
+    telegram.say(chat, "85031212345")
+    telegram.say(chat, "12.03.1985")
+    telegram.say(chat, "all")
+    # A case worker decides the case; the CMS posts the event to the cms_events
+    # channel, which sends the notice through this channel's output channel.
+    env = {"NSSA_CMS_DATABASE_URL":
+           f"sqlite:///{telegram.assistant.settings.var_dir / 'cms' / 'cms.db'}",
+           "PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, "-m", "backends.cms", "admin", "set-status", "NSSA-2026-000123",
+         "decided"], capture_output=True, text=True, env=env, check=True, timeout=60,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and DECIDED not in texts(telegram.sent(chat)):
+        time.sleep(0.5)
+    assert texts(telegram.sent(chat)).count(DECIDED) == 1
