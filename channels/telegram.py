@@ -635,13 +635,10 @@ class TelegramInput(InputChannel):
     async def _start(
         self, update: Any, chat: str, payload: str, on_new_message: Handler, progress: _Progress
     ) -> str:
-        if payload:
-            # A deep link t.me/<bot>?start=<code>: the continuity hook decides.
-            joined, text = await conversation_of(self.store, CHANNEL, chat, payload)
-            if text == CONTINUED_MESSAGE:
-                return await self._to_rasa(update, chat, CONTINUED_MESSAGE, on_new_message,
-                                           progress, conversation=joined)
-        return await self._to_rasa(update, chat, GREET, on_new_message, progress)
+        # A deep link t.me/<bot>?start=<payload>: a live continuity code joins
+        # its conversation (the continuity hook, channels.common.conversation_of).
+        return await self._to_rasa(update, chat, GREET, on_new_message, progress,
+                                    start_payload=payload)
 
     async def _callback(self, update: Any, on_new_message: Handler, progress: _Progress) -> str:
         query = update.callback_query
@@ -668,14 +665,16 @@ class TelegramInput(InputChannel):
         progress: _Progress,
         *,
         joinable: bool = False,
-        conversation: Optional[str] = None,
+        start_payload: str = "",
     ) -> str:
-        """Through the Gate (keyed by the chat's conversation) to Rasa, as that conversation."""
+        """Through the Gate (keyed by the chat's conversation) to Rasa, as that conversation.
+
+        The Gate comes before any continuity code is tried, so codes cannot be
+        guessed faster than the rate limit. `joinable`: the text itself may be
+        a code; `start_payload`: a /start payload may be one.
+        """
         store = self.store
-        if conversation is None:
-            conversation = await asyncio.to_thread(
-                store.identities.conversation_for, CHANNEL, chat
-            )
+        conversation = await asyncio.to_thread(store.identities.conversation_for, CHANNEL, chat)
         verdict = self._gate.check(conversation, text)
         if not verdict.ok:
             progress.lasting = True
@@ -684,6 +683,10 @@ class TelegramInput(InputChannel):
         text = verdict.text
         if joinable:
             conversation, text = await conversation_of(store, CHANNEL, chat, text)
+        elif start_payload:
+            joined, said = await conversation_of(store, CHANNEL, chat, start_payload)
+            if said == CONTINUED_MESSAGE:
+                conversation, text = joined, CONTINUED_MESSAGE
         output = TelegramOutput(self.bot, store, self._pacer, known={conversation: chat})
         message = UserMessage(
             text,

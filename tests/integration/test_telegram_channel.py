@@ -267,6 +267,25 @@ class TestCommands:
         [message] = server.rasa.messages
         assert message.text == "/greet" and message.sender_id.startswith("telegram-")
 
+    async def test_codes_cannot_be_tried_past_the_rate_limit(
+        self, sqlite_url: str, api: FakeTelegramApi
+    ) -> None:
+        running = Server(make_channel(sqlite_url, api, gate=Gate(2000, 2)), FakeRasa(), api)
+        store = running.channel.store
+        code = store.codes.issue("web-" + "c" * 32)
+        await running.start()
+        try:
+            await running.send("message_text", text="AAAAAA")
+            await running.send("start_payload", text="/start BBBBBB")
+            await running.send("start_payload", text=f"/start {code}")
+            await running.send("message_text", text=code)
+        finally:
+            await running.stop()
+        assert [m.text for m in running.rasa.messages] == ["AAAAAA", "/greet"]
+        assert api.texts(CHAT)[-2:] == [RATE_LIMITED_REPLY, RATE_LIMITED_REPLY]
+        # Neither refused message used the code up.
+        assert store.codes.redeem(code, channel="telegram") == "web-" + "c" * 32
+
     async def test_a_typed_code_joins_too(self, server: Server) -> None:
         code = server.channel.store.codes.issue("sms-" + "b" * 32)
         await server.send("message_text", text=code[:3] + " " + code[3:])
