@@ -41,14 +41,10 @@ dropped, so the work is never done twice; doing the Rasa turn and its sends
 in the request keeps a chat's messages in order and loses nothing on a
 restart. The turn runs shielded, so Telegram hanging up does not cut it off.
 A turn takes a few seconds at most (pacing is 1 s per message per chat;
-Telegram's RetryAfter waits are capped at MAX_RETRY_WAIT).
+Telegram's RetryAfter waits are capped at telegram_api.MAX_RETRY_WAIT).
 
-Replies: plain text (no parse_mode, so nothing needs escaping), split at
-4096 UTF-16 units at a paragraph, line or word boundary, buttons as an
-inline keyboard on the last part. A RetryAfter is waited out; a network
-error or timeout is retried with backoff (a timed-out send may have arrived,
-so a retry can show it twice); a permanent failure (bot blocked, bad
-request) is logged and the turn goes on.
+Replies go out through channels/telegram_api.py (TelegramOutput): plain
+text split at 4096, paced, RetryAfter honoured, failures logged, never raised.
 
 credentials.yml:
 
@@ -65,31 +61,32 @@ import asyncio
 import hmac
 import json
 import logging
-import re
-import time
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
-from bot.settings import Settings
-from bot.store.channels import ButtonPayloads
 from channels.common import CONTINUED_MESSAGE, ChannelStore, Gate, conversation_of
+from channels.telegram_api import (
+    ALLOWED_UPDATES,
+    CHANNEL,
+    TelegramOutput,
+    delete_webhook,
+    make_bot,
+    set_webhook,
+    webhook_info,
+)
+from channels.telegram_text import Pacer, payload_for
 
 __all__ = [
     "TelegramInput",
     "TelegramOutput",
-    "Pacer",
     "InvalidUpdate",
-    "split_text",
-    "callback_data_for",
-    "payload_for",
     "set_webhook",
     "delete_webhook",
     "webhook_info",
@@ -99,16 +96,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-WEBHOOK_PATH = "/webhooks/telegram/webhook"
-# The update types handled below; setWebhook asks Telegram for these only.
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 MAX_BODY = 1_000_000
-MAX_MESSAGE = 4096  # Telegram's limit, counted here in UTF-16 code units
-MAX_CALLBACK_DATA = 64  # bytes
-MAX_RETRY_WAIT = 30.0  # seconds of RetryAfter one message waits at most
-SEND_ATTEMPTS = 4
 
 GREET = "/greet"
 HELP = "/ask_help"
@@ -137,265 +126,6 @@ SORRY_REPLY = (
 
 class InvalidUpdate(NssaError):
     """A webhook body that is not a Telegram Update."""
-
-
-# --- text, buttons and pacing --------------------------------------------------
-
-
-def _units(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fit(text: str, limit: int) -> int:
-    """How many characters of `text` fit in `limit` UTF-16 units."""
-    units = 0
-    for index, ch in enumerate(text):
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> List[str]:
-    """`text` in parts of at most `limit` UTF-16 units, cut at a paragraph, line or word."""
-    text = text.strip()
-    parts: List[str] = []
-    while text:
-        if _units(text) <= limit:
-            parts.append(text)
-            break
-        head = text[: _fit(text, limit)]
-        cut = -1
-        for separator in ("\n\n", "\n", " "):
-            cut = head.rfind(separator)
-            if cut > 0:
-                break
-        if cut <= 0:
-            cut = len(head)  # one word longer than a message: cut it
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].strip()
-    return [part for part in parts if part]
-
-
-def _direct(payload: str) -> bool:
-    # Telegram clients can send any callback_data, so a payload that sets
-    # entities (`/intent{"slot": ...}`) or a confidence (`@0.9`) travels only
-    # as a stored short id: only payloads the assistant really offered work.
-    return (
-        len(payload.encode("utf-8")) <= MAX_CALLBACK_DATA
-        and not payload.startswith(ButtonPayloads.PREFIX)
-        and "{" not in payload
-        and "@" not in payload
-    )
-
-
-def callback_data_for(payload: str, buttons: Any) -> str:
-    """The callback_data of a button: the payload itself if it fits, else a stored short id."""
-    return payload if _direct(payload) else buttons.short_id(payload)
-
-
-def payload_for(data: Optional[str], buttons: Any) -> Optional[str]:
-    """The payload of a callback_data, or None for an unknown or expired one."""
-    if not data:
-        return None
-    if data.startswith(ButtonPayloads.PREFIX):
-        return buttons.payload_of(data)
-    return data if _direct(data) else None
-
-
-class Pacer:
-    """One message per `interval` seconds per chat, in this process (order of reservation)."""
-
-    def __init__(
-        self,
-        interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    ) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._sleep = sleep
-        self._next: Dict[str, float] = {}
-
-    async def wait(self, chat: str) -> None:
-        """Wait for the chat's next free slot and take it."""
-        now = self._clock()
-        slot = max(now, self._next.get(chat, now))
-        self._next[chat] = slot + self.interval
-        if len(self._next) > 10_000:
-            for key in [k for k, v in self._next.items() if v < now]:
-                del self._next[key]
-        if slot > now:
-            await self._sleep(slot - now)
-
-    def hold(self, chat: str, seconds: float) -> None:
-        """No message to the chat for `seconds` (Telegram's RetryAfter)."""
-        now = self._clock()
-        self._next[chat] = max(self._next.get(chat, now), now + seconds)
-
-
-def _seconds(value: Union[int, float, timedelta]) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def _chat_id(address: str) -> Union[int, str]:
-    return int(address) if re.fullmatch(r"-?\d+", address) else address
-
-
-# --- output --------------------------------------------------------------------
-
-
-class TelegramOutput(OutputChannel):
-    """Sends to any conversation that has a Telegram chat (recipient_id = conversation id)."""
-
-    def __init__(
-        self,
-        bot: Any,
-        store: ChannelStore,
-        pacer: Pacer,
-        *,
-        known: Optional[Mapping[str, str]] = None,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-        backoff: float = 0.5,
-    ) -> None:
-        self._bot = bot
-        self._store = store
-        self._pacer = pacer
-        self._known = dict(known or {})
-        self._sleep = sleep
-        self._backoff = backoff
-
-    @classmethod
-    def name(cls) -> Text:
-        """The channel's name, as the input channel's."""
-        return CHANNEL
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        """Send the text, split where it is too long."""
-        chat = await self._chat_of(recipient_id)
-        if chat is not None:
-            await self.send_to_chat(chat, text)
-
-    async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        """Send the text with the buttons as an inline keyboard on its last part."""
-        chat = await self._chat_of(recipient_id)
-        if chat is not None:
-            await self.send_to_chat(chat, text, await self.keyboard(buttons))
-
-    async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        """Quick replies are buttons on Telegram."""
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        """The image's link (Telegram shows a preview)."""
-        await self.send_text_message(recipient_id, image)
-
-    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
-        """The attachment's link or text."""
-        await self.send_text_message(recipient_id, str(attachment))
-
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
-        """The `text` of a custom message, if any; raw JSON is never shown to a citizen."""
-        text = json_message.get("text") if isinstance(json_message, dict) else None
-        if isinstance(text, str) and text.strip():
-            await self.send_text_message(recipient_id, text)
-        else:
-            logger.debug("Telegram: custom message without text not sent")
-
-    async def keyboard(self, buttons: List[Dict[Text, Any]]) -> Optional[Any]:
-        """An inline keyboard, one button a row, callback_data within 64 bytes."""
-        from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-        rows = []
-        for button in buttons or []:
-            payload = str(button.get("payload") or "").strip()
-            title = str(button.get("title") or payload).strip()
-            if not payload or not title:
-                continue
-            data = await asyncio.to_thread(callback_data_for, payload, self._store.buttons)
-            rows.append([InlineKeyboardButton(title, callback_data=data)])
-        return InlineKeyboardMarkup(rows) if rows else None
-
-    async def send_to_chat(self, chat: str, text: str, markup: Optional[Any] = None) -> bool:
-        """Send to a chat id; False (logged) if a part could not be sent. Never raises."""
-        parts = split_text(text or "")
-        for number, part in enumerate(parts, 1):
-            last = number == len(parts)
-            if not await self._send_part(chat, part, markup if last else None):
-                return False
-        return True
-
-    async def _send_part(self, chat: str, text: str, markup: Optional[Any]) -> bool:
-        from telegram.error import (
-            BadRequest,
-            Forbidden,
-            NetworkError,
-            RetryAfter,
-            TelegramError,
-        )
-
-        waited = 0.0
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            await self._pacer.wait(chat)
-            try:
-                await self._bot.send_message(chat_id=_chat_id(chat), text=text, reply_markup=markup)
-                return True
-            except RetryAfter as exc:
-                delay = _seconds(exc.retry_after)
-                if attempt == SEND_ATTEMPTS or waited + delay > MAX_RETRY_WAIT:
-                    logger.error("Telegram: flood limit, message not sent (retry after %.0f s)",
-                                 delay)
-                    return False
-                logger.warning("Telegram: flood limit, waiting %.1f s before sending", delay)
-                waited += delay
-                self._pacer.hold(chat, delay)
-            except Forbidden as exc:
-                # The citizen blocked the bot or deleted the chat: nothing to retry.
-                logger.warning("Telegram: message not delivered, the chat refuses it: %s", exc)
-                return False
-            except BadRequest as exc:
-                logger.error("Telegram: message refused as a bad request: %s", exc)
-                return False
-            except NetworkError as exc:  # TimedOut included
-                if attempt == SEND_ATTEMPTS:
-                    logger.error("Telegram: message not sent after %d attempts: %s", attempt, exc)
-                    return False
-                logger.warning("Telegram: send failed (%s), retrying", exc)
-                await self._sleep(self._backoff * 2 ** (attempt - 1))
-            except TelegramError as exc:
-                logger.error("Telegram: message not sent: %s", exc)
-                return False
-        return False
-
-    async def answer_callback(self, query_id: str, text: Optional[str] = None) -> None:
-        """Answer a callback query (stops the button's spinner); failures are only logged."""
-        from telegram.error import TelegramError
-
-        try:
-            await self._bot.answer_callback_query(callback_query_id=query_id, text=text)
-        except TelegramError as exc:
-            logger.warning("Telegram: callback query not answered: %s", exc)
-
-    async def _chat_of(self, conversation_id: str) -> Optional[str]:
-        chat = self._known.get(conversation_id)
-        if chat is None:
-            chat = await asyncio.to_thread(
-                self._store.identities.address_of, CHANNEL, conversation_id
-            )
-        if chat is None:
-            logger.warning("Telegram: conversation %s has no chat; message not sent",
-                           conversation_id)
-        return chat
-
-
-# --- input ---------------------------------------------------------------------
 
 
 @dataclass
@@ -704,79 +434,3 @@ def _command(text: str) -> Tuple[str, str]:
     """('start', 'ABC123') for '/start@NSSA_help_bot ABC123'."""
     head, _, argument = text[1:].partition(" ")
     return head.split("@", 1)[0].lower(), argument.strip()
-
-
-# --- the Bot and the webhook commands (python -m bot telegram ...) ------------
-
-
-class _HideToken(logging.Filter):
-    """Replaces the bot token in log records (httpx logs every request URL at INFO)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._token in str(record.msg):
-            record.msg = str(record.msg).replace(self._token, "<token>")
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(
-                str(arg).replace(self._token, "<token>") if self._token in str(arg) else arg
-                for arg in args
-            )
-        return True
-
-
-_hidden_tokens: set = set()
-
-
-def make_bot(token: str, api_url: str) -> Any:
-    """A Bot on `api_url` (https://api.telegram.org or a fake), its token kept out of logs."""
-    from telegram import Bot
-    from telegram.request import HTTPXRequest
-
-    if token not in _hidden_tokens:
-        _hidden_tokens.add(token)
-        for name in ("httpx", "telegram.Bot", "telegram.ext.Updater"):
-            logging.getLogger(name).addFilter(_HideToken(token))
-    base = api_url.rstrip("/")
-    return Bot(
-        token,
-        base_url=f"{base}/bot",
-        base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(connection_pool_size=32, read_timeout=10.0),
-    )
-
-
-def _configured_bot(settings: Settings) -> Any:
-    if not settings.telegram_enabled:
-        raise NssaError("Set NSSA_TELEGRAM_TOKEN and NSSA_TELEGRAM_SECRET first.")
-    assert settings.telegram_token is not None
-    return make_bot(settings.telegram_token, settings.telegram_api_url)
-
-
-async def set_webhook(settings: Settings) -> str:
-    """Set the webhook on settings.public_url: the secret, ALLOWED_UPDATES, no backlog."""
-    url = settings.public_url + WEBHOOK_PATH
-    async with _configured_bot(settings) as bot:
-        await bot.set_webhook(
-            url=url,
-            secret_token=settings.telegram_secret,
-            allowed_updates=list(ALLOWED_UPDATES),
-            drop_pending_updates=True,
-        )
-    return url
-
-
-async def delete_webhook(settings: Settings) -> None:
-    """Delete the webhook, dropping pending updates."""
-    async with _configured_bot(settings) as bot:
-        await bot.delete_webhook(drop_pending_updates=True)
-
-
-async def webhook_info(settings: Settings) -> Dict[str, Any]:
-    """What Telegram reports about the webhook (getWebhookInfo), as a dict."""
-    async with _configured_bot(settings) as bot:
-        info = await bot.get_webhook_info()
-    return info.to_dict()

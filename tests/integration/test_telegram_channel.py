@@ -29,9 +29,9 @@ from channels.telegram import (
     SORRY_REPLY,
     UNKNOWN_COMMAND_REPLY,
     UNSUPPORTED_REPLY,
-    Pacer,
     TelegramInput,
 )
+from channels.telegram_text import Pacer
 from tests.conftest import free_port
 from tests.fakes.telegram_api import FakeTelegramApi, recorded
 

@@ -9,16 +9,9 @@ from typing import Dict, List, Optional
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from channels.telegram import (
-    InvalidUpdate,
-    Pacer,
-    TelegramInput,
-    _command,
-    _HideToken,
-    callback_data_for,
-    payload_for,
-    split_text,
-)
+from channels.telegram import InvalidUpdate, TelegramInput, _command
+from channels.telegram_api import _HideToken
+from channels.telegram_text import Pacer, callback_data_for, payload_for, split_text
 from tests.fakes.telegram_api import DATA, recorded
 
 NO_FILE = Path("/nonexistent")
