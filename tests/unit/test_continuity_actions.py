@@ -64,10 +64,10 @@ async def run(action, t: Tracker):
 
 
 @pytest.fixture
-def codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ContinuityCodes:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    upgrade(url)
-    store = ContinuityCodes(create_engine_for(url))
+def codes(store_url: str, monkeypatch: pytest.MonkeyPatch) -> ContinuityCodes:
+    """The codes on an SQLite file, and on PostgreSQL with --postgres-url."""
+    upgrade(store_url)
+    store = ContinuityCodes(create_engine_for(store_url))
     monkeypatch.setattr(bootstrap, "continuity_codes", lambda: store)
     return store
 
