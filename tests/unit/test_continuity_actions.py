@@ -21,6 +21,8 @@ from bot.store.channels import CODE_ALPHABET, ContinuityCodes
 from bot.store.db import create_engine_for
 from bot.store.schema import upgrade
 
+CONTINUED, OFFER = "utter_continued_here", "utter_offer_paused_form"
+
 VERIFIED = {
     "person_id": "P-1001",
     "identity_level": 2.0,
@@ -130,7 +132,7 @@ class TestContinueHere:
         slots = {**VERIFIED, "street": "4 Market Square", "postcode": "2040",
                  "identity_locked_until": None, "level2_blocked": False}
         messages, events = await run(ActionContinueHere(), tracker(slots, form="address_form"))
-        assert [m["response"] for m in messages] == ["utter_continued_here", "utter_offer_paused_form"]
+        assert [m["response"] for m in messages] == [CONTINUED, OFFER]
         assert messages[1]["request"] == "a change of address"
         assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
         after = applied(slots, events)
@@ -158,7 +160,7 @@ class TestContinueHere:
     async def test_a_request_paused_before_is_offered_again(self) -> None:
         slots = {"paused_form": "statement_form", "form_offered": True, "statement_period": "all"}
         messages, events = await run(ActionContinueHere(), tracker(slots))
-        assert [m["response"] for m in messages] == ["utter_continued_here", "utter_offer_paused_form"]
+        assert [m["response"] for m in messages] == [CONTINUED, OFFER]
         assert messages[1]["request"] == "a request for a contribution statement"
         assert applied(slots, events)["form_offered"] is True
         assert applied(slots, events)["statement_period"] == "all"
@@ -192,4 +194,5 @@ class TestContinueHere:
         locked = {**VERIFIED, "identity_locked_until": time.time() + 3600}
         _, events = await run(ActionContinueHere(), tracker(locked))
         after = tracker(applied(locked, events))
-        assert await ValidateStatementForm().required_slots([], CollectingDispatcher(), after, {}) == []
+        form = ValidateStatementForm()
+        assert await form.required_slots([], CollectingDispatcher(), after, {}) == []
