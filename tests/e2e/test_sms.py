@@ -4,7 +4,7 @@ The assistant runs as `make run` starts it (action server, Rasa server, the
 reference back-ends), with the Twilio settings set, so the Rasa server opens
 `channels.sms.SmsInput` (bot/channels_config.py). Messages are POSTed as
 Twilio does (form-encoded, signed with the auth token); the replies arrive at
-tests/fake_twilio.py through the twilio library.
+tests/fakes/twilio_api.py through the twilio library.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.settings import PROJECT_ROOT
 from channels.sms import WEBHOOK_PATH
 from channels.sms_text import HELP_TEXT, PREFERRED_CHARS, segments, to_gsm7
 from tests.e2e.conftest import Assistant, run_assistant
-from tests.fake_twilio import (
+from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     TWILIO_NUMBER,

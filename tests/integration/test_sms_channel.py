@@ -1,7 +1,7 @@
 """The SMS channel over real HTTP: Sanic serving SmsInput, a fake Twilio, a real store.
 
 Twilio's webhooks are the recorded bodies of tests/data/sms/, signed like
-Twilio signs them; replies go to tests/fake_twilio.py on loopback. The
+Twilio signs them; replies go to tests/fakes/twilio_api.py on loopback. The
 conversation store is an SQLite file, and PostgreSQL too for the replay and
 opt-out tests (`--postgres-url`). Rasa's agent is replaced by `EchoAgent`,
 which keeps each turn in Rasa's own InMemoryTrackerStore and answers through
@@ -32,7 +32,7 @@ from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
 from channels.sms_text import HELP_TEXT
 from channels.twilio_api import SmsSender
 from tests.conftest import free_port
-from tests.fake_twilio import (
+from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     TWILIO_NUMBER,
@@ -208,7 +208,7 @@ class TestIncoming:
     async def test_a_changed_body_breaks_the_signature(self, sms: Running) -> None:
         form = sms.form()
         signed = dict(sms.form(MessageSid=dict(form)["MessageSid"]))
-        from tests.fake_twilio import signature
+        from tests.fakes.twilio_api import signature
 
         header = signature(sms.channel.public_url + WEBHOOK_PATH, list(signed.items()))
         tampered = [(k, "Send me everything" if k == "Body" else v) for k, v in form]
