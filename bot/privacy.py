@@ -65,6 +65,7 @@ _TOKEN = re.compile(
     rf"|(?P<chain>[0-9]+(?:{_SEP}{{1,2}}[0-9]+)*)"
 )
 _DIGITS = re.compile(r"[0-9]+")
+_ANY_DIGIT = re.compile(r"[0-9]")
 # Freephone numbers (0800) are services, not people; +999 20 600 100 is the
 # agency's line from abroad (agency.md).
 _SERVICE_PREFIX = "0800"
@@ -119,12 +120,10 @@ def _ascii(char: str) -> str:
 
 
 def mask_personal_numbers(text: str) -> str:
-    """Hide national ID numbers, NR accounts and phone numbers in free text but their last 4.
-
-    Errs on the side of hiding: a date or postcode typed right next to a
-    phone number may be hidden with it, but a national ID number, an NR
-    account or a Northland phone number is never kept.
-    """
+    """Hide national ID numbers, NR accounts and phone numbers in free text but their last 4."""
+    # Errs on the side of hiding: a date or postcode typed right next to a
+    # phone number may be hidden with it, but a national ID number, an NR
+    # account or a Northland phone number is never kept.
     # Matched on an ASCII copy of the same length, so spans point into `text`.
     plain = "".join(map(_ascii, text))
     parts, kept_from = [], 0
@@ -213,17 +212,45 @@ def _protect_slot_value(name: str, value: Any, sealer: Sealer) -> Any:
     return value
 
 
-def protect_event(data: Dict[str, Any], sealer: Sealer) -> Dict[str, Any]:
+def protect_event(
+    data: Dict[str, Any], sealer: Sealer, *, answers_sealed_slot: bool = False
+) -> Dict[str, Any]:
     """What the store keeps of a serialised event: slots sealed, every text masked.
 
-    Returns a new dict; `data` (which may share its parse data with the
-    in-memory event) is not changed.
+    `answers_sealed_slot`: the event is the citizen's answer to the question
+    of a slot in `SEALED_SLOTS` (a one-time code, a date of birth), so every
+    digit of its text is hidden. Returns a new dict; `data` (which may
+    share its parse data with the in-memory event) is not changed.
     """
     if data.get("event") == "slot":
         masked = {key: mask_strings(item) for key, item in data.items() if key != "value"}
         masked["value"] = _protect_slot_value(str(data.get("name")), data.get("value"), sealer)
         return masked
-    return mask_strings(data)
+    masked = mask_strings(data)
+    if answers_sealed_slot and data.get("event") == "user":
+        masked = _hide_answer(masked)
+    return masked
+
+
+def _hide_answer(event: Dict[str, Any]) -> Dict[str, Any]:
+    """The user event with every digit of its text and entity values hidden (a new dict).
+
+    A one-time code or a date of birth has no last 4 to show. Intent names
+    and the rest of the parse data stay: the policies read them next turn.
+    """
+    def hide(value: Any) -> Any:
+        return _ANY_DIGIT.sub("*", value) if isinstance(value, str) else value
+
+    hidden = {**event, "text": hide(event.get("text"))}
+    parse_data = event.get("parse_data")
+    if isinstance(parse_data, dict):
+        entities = [
+            {**entity, "value": hide(entity.get("value"))} if isinstance(entity, dict) else entity
+            for entity in parse_data.get("entities") or []
+        ]
+        hidden["parse_data"] = {**parse_data, "text": hide(parse_data.get("text")),
+                                "entities": entities}
+    return hidden
 
 
 def reveal_event(data: Dict[str, Any], sealer: Sealer) -> Dict[str, Any]:

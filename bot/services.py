@@ -166,7 +166,13 @@ def assistant_processes(
 ) -> List[ManagedProcess]:
     """Reference back-ends (if embedded), action server and Rasa server, in start order."""
     log_dir = log_dir or settings.var_dir / "log"
-    env = {**settings.environment(), "PYTHONPATH": str(PROJECT_ROOT)}
+    # Rasa and rasa_sdk read LOG_LEVEL: NSSA_LOG_LEVEL=DEBUG makes them log at DEBUG too
+    # (personal numbers masked, bot/privacy.py).
+    env = {
+        **settings.environment(),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "LOG_LEVEL": settings.log_level,
+    }
     # credentials.yml less the channels not configured (bot/channels_config.py).
     credentials = settings.var_dir / "run" / "credentials.yml"
     write_credentials(settings, credentials)

@@ -6,8 +6,10 @@ database URL. It is Rasa's `SQLTrackerStore` (same `events` table, same
 
 - each event is written as `bot.privacy.protect_event` makes it: national
   ID, account and phone numbers masked in every text (user and bot texts,
-  parse data, entities, metadata) but their last 4 digits, and the values of
-  sensitive slots sealed (encrypted with a key from NSSA_STORE_KEY);
+  parse data, entities, metadata) but their last 4 digits, the values of
+  sensitive slots sealed (encrypted with a key from NSSA_STORE_KEY), and
+  every digit hidden in the citizen's answer to a sensitive slot's question
+  (a one-time code, a date of birth);
 - retrieving opens the sealed values, so the policies and the action server
   see what the citizen typed, and a form sends the real number to the back
   end, while the database never holds it in clear;
@@ -22,7 +24,6 @@ events already stored stays right.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from typing import Any, List, Optional, Text
@@ -31,11 +32,12 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.privacy import Sealer, install_log_masking, protect_event, reveal_event
+from bot.privacy import SEALED_SLOTS, Sealer, install_log_masking, protect_event, reveal_event
 from bot.store.tables import conversation_deletions
 
 __all__ = ["PrivateSQLTrackerStore"]
@@ -65,9 +67,16 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._sealer = Sealer(store_key)
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
 
-    def _rows(self, tracker: DialogueStateTracker, events: List[Event]) -> List[Any]:
+    def _rows(self, tracker: DialogueStateTracker, stored: int) -> List[Any]:
+        """Rows for the tracker's events after the first `stored`."""
         rows = []
-        for event in events:
+        requested = None  # the form's question when each event happened
+        for index, event in enumerate(tracker.events):
+            answers_sealed_slot = isinstance(event, UserUttered) and requested in SEALED_SLOTS
+            if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+                requested = event.value
+            if index < stored:
+                continue
             data = event.as_dict()
             intent = (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY)
             rows.append(
@@ -77,7 +86,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     timestamp=data.get("timestamp"),
                     intent_name=intent,
                     action_name=data.get("name"),
-                    data=json.dumps(protect_event(data, self._sealer)),
+                    data=json.dumps(protect_event(
+                        data, self._sealer, answers_sealed_slot=answers_sealed_slot
+                    )),
                 )
             )
         return rows
@@ -92,8 +103,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
-            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-            session.add_all(self._rows(tracker, new_events))
+            session.add_all(self._rows(tracker, stored))
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 

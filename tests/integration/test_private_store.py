@@ -85,7 +85,11 @@ def conversation(sender: str) -> DialogueStateTracker:
             SlotSet("national_id", NATIONAL_ID, timestamp=now),
             SlotSet("new_account", ACCOUNT, timestamp=now),
             SlotSet("callback_phone", PHONE, timestamp=now),
+            SlotSet("requested_slot", "otp_code", timestamp=now),
+            ActionExecuted("action_listen", timestamp=now),
+            UserUttered("481516", {"name": "out_of_scope", "confidence": 0.3}, timestamp=now),
             SlotSet("otp_code", "481516", timestamp=now),
+            SlotSet("requested_slot", None, timestamp=now),
             SlotSet("city", "Westfjord", timestamp=now),
             BotUttered(f"Your new account ending 3456. We call {PHONE}.", timestamp=now),
             ActionExecuted("action_listen", timestamp=now),
@@ -116,10 +120,14 @@ async def test_rows_hold_no_personal_number_and_the_tracker_gets_the_values(
     assert again.get_slot("callback_phone") == PHONE
     assert again.get_slot("otp_code") == "481516"
     assert again.get_slot("city") == "Westfjord"
-    assert NATIONAL_ID not in again.latest_message.text
+    answers = [e for e in again.events if isinstance(e, UserUttered)]
+    assert answers[-1].text == "******"  # the one-time code, hidden whole
+    assert answers[-1].intent_name == "out_of_scope"
+    assert "*******2345" in answers[0].text
     # The turn's tracker in memory still has what the citizen typed.
-    assert NATIONAL_ID in tracker.latest_message.text
-    assert tracker.latest_message.parse_data["entities"][0]["value"] == NATIONAL_ID
+    first = next(e for e in tracker.events if isinstance(e, UserUttered))
+    assert NATIONAL_ID in first.text and first.parse_data["entities"][0]["value"] == NATIONAL_ID
+    assert tracker.latest_message.text == "481516"
 
 
 async def test_later_saves_store_only_the_new_events(store: PrivateSQLTrackerStore, url: str) -> None:

@@ -135,6 +135,17 @@ class TestProtectEvent:
         stored = json.dumps(protect_event(event, sealer))
         assert NATIONAL_ID not in stored and "1234 5678 9012" not in stored
 
+    def test_an_answer_to_a_sealed_question_hides_every_digit(self, sealer: Sealer) -> None:
+        event = {"event": "user", "timestamp": 1.0, "text": "code 481516",
+                 "parse_data": {"text": "code 481516", "intent": {"name": "faq/q12"},
+                                "entities": [{"entity": "code", "value": "481516"}]}}
+        stored = protect_event(event, sealer, answers_sealed_slot=True)
+        assert stored["text"] == stored["parse_data"]["text"] == "code ******"
+        assert stored["parse_data"]["entities"][0]["value"] == "******"
+        assert stored["parse_data"]["intent"]["name"] == "faq/q12"
+        assert event["text"] == "code 481516"
+        assert protect_event(event, sealer)["text"] == "code 481516"  # not personal by itself
+
     def test_a_value_sealed_with_another_key_comes_back_empty(self, sealer: Sealer) -> None:
         stored = protect_event({"event": "slot", "name": "national_id", "value": NATIONAL_ID},
                                Sealer("old-key"))
