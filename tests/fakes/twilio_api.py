@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from twilio.request_validator import RequestValidator
 
-DATA = Path(__file__).parent / "data" / "sms"
+DATA = Path(__file__).resolve().parents[1] / "data" / "sms"
 ACCOUNT_SID = "AC" + "0" * 30 + "01"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TWILIO_NUMBER = "+15005550006"
