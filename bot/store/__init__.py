@@ -11,6 +11,9 @@ and upgraded by the Alembic revisions in `migrations/` (`schema.upgrade`).
     outbox.py    Outbox: requests for the back ends until delivered
     webhooks.py  ProcessedWebhooks: replayed webhooks and events dropped
     delivery.py  the outbox worker (deliver_due, run_worker)
+    tracker.py   PrivateSQLTrackerStore: Rasa's SQL store, personal numbers masked or sealed
+    deletions.py ConversationDeletions: "delete my conversation" requests
+    retention.py Retention: conversations deleted after 90 days and on request
 
 `schema` (Alembic) and `delivery` (the back-end clients' errors) are not
 imported here, so importing `bot.store` stays light; import them by module.
