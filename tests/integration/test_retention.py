@@ -203,3 +203,46 @@ class TestWorkerJob:
             await asyncio.wait_for(job, timeout=10)
         assert count(engine, "events", "asked") == 0
         assert purge_once(settings, Retention(engine)).deleted_on_request == 0
+
+
+class TestPurgeCommand:
+    async def test_python_m_bot_purge_runs_the_job_once(
+        self, tmp_path: Path
+    ) -> None:
+        from click.testing import CliRunner
+
+        from bot.cli import cli
+
+        url = f"sqlite:///{tmp_path / 'nssa.db'}"
+        upgrade(url)
+        engine = create_engine_for(url)
+        store = PrivateSQLTrackerStore(Domain.empty(), host=url, store_key="k")
+        try:
+            await talk(store, "asked", datetime.now(timezone.utc) - timedelta(minutes=20))
+            await talk(store, "kept", datetime.now(timezone.utc) - timedelta(minutes=20))
+            ConversationDeletions(engine).request("asked", "sms")
+            result = CliRunner().invoke(
+                cli, ["purge"],
+                env={"NSSA_DATABASE_URL": url, "NSSA_ENV_FILE": "/nonexistent",
+                     "NSSA_VAR_DIR": str(tmp_path)},
+            )
+            assert result.exit_code == 0, result.output
+            assert result.output.strip() == (
+                "Conversation store: 0 conversation(s) past the retention period deleted, "
+                "1 deleted on request, 0 request(s) waiting."
+            )
+            assert count(engine, "events", "asked") == 0
+            assert count(engine, "events", "kept") > 0
+        finally:
+            store.engine.dispose()
+            engine.dispose()
+
+    def test_a_bad_setting_is_named(self) -> None:
+        from click.testing import CliRunner
+
+        from bot.cli import cli
+
+        result = CliRunner().invoke(
+            cli, ["purge"], env={"NSSA_RETENTION_DAYS": "0", "NSSA_ENV_FILE": "/nonexistent"}
+        )
+        assert result.exit_code == 2 and "NSSA_RETENTION_DAYS" in result.output
