@@ -113,6 +113,7 @@ def run(settings: Settings, no_train: bool) -> None:
         signal.signal(signum, lambda *_: stopping.set())
     click.echo(
         "\nThe NSSA Assistant is running.\n"
+        f"  Web chat:       {settings.rasa_url}/webhooks/webchat/\n"
         f"  REST channel:   POST {settings.rasa_url}/webhooks/rest/webhook "
         '{"sender": "me", "message": "hello"}\n'
         f"  Rasa server:    {settings.rasa_url}/status\n"
