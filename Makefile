@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # rasa 3.6 needs Python 3.10: .python-version names it for pyenv.
 PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: help install run train shell check eval compare test test-fast clean
+.PHONY: help install run train shell check eval compare test test-fast clean browser-deps
 
 help:
 	@echo "make run      install what is missing, train if needed, start the assistant"
@@ -49,7 +49,15 @@ compare: $(STAMP)
 
 # The store tests and one end-to-end test also run on a real PostgreSQL,
 # started by scripts/postgres.sh (installed from Debian's packages if missing).
-test: train
+# The browser tests (tests/browser) need Debian's Chromium and two npm packages.
+BROWSER_NPM := tests/browser/node_modules/.package-lock.json
+$(BROWSER_NPM): tests/browser/package-lock.json
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund
+
+browser-deps: $(BROWSER_NPM)
+	@scripts/chromium.sh >/dev/null
+
+test: train browser-deps
 	@PG_URL=$$(scripts/postgres.sh start) || exit 1; \
 	$(PY) -m pytest -q --postgres-url "$$PG_URL"; status=$$?; \
 	scripts/postgres.sh stop; exit $$status

@@ -13,4 +13,5 @@ if [ ! -x "$CHROMIUM" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     chromium fonts-dejavu-core >&2
 fi
-"$CHROMIUM" --version
+# (Debian's launcher script warns on stderr about its memory check: not ours.)
+"$CHROMIUM" --version 2>/dev/null
