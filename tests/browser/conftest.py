@@ -46,9 +46,21 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def webchat_assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Assistant]:
-    """The whole assistant (back-ends, actions, Rasa with the web chat) on its own SQLite file."""
+    """The whole assistant (back-ends, actions, Rasa with the web chat) on its own SQLite file.
+
+    Subscribed to the reference CMS's events, delivered every second, as `make run` does.
+    """
+    import asyncio
+
+    from bot.notices import subscribe
+
     var = tmp_path_factory.mktemp("browser-var")
-    yield from run_assistant(var, model, f"sqlite:///{var / 'nssa.db'}")
+    for assistant in run_assistant(
+        var, model, f"sqlite:///{var / 'nssa.db'}",
+        backend_env={"NSSA_CMS_DELIVERY_INTERVAL": "1", "NSSA_CMS_RETRY_BASE_SECONDS": "1"},
+    ):
+        asyncio.run(subscribe(assistant.settings))
+        yield assistant
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -160,3 +163,20 @@ def test_axe_does_find_violations_where_there_are_some(context: Any) -> None:
                      '<p style="color:#aaa;background:#fff">faint</p></body></html>')
     found = {violation["id"] for violation in axe_violations(page)}
     assert {"image-alt", "button-name", "color-contrast", "html-has-lang"} <= found
+
+
+def test_a_proactive_notice_reaches_the_open_web_chat(
+    chat: ChatPage, webchat_assistant: Assistant
+) -> None:
+    chat.open()
+    chat.say("check my case", "national ID number")
+    chat.say("85031212345", "date of birth")
+    chat.say("12.03.1985", ".")
+    notice = "Your pension is paid on 19 December."
+    env = {"NSSA_CMS_DATABASE_URL":
+           f"sqlite:///{webchat_assistant.settings.var_dir / 'cms' / 'cms.db'}",
+           "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-m", "backends.cms", "admin", "payment-date-change",
+                    "P-1001", notice], env=env, check=True, capture_output=True, timeout=60)
+    # Nothing typed: the CMS's event arrives in the page by itself.
+    chat.wait_for_bot(re.escape(notice))
