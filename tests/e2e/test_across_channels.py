@@ -1,0 +1,169 @@
+"""One person across the three channels, on one conversation store (issue 4's journey).
+
+The assistant runs as `make run` starts it, with Telegram and SMS open
+against the fake Bot API and the fake Twilio on loopback. Anna Berg
+(backends/README.md) starts a contribution statement in the web chat
+(socket.io, the widget's protocol), continues on Telegram with a one-time
+code, finishes it by SMS with another, gets the proactive notice of its
+decision by SMS (the channel she used last), texts STOP, and gets nothing
+after, although the CMS goes on telling the assistant about her case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, List
+
+import pytest
+import socketio
+
+from bot.notices import subscribe
+from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.test_sms import Phone, _cms_admin
+from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, FakeTwilio
+
+pytestmark = pytest.mark.e2e
+
+ANNA = ("85031212345", "12.03.1985")
+CODE = re.compile(r"Your code is ([A-Z0-9]{6})\.")
+REFERENCE = re.compile(r"NSSA-2026-\d{6}")
+CONTINUES = "this conversation continues here."
+OFFER = "You started a request for a contribution statement earlier."
+ASKS_ID = "national ID number"
+WHERE = "Where should we send it?"
+
+_chats = itertools.count(720_000_001)
+
+
+class WebChat:
+    """A browser's side of the web chat: the rasa-webchat protocol over socket.io."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.client = socketio.SimpleClient()
+        self.client.connect(assistant.settings.rasa_url, socketio_path="/socket.io",
+                            transports=["polling"], wait_timeout=30)
+        self.client.emit("session_request", {"session_id": None})
+        event, self.session_id = self.client.receive(timeout=30)
+        assert event == "session_confirm"
+
+    def say(self, text: str, until: str) -> List[str]:
+        """Send one message; the bot's texts up to and including one containing `until`."""
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        said: List[str] = []
+        deadline = time.monotonic() + 120
+        while not any(until in t for t in said):
+            event, data = self.client.receive(timeout=max(1, deadline - time.monotonic()))
+            if event == "bot_uttered":
+                said.append(data.get("text") or "")
+        return said
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def code_in(said: List[str]) -> str:
+    [code] = CODE.findall("\n".join(said))
+    return code
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def channels(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Any]:
+    """The assistant with all three channels open; the fake platforms beside it."""
+    var = tmp_path_factory.mktemp("var-across")
+    twilio = FakeTwilio().start()
+    api = FakeTelegramApi(TOKEN)
+    try:
+        with api.in_thread():
+            for assistant in run_assistant(
+                var, model, f"sqlite:///{var / 'nssa.db'}",
+                backend_env={"NSSA_CMS_DELIVERY_INTERVAL": "1",
+                             "NSSA_CMS_RETRY_BASE_SECONDS": "1"},
+                settings_env={
+                    "NSSA_TELEGRAM_TOKEN": TOKEN,
+                    "NSSA_TELEGRAM_SECRET": SECRET,
+                    "NSSA_TELEGRAM_API_URL": api.url,
+                    "NSSA_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                    "NSSA_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                    "NSSA_TWILIO_FROM": TWILIO_NUMBER,
+                    "NSSA_TWILIO_API_URL": twilio.url,
+                },
+            ):
+                asyncio.run(subscribe(assistant.settings))
+                yield assistant, Telegram(assistant, api), twilio
+    finally:
+        twilio.stop()
+
+
+def test_web_then_telegram_then_sms_then_a_notice_then_stop(channels: Any) -> None:
+    assistant, telegram, twilio = channels
+
+    # Web chat: the request starts, one answer given, then "continue on my phone".
+    web = WebChat(assistant)
+    try:
+        web.say("i want my contribution statement", until=ASKS_ID)
+        web.say(ANNA[0], until="date of birth")
+        web.say(ANNA[1], until="year")
+        assert any(WHERE in t for t in web.say("2024", until=WHERE))
+        code = code_in(web.say("can i continue this on my phone", until=WHERE))
+    finally:
+        web.close()
+
+    # Telegram: the code joins the web conversation; identity is checked again.
+    chat = next(_chats)
+    said = texts(telegram.say(chat, code))
+    assert CONTINUES in said.lower() and OFFER in said
+    assert ASKS_ID in texts(telegram.say(chat, "1"))
+    telegram.say(chat, ANNA[0])
+    assert WHERE in texts(telegram.say(chat, ANNA[1]))
+    code = code_in([texts(telegram.say(chat, "continue on my phone"))])
+
+    # SMS: the same conversation again, the request finished there.
+    phone = Phone(assistant, twilio, "+15558670999")
+    said = "\n".join(phone.text(code))
+    assert CONTINUES in said.lower() and "Do you want to continue? 1 Yes 2 No" in said
+    assert ASKS_ID in "\n".join(phone.text("1"))
+    phone.text(ANNA[0])
+    assert WHERE in "\n".join(phone.text(ANNA[1]))
+    phone.text("1")
+    summary = "\n".join(phone.text("english"))
+    assert "2024" in summary
+    [reference] = REFERENCE.findall("\n".join(phone.text("1")))
+    [case] = [row for row in assistant.cms_cases() if row[0] == reference]
+    assert case[1:3] == ["P-1001", "contribution_statement"]
+
+    # The decision's notice goes by SMS, the channel used last, not to Telegram.
+    telegram_before = len(telegram.sent(chat))
+    _cms_admin(assistant, "set-status", reference, "decided")
+    notice = f"Your case {reference} has been updated: A decision has been made."
+    wait_until(lambda: any(notice in body for body in phone.received()), "the notice by SMS")
+    assert len(telegram.sent(chat)) == telegram_before
+
+    # STOP: nothing more, not even the next notice the CMS delivers.
+    assert phone.text("STOP") == []
+    told = len(phone.received())
+    _cms_admin(assistant, "set-status", reference, "closed")
+    closed = f"Your case {reference} has been updated: The case is closed."
+    wait_until(
+        lambda: any(closed in (e.get("text") or "")
+                    for e in assistant.tracker(web.session_id)["events"]
+                    if e["event"] == "bot"),
+        "the second notice in the conversation",
+    )
+    assert phone.text("When is my pension paid?") == []
+    assert len(phone.received()) == told
