@@ -81,9 +81,11 @@ class ValidateHousingForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """Consent first, then the application; ID and birth date come from the check."""
         return (
-            Field("consent_to_forward", "Send to the Housing Office", _consent, show=YES_NO_TEXT.get),
+            Field("consent_to_forward", "Send to the Housing Office", _consent,
+                  show=YES_NO_TEXT.get),
             Field("full_name", "Full name", partial(text_field, "full_name"), free_text=True),
-            Field("street", "Street and house number", partial(text_field, "street"), free_text=True),
+            Field("street", "Street and house number", partial(text_field, "street"),
+                  free_text=True),
             Field("postcode", "Postcode", postcode),
             Field("city", "Town or city", partial(text_field, "city"), free_text=True),
             Field("household_size", "People in the home", household_size),
@@ -154,7 +156,8 @@ class ValidateCoverageForm(RequestForm):
                                                 what="the country"), free_text=True),
             Field("coverage_start_date", "First day abroad", _start_date, show=show_iso_date,
                   note=_soon_note),
-            Field("coverage_end_date", "Last day abroad", _end_date, show=show_iso_date, context=True),
+            Field("coverage_end_date", "Last day abroad", _end_date, show=show_iso_date,
+                  context=True),
             Field("work_address_abroad", "Workplace abroad",
                   partial(text_field, "work_address_abroad"), free_text=True, interruptible=False),
         )

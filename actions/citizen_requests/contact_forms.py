@@ -81,7 +81,8 @@ class ValidateComplaintForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """Topic, what happened, optional case, reply wanted, contact if needed."""
         return (
-            Field("complaint_topic", "Topic", complaint_topic, show=lambda v: str(v).replace("_", " ")),
+            Field("complaint_topic", "Topic", complaint_topic,
+                  show=lambda v: str(v).replace("_", " ")),
             Field(
                 "complaint_text", "What happened", partial(text_field, "complaint_text"),
                 free_text=True, interruptible=False,

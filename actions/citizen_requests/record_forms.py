@@ -111,7 +111,8 @@ class ValidateAddressForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """Street and number, postcode, town, date of the move."""
         return (
-            Field("street", "Street and house number", partial(text_field, "street"), free_text=True),
+            Field("street", "Street and house number", partial(text_field, "street"),
+                  free_text=True),
             Field("postcode", "Postcode", postcode),
             Field("city", "Town or city", partial(text_field, "city"), free_text=True),
             Field("move_date", "Date of the move", _move_date, show=show_iso_date),

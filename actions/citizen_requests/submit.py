@@ -3,37 +3,38 @@
 The CMS Idempotency-Key (the Housing Office's clientReference) is derived
 from the conversation and the confirmed answers, so a retried action, a
 replayed message or a restarted server sends the same key and never opens a
-second case. When the back end cannot be reached, the confirmed request goes
-into the durable outbox (bot.store.outbox) and the citizen is told it is
-saved; the outbox worker (bot/worker.py) sends it and tells them the result.
+second case. The confirmed request goes into the durable outbox (bot.store.outbox)
+before it is sent (actions/citizen_requests/sending.py); when the back end
+cannot be reached the citizen is told it is saved, and the outbox worker
+(bot/worker.py) sends it and tells them the result. Housing allowance:
+housing_submit.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from abc import abstractmethod
 from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
 from actions.api.errors import BackendRejected, BackendUnavailable
-from actions.api.housing import housing_application
 from actions.api.http import idempotency_key
+from actions.citizen_requests import paused
 from actions.citizen_requests.base import channel_of, identity_level, identity_locked
 from actions.citizen_requests.dialogue import reset_form_slots
 from actions.citizen_requests.forms import FORMS
+from actions.citizen_requests.sending import send_kept
 from bot.errors import StoreError
 
 __all__ = [
     "OUTBOX_KIND",
-    "HOUSING_OUTBOX_KIND",
-    "housing_outbox_payload",
     "case_fields",
+    "check_identity_again",
     "ActionSubmitRequest",
     "ActionSubmitCallback",
     "ActionSubmitComplaint",
@@ -41,7 +42,6 @@ __all__ = [
     "ActionSubmitChildBenefit",
     "ActionAskPayToAccountOnRecord",
     "ActionSubmitCoverage",
-    "ActionSubmitHousing",
     "ActionSubmitAddress",
     "ActionSubmitBank",
 ]
@@ -117,6 +117,16 @@ def case_fields(form_name: Text, slots: Dict[Text, Any]) -> Tuple[Text, Dict[Tex
     raise ValueError(f"no case type for {form_name}")
 
 
+def check_identity_again(dispatcher: CollectingDispatcher, form_name: Text) -> List[EventType]:
+    """The check ran out before sending (15 minutes without a message): check again.
+
+    The form asks identity, then shows the summary again; the answers stay.
+    """
+    dispatcher.utter_message(response="utter_identity_again")
+    reset = [SlotSet(slot, value) for slot, value in paused.IDENTITY_SLOTS_RESET.items()]
+    return [*reset, SlotSet("confirm", None), FollowupAction(form_name)]
+
+
 class ActionSubmitRequest(Action):
     """Send a confirmed request to the CMS, exactly once."""
 
@@ -138,6 +148,8 @@ class ActionSubmitRequest(Action):
             if identity_locked(tracker):
                 dispatcher.utter_message(response="utter_identity_locked")
             return reset_form_slots()
+        if identity_level(tracker) < FORMS[form_name].level:
+            return check_identity_again(dispatcher, form_name)
         case_type, fields = case_fields(form_name, tracker.slots)
         level = identity_level(tracker)
         person_id = tracker.get_slot("person_id") if level else None
@@ -149,20 +161,31 @@ class ActionSubmitRequest(Action):
             "person_id": person_id,
             "verification_level": level,
         }
-        try:
+
+
+        async def open_case() -> Dict[str, Any]:
             async with bootstrap.cms_client() as cms:
                 case, _ = await cms.create_case(**request, idempotency_key=key)
+            return {"reference": case.reference}
+
+        try:
+            # Kept in the outbox first: nothing the citizen confirmed is lost,
+            # even if this server dies right after the CMS accepted.
+            sent = await send_kept(
+                OUTBOX_KIND, tracker.sender_id, request["channel"], key, request, open_case
+            )
         except BackendUnavailable:
-            # Nothing the citizen confirmed is lost: the worker sends it later
-            # with the same key and tells them the reference.
-            bootstrap.outbox().add(OUTBOX_KIND, tracker.sender_id, request["channel"], key, request)
+            # The worker sends it later with the same key and tells them the reference.
             dispatcher.utter_message(response="utter_request_saved")
             return reset_form_slots()
         except BackendRejected as error:
             logger.warning("CMS rejected a %s: %s %s", case_type, error.status, error.code)
             dispatcher.utter_message(response="utter_request_failed")
             return reset_form_slots()
-        self._confirm(dispatcher, form_name, case.reference, tracker)
+        except StoreError:
+            dispatcher.utter_message(response="utter_request_failed")
+            return reset_form_slots()
+        self._confirm(dispatcher, form_name, sent["reference"], tracker)
         return reset_form_slots()
 
     @staticmethod
@@ -272,87 +295,6 @@ class ActionSubmitCoverage(ActionSubmitRequest):
     def name(self) -> Text:
         """Name of the action."""
         return "action_submit_coverage"
-
-
-HOUSING_OUTBOX_KIND = "housing_application"
-
-
-class ActionSubmitHousing(Action):
-    """Request 6: forward a housing allowance application, exactly once."""
-
-    def name(self) -> Text:
-        """Name of the action."""
-        return "action_submit_housing"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        """Send it to the Housing Office, or keep it; tell the citizen."""
-        if channel_of(tracker) == "sms":
-            dispatcher.utter_message(response="utter_use_web_chat")
-            return reset_form_slots()
-        if tracker.get_slot("confirm") is not True or identity_level(tracker) < 1:
-            if identity_locked(tracker):
-                dispatcher.utter_message(response="utter_identity_locked")
-            return reset_form_slots()
-        slots = tracker.slots
-        phone_number = slots.get("housing_phone")
-        form = {
-            "full_name": slots.get("full_name"),
-            "street": slots.get("street"),
-            "postcode": slots.get("postcode"),
-            "city": slots.get("city"),
-            "household_size": int(slots.get("household_size") or 0),
-            "monthly_rent_cents": int(slots.get("monthly_rent") or 0),
-            "monthly_household_income_cents": int(slots.get("monthly_household_income") or 0),
-            "phone": None if phone_number in (None, "none") else phone_number,
-        }
-        key = idempotency_key(tracker.sender_id, "housing_allowance", slots.get("person_id"), form)
-        application = housing_application(
-            client_reference=key,
-            national_id=slots.get("verified_national_id"),
-            date_of_birth=slots.get("verified_date_of_birth"),
-            **form,
-        )
-        try:
-            async with bootstrap.housing_client() as housing:
-                receipt = await housing.submit(application)
-        except BackendUnavailable:
-            # The worker forwards it and records the number for this person.
-            kept = housing_outbox_payload(application, slots.get("person_id"), tracker.sender_id)
-            bootstrap.outbox().add(
-                HOUSING_OUTBOX_KIND, tracker.sender_id, channel_of(tracker), key, kept
-            )
-            dispatcher.utter_message(response="utter_housing_saved")
-            return reset_form_slots()
-        except BackendRejected as error:
-            logger.warning("Housing Office rejected an application: %s %s", error.status, error.code)
-            dispatcher.utter_message(response="utter_request_failed")
-            return reset_form_slots()
-        await _record_forwarded(receipt.application_number, slots.get("person_id"), tracker)
-        dispatcher.utter_message(
-            response="utter_housing_sent", application_number=receipt.application_number
-        )
-        return reset_form_slots()
-
-
-def housing_outbox_payload(
-    application: Dict[str, Any], person_id: Any, conversation_id: Text
-) -> Dict[str, Any]:
-    """A kept application with whose it is, so the worker can record it when forwarded."""
-    return {"application": application, "person_id": person_id, "conversation_id": conversation_id}
-
-
-async def _record_forwarded(number: Text, person_id: Any, tracker: Tracker) -> None:
-    # The application is with the Housing Office either way: a store error is
-    # logged, and the citizen still gets the number (only the later status
-    # look-up by that number would not find it).
-    try:
-        await asyncio.to_thread(
-            bootstrap.forwarded_applications().record, number, str(person_id), tracker.sender_id
-        )
-    except (StoreError, ValueError) as error:
-        logger.error("Could not record forwarded application: %s", error)
 
 
 class ActionSubmitAddress(ActionSubmitRequest):

@@ -82,6 +82,20 @@ async def failures(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 @web.middleware
+async def slow_case_answers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A new case is made and kept at once, its answer sent `case_answer_delay` s later.
+
+    So a test can kill the caller between the CMS accepting and the answer
+    arriving: the case exists, the caller never heard of it.
+    """
+    response = await handler(request)
+    delay = request.app[CMS].settings.case_answer_delay
+    if delay and request.method == "POST" and request.path == "/v1/cases":
+        await asyncio.sleep(delay)
+    return response
+
+
+@web.middleware
 async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     """401 without the right service token, except on the public paths."""
     if request.path.startswith("/v1/") and request.path not in PUBLIC_PATHS:
@@ -116,7 +130,7 @@ def create_app(
         deliverer=Deliverer(engine, settings, clock),
         new_code=code_generator or new_code,
     )
-    app = web.Application(middlewares=[errors, failures, auth], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[errors, failures, slow_case_answers, auth], client_max_size=256 * 1024)
     app[CMS] = context
     app.add_routes(handlers.routes)
     app.add_routes(booking.routes)

@@ -11,6 +11,7 @@
 | NSSA_CMS_FAIL_MODE | none | none, 429, 503 or down |
 | NSSA_CMS_FAIL_COUNT | 1 | With 429/503: how many first requests of each kind fail |
 | NSSA_CMS_RETRY_AFTER | 1 | Retry-After seconds sent with 429 and 503 |
+| NSSA_CMS_CASE_ANSWER_DELAY | 0 | Seconds a new case waits, made and kept, before it is answered |
 | NSSA_CMS_DELIVERY_INTERVAL | 1 | Seconds between passes of the event-delivery worker |
 | NSSA_CMS_RETRY_BASE_SECONDS | 5 | First retry delay of a failed delivery (doubles) |
 | NSSA_CMS_RETRY_MAX_SECONDS | 600 | Longest retry delay |
@@ -67,6 +68,7 @@ class CmsSettings:
     fail_mode: str
     fail_count: int
     retry_after: int
+    case_answer_delay: float
     delivery_interval: float
     retry_base_seconds: float
     retry_max_seconds: float
@@ -99,6 +101,9 @@ def load_cms_settings(
         fail_mode=source.get("NSSA_CMS_FAIL_MODE", choice(*FAIL_MODES), default="none"),
         fail_count=source.get("NSSA_CMS_FAIL_COUNT", non_negative_int, default="1"),
         retry_after=source.get("NSSA_CMS_RETRY_AFTER", non_negative_int, default="1"),
+        case_answer_delay=source.get(
+            "NSSA_CMS_CASE_ANSWER_DELAY", non_negative_float, default="0"
+        ),
         delivery_interval=source.get(
             "NSSA_CMS_DELIVERY_INTERVAL", _positive_float, default="1"
         ),

@@ -136,8 +136,13 @@ class Outbox:
         payload: Dict[str, Any],
         *,
         now: Optional[datetime] = None,
+        not_before: Optional[datetime] = None,
     ) -> OutboxItem:
-        """Keep a request for delivery; the same kind and key again returns the first row."""
+        """Keep a request for delivery; the same kind and key again returns the first row.
+
+        `not_before` holds a new row back from the worker, for a sender that
+        first tries to deliver it itself (and may die doing so).
+        """
         check_text("kind", kind, outbox.c.kind)
         check_text("conversation_id", conversation_id, outbox.c.conversation_id)
         check_text("channel", channel, outbox.c.channel)
@@ -155,7 +160,7 @@ class Outbox:
                     "payload": body,
                     "state": PENDING,
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": not_before or now,
                     "created_at": now,
                 }
                 insert_new(session, outbox, values, ("kind", "idempotency_key"))
@@ -198,16 +203,22 @@ class Outbox:
         return self._claim(claimable, (outbox.c.created_at, outbox.c.id), now, limit, changes)
 
     def mark_delivered(
-        self, item_id: int, result: Dict[str, Any], *, now: Optional[datetime] = None
+        self,
+        item_id: int,
+        result: Dict[str, Any],
+        *,
+        now: Optional[datetime] = None,
+        notified: bool = False,
     ) -> bool:
-        """Record the back end's result; False if the row was not pending (nothing changed)."""
+        """Record the back end's result; False if the row was not pending (nothing changed).
+
+        `notified`: the citizen was told already (by the sender), in the same update.
+        """
         body = to_json(result, "result")
+        when = now or self._clock()
+        told = {"notified_at": when} if notified else {}
         return self._finish(
-            item_id,
-            state=DELIVERED,
-            result=body,
-            delivered_at=now or self._clock(),
-            last_error=None,
+            item_id, state=DELIVERED, result=body, delivered_at=when, last_error=None, **told
         )
 
     def mark_retry(self, item_id: int, error: str, next_attempt_at: datetime) -> bool:

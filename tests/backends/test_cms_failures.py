@@ -41,3 +41,30 @@ async def test_down_answers_503_to_everything(start_cms) -> None:  # type: ignor
 async def test_zero_count_means_no_failures(start_cms) -> None:  # type: ignore[no-untyped-def]
     async with start_cms(NSSA_CMS_FAIL_MODE="429", NSSA_CMS_FAIL_COUNT="0") as cms:
         assert (await cms.get("/v1/persons/P-1001")).status == 200
+
+
+async def test_a_slow_case_answer_comes_after_the_case_is_kept(start_cms) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from backends.cms.store import list_cases
+
+    body = {"type": "callback_request", "channel": "web", "verification_level": 0,
+            "fields": {"name": "Anna", "phone_number": "0412345678", "time_window": "afternoon",
+                       "topic": "Pension"}}
+    async with start_cms(NSSA_CMS_CASE_ANSWER_DELAY="1.5") as cms:
+        engine = cms.app[CMS].engine
+        with engine.connect() as connection:
+            seeded = {row.reference for row in list_cases(connection)}
+        answer = asyncio.create_task(cms.post("/v1/cases", body, key="slow-1"))
+        new = []
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            with engine.connect() as connection:
+                new = [r.reference for r in list_cases(connection) if r.reference not in seeded]
+            if new:
+                break
+        assert len(new) == 1 and not answer.done(), "the case must exist before the answer"
+        reply = await answer
+        assert reply.status == 201 and reply.body["reference"] == new[0]
+        # Other requests are not slowed down.
+        assert (await cms.get("/v1/persons/P-1001")).status == 200

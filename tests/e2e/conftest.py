@@ -8,13 +8,13 @@ import os
 import subprocess
 import sys
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from bot.services import assistant_processes, start_all, stop_all
+from bot.services import ManagedProcess, assistant_processes, start_all, stop_all
 from bot.settings import Settings, load_settings
 from tests.conftest import free_port
 
@@ -28,6 +28,12 @@ class Assistant:
     """A running assistant reached over Rasa's REST channel."""
 
     settings: Settings
+    # The running services, in start order (a fault test stops and starts one).
+    processes: List[ManagedProcess] = field(default_factory=list)
+
+    def process(self, name: str) -> ManagedProcess:
+        """The service of that name ("action server", "Rasa server", ...)."""
+        return next(p for p in self.processes if p.name == name)
 
     def send(self, sender: str, message: str) -> List[Dict[str, Any]]:
         """POST one message; return the bot's messages."""
@@ -104,7 +110,7 @@ def run_assistant(
             process.env.update(backend_env or {})
     start_all(processes)
     try:
-        yield Assistant(settings)
+        yield Assistant(settings, processes)
     finally:
         stop_all(processes)
 

@@ -147,6 +147,21 @@ def test_housing_allowance_is_forwarded_once(assistant) -> None:
     assert "- Monthly rent: €750.00" in reply[-1]
     reply = assistant.texts(sender, "1")
     assert "Your Housing Office application number is HO-" in reply[0]
+    number = re.search(r"HO-\d{8}", reply[0]).group(0)
+    # Its status, by its number and among all cases, for Anna only.
+    assistant.texts(sender, "check my case")
+    assert assistant.texts(sender, number)[-1] == (
+        f"{number} (Housing allowance application, Housing Office): "
+        "Received, waiting to be registered."
+    )
+    assistant.texts(sender, "check my case")
+    assert f"{number} (Housing allowance application" in assistant.texts(sender, "all")[-1]
+    # Erik Dahl asking for Anna's number gets the answer of a number that does not exist.
+    erik = ("79012331582", "23.01.1979")
+    assistant.texts("req-housing-erik", "check my case", *erik)
+    assert assistant.texts("req-housing-erik", number)[-1] == (
+        "I can't find a case with that number for you. Please check the number."
+    )
 
 
 def test_housing_allowance_without_consent_sends_nothing(assistant) -> None:

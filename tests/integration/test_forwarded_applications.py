@@ -1,4 +1,4 @@
-"""Forwarded Housing Office applications on SQLite and PostgreSQL, and the worker recording them."""
+"""Forwarded Housing Office applications on SQLite and PostgreSQL; the worker records them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestServer
 
 from actions.api.housing import housing_application
-from actions.citizen_requests.submit import HOUSING_OUTBOX_KIND, housing_outbox_payload
+from actions.citizen_requests.housing_submit import HOUSING_OUTBOX_KIND, housing_outbox_payload
 from backends.housing import create_app as create_housing_app
 from bot.errors import StoreError
 from bot.settings import load_settings
@@ -58,7 +58,8 @@ class TestForwardedApplications:
         for number in ("HO-10000001", "HO-10000003", "HO-10000002"):
             repo.record(number, "P-1001", "conv-1")
         found = repo.of_person("P-1001")
-        assert [a.application_number for a in found] == ["HO-10000002", "HO-10000003", "HO-10000001"]
+        numbers = [a.application_number for a in found]
+        assert numbers == ["HO-10000002", "HO-10000003", "HO-10000001"]
         assert found[0].created_at == start + timedelta(days=2)
         assert found[0].conversation_id == "conv-1"
 

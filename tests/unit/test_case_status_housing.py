@@ -1,4 +1,4 @@
-"""Case status by Housing Office number and "all my cases": only the person's own forwarded applications."""
+"""Case status by Housing Office number and "all my cases": the person's own applications only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 import httpx
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
@@ -18,7 +18,7 @@ from actions.api.cms import CmsClient
 from actions.api.housing import HousingClient, housing_application
 from actions.api.http import RetryPolicy
 from actions.citizen_requests.case_status import HOUSING_STATUS_TEXT, ActionSubmitCaseStatus
-from actions.citizen_requests.submit import HOUSING_OUTBOX_KIND, ActionSubmitHousing
+from actions.citizen_requests.housing_submit import HOUSING_OUTBOX_KIND, ActionSubmitHousing
 from bot.store.db import create_engine_for
 from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox
@@ -50,7 +50,8 @@ class FakeHousing:
         return httpx.Response(200, json={"applicationNumber": number, "state": self.states[number]})
 
     def client(self) -> HousingClient:
-        return HousingClient("http://housing.test", "key", transport=httpx.MockTransport(self.handler),
+        return HousingClient("http://housing.test", "key",
+                             transport=httpx.MockTransport(self.handler),
                              retry=RetryPolicy(max_attempts=1), sleep=_no_sleep)
 
 
@@ -193,3 +194,12 @@ async def test_kept_application_carries_its_person_for_the_worker(forwarded) -> 
         household_size=2, monthly_rent_cents=75000, monthly_household_income_cents=180000)
     assert item.payload["application"] == expected
     assert forwarded.of_person("P-1001")[0].application_number == MINE
+
+
+async def test_an_expired_check_is_done_again_before_forwarding(forwarded) -> None:
+    housing = FakeHousing({})
+    use(FakeCms(), housing)
+    expired = {**HOUSING_SLOTS, "identity_at": time.time() - 16 * 60}
+    messages, events = await run(ActionSubmitHousing(), tracker(None, expired))
+    assert [m["response"] for m in messages] == ["utter_identity_again"]
+    assert housing.submitted == [] and events[-1] == FollowupAction("housing_form")

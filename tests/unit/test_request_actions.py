@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 import httpx
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
 from actions.api.cms import CmsClient
 from actions.api.http import RetryPolicy
 from actions.citizen_requests.case_status import ActionSubmitCaseStatus
-from actions.citizen_requests.submit import ActionSubmitCallback
 from actions.citizen_requests.forms import ValidateCallbackForm, ValidateStatementForm
+from actions.citizen_requests.sending import WORKER_GRACE
+from actions.citizen_requests.submit import ActionSubmitCallback, ActionSubmitStatement
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
 
@@ -80,7 +82,19 @@ async def _no_sleep(seconds: float) -> None:
 
 
 @pytest.fixture
-def cms():
+def store(tmp_path, monkeypatch) -> Outbox:
+    """The outbox on a throw-away SQLite file (every submission keeps its request first)."""
+    from bot.store.db import create_engine_for
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(url)
+    outbox = Outbox(create_engine_for(url))
+    monkeypatch.setattr(bootstrap, "outbox", lambda: outbox)
+    return outbox
+
+
+@pytest.fixture
+def cms(store):
     fake = FakeCms()
     bootstrap.use_factories(cms=fake.client)
     yield fake
@@ -193,3 +207,50 @@ async def test_a_place_name_is_an_answer_not_a_question() -> None:
     validate = getattr(ValidateAddressForm(), "validate_city")
     assert await validate("Westfjord", dispatcher, t, {}) == {"city": "Westfjord"}
     assert dispatcher.messages == []
+
+
+async def test_a_sent_request_is_kept_as_delivered_and_told(cms, store) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitCallback().run(dispatcher, tracker(CALLBACK_SLOTS), {})
+    key = cms.requests[-1].headers["Idempotency-Key"]
+    item = store.get("cms_case", key)
+    assert item is not None and item.state == "delivered"
+    assert item.result == {"reference": "NSSA-2026-000500"}
+    # Told already: the worker has nothing to send and nothing to tell.
+    later = store.now() + timedelta(hours=1)
+    assert store.due(later, 10) == [] and store.undelivered_notifications(later, 10) == []
+
+
+async def test_a_server_dying_while_sending_leaves_the_request_to_the_worker(cms, store) -> None:
+    class Died(BaseException):
+        """The action server killed in the middle of the call."""
+
+    def dies_after_the_cms_answered(request: httpx.Request) -> httpx.Response:
+        cms.handler(request)
+        raise Died()
+
+    bootstrap.use_factories(cms=lambda: CmsClient(
+        "http://cms.test", "token", transport=httpx.MockTransport(dies_after_the_cms_answered),
+        retry=RetryPolicy(max_attempts=1)))
+    with pytest.raises(Died):
+        await ActionSubmitCallback().run(CollectingDispatcher(), tracker(CALLBACK_SLOTS), {})
+    key = cms.requests[-1].headers["Idempotency-Key"]
+    # Held back from the worker while an action could still be sending it...
+    assert store.due(store.now(), 10) == []
+    # ...then sent again by the worker with the same key.
+    [item] = store.due(store.now() + WORKER_GRACE + timedelta(seconds=1), 10)
+    assert item.idempotency_key == key and item.state == "pending"
+
+
+async def test_an_expired_check_is_done_again_before_sending(cms) -> None:
+    slots = {"person_id": "P-1001", "identity_level": 1.0, "identity_at": time.time() - 16 * 60,
+             "statement_period": "2024", "statement_delivery": "online",
+             "statement_language": "english", "confirm": True}
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitStatement().run(dispatcher, tracker(slots, form="statement_form"), {})
+    assert dispatcher.messages[0]["response"] == "utter_identity_again"
+    assert not [r for r in cms.requests if r.url.path == "/v1/cases"], "nothing sent unchecked"
+    assert SlotSet("person_id", None) in events and SlotSet("confirm", None) in events
+    assert events[-1] == FollowupAction("statement_form")
+    # The answers stay for the summary after the new check.
+    assert not any(e.get("name") == "statement_period" for e in events)
