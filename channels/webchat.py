@@ -27,12 +27,8 @@ message it stops is answered with its polite text and never reaches Rasa. A
 message Rasa fails on is logged with its traceback and answered with an
 apology, never left unanswered.
 
-HTTP, under /webhooks/webchat/:
-
-    GET /             the chat page (webchat_static/index.html)
-    GET /widget.js    the page's widget (no build step, no CDN)
-    GET /widget.css
-    GET /health       {"status": "ok"}
+HTTP, under /webhooks/webchat/: GET / the chat page (webchat_static/index.html),
+/widget.js and /widget.css its widget (no build step, no CDN), /health.
 
 credentials.yml (every key optional):
 
@@ -54,7 +50,6 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tex
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
-from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -62,6 +57,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.common import Gate
+from channels.webchat_format import transcript, widget_message
 
 __all__ = [
     "WebchatInput",
@@ -70,7 +66,6 @@ __all__ = [
     "SORRY_REPLY",
     "new_session_id",
     "valid_session_id",
-    "transcript",
 ]
 
 logger = logging.getLogger(__name__)
@@ -102,12 +97,10 @@ MAX_METADATA_CHARS = 1000
 # socket.io packets above this close the connection; below it an over-long
 # message still arrives and gets the Gate's polite answer.
 MAX_PACKET_BYTES = 256 * 1024
-HISTORY_LIMIT = 200
 SORRY_REPLY = (
     "Sorry, something went wrong on our side and I could not answer. "
     "Please send your message again in a moment."
 )
-EXTERNAL_PREFIX = "EXTERNAL: "
 
 
 def new_session_id() -> str:
@@ -188,77 +181,6 @@ class WebchatOutput(OutputChannel):
     ) -> None:
         """Send a custom payload as is, under `custom`."""
         await self.send_to_conversation(recipient_id, {"custom": json_message})
-
-
-def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
-    """A Rasa bot message (text, buttons, quick_replies, image, ...) as one `bot_uttered`.
-
-    Buttons with a payload become `quick_replies`, as Rasa's own socket.io
-    channel sends them; buttons with a URL become `buttons` of type web_url.
-    """
-    out: Dict[Text, Any] = {}
-    if message.get("text"):
-        out["text"] = str(message["text"])
-    replies: List[Dict[Text, Any]] = []
-    links: List[Dict[Text, Any]] = []
-    for button in [*(message.get("buttons") or []), *(message.get("quick_replies") or [])]:
-        if not isinstance(button, dict) or not button.get("title"):
-            continue
-        title = str(button["title"])
-        if button.get("url") or button.get("type") == "web_url":
-            links.append({"type": "web_url", "title": title, "url": str(button.get("url", ""))})
-        else:
-            replies.append({"content_type": "text", "title": title,
-                            "payload": str(button.get("payload", title))})
-    if replies:
-        out["quick_replies"] = replies
-    if links:
-        out["buttons"] = links
-    if message.get("image"):
-        out["attachment"] = {"type": "image", "payload": {"src": str(message["image"])}}
-    elif message.get("attachment"):
-        out["attachment"] = message["attachment"]
-    elif message.get("elements"):
-        out["attachment"] = {
-            "type": "template",
-            "payload": {"template_type": "generic", "elements": message["elements"]},
-        }
-    if message.get("custom"):
-        out["custom"] = message["custom"]
-    return out
-
-
-def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[Text, Any]]:
-    """The conversation as the citizen saw it: their messages and the bot's, oldest first.
-
-    A button press is shown as the button's title (its payload is what Rasa
-    stored); the CMS's triggered intents are not the citizen's words and are left out.
-    """
-    messages: List[Dict[Text, Any]] = []
-    last_buttons: Dict[str, str] = {}
-    for event in events:
-        if isinstance(event, UserUttered):
-            text = event.text or ""
-            intent = (event.intent or {}).get("name") or ""
-            if not text or text.startswith(EXTERNAL_PREFIX) or intent.startswith("EXTERNAL_"):
-                continue
-            messages.append({"sender": "user", "text": last_buttons.get(text, text)})
-        elif isinstance(event, BotUttered):
-            shown = widget_message({"text": event.text, **(event.data or {})})
-            if not shown:
-                continue
-            buttons = [{"title": b["title"], "payload": b["payload"]}
-                       for b in shown.get("quick_replies", [])]
-            last_buttons = {b["payload"]: b["title"] for b in buttons}
-            entry: Dict[Text, Any] = {"sender": "bot", "text": shown.get("text", "")}
-            if buttons:
-                entry["buttons"] = buttons
-            if shown.get("buttons"):
-                entry["links"] = shown["buttons"]
-            if shown.get("attachment"):
-                entry["attachment"] = shown["attachment"]
-            messages.append(entry)
-    return messages[-limit:]
 
 
 class WebchatInput(InputChannel):

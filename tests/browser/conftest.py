@@ -51,6 +51,7 @@ def webchat_assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> 
     Subscribed to the reference CMS's events, delivered every second, as `make run` does.
     """
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from bot.notices import subscribe
 
@@ -59,7 +60,9 @@ def webchat_assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> 
         var, model, f"sqlite:///{var / 'nssa.db'}",
         backend_env={"NSSA_CMS_DELIVERY_INTERVAL": "1", "NSSA_CMS_RETRY_BASE_SECONDS": "1"},
     ):
-        asyncio.run(subscribe(assistant.settings))
+        # In a thread of its own: Playwright's sync API may hold this thread's event loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, subscribe(assistant.settings)).result()
         yield assistant
 
 

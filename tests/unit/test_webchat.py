@@ -8,14 +8,8 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.exceptions import RasaException
 
-from channels.webchat import (
-    WebchatInput,
-    _metadata,
-    new_session_id,
-    transcript,
-    valid_session_id,
-    widget_message,
-)
+from channels.webchat import WebchatInput, _metadata, new_session_id, valid_session_id
+from channels.webchat_format import transcript, widget_message
 
 
 class TestSessionIds:
