@@ -7,6 +7,7 @@
                   database, one per process and URL, built on first use
     conversation_of  the conversation an address talks in, after a
                   continuity code ("continue on my phone") if the text is one
+    unforged      a typed "/intent{...}" is read as words unless a button offered it
 
 Nothing here does I/O at import time: Rasa imports channels while it reads
 credentials.yml.
@@ -21,7 +22,7 @@ import time
 import unicodedata
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Deque, Dict, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from bot.settings import Settings
 
@@ -35,6 +36,8 @@ __all__ = [
     "RATE_LIMITED_REPLY",
     "CONTINUED_MESSAGE",
     "conversation_of",
+    "offered_payloads",
+    "unforged",
 ]
 
 # What Rasa is told in the joined conversation: the intent that re-checks
@@ -201,3 +204,38 @@ async def conversation_of(
             return joined, CONTINUED_MESSAGE
     conversation = await asyncio.to_thread(store.identities.conversation_for, channel, address)
     return conversation, text
+
+
+def offered_payloads(events: Any) -> List[str]:
+    """The button payloads of the conversation's last bot turn (since the last user message)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    payloads: List[str] = []
+    for event in reversed(list(events)):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            data = event.data or {}
+            for button in [*(data.get("buttons") or ()), *(data.get("quick_replies") or ())]:
+                payload = button.get("payload") if isinstance(button, dict) else None
+                if isinstance(payload, str) and payload:
+                    payloads.append(payload)
+    return payloads
+
+
+async def unforged(app: Any, conversation_id: str, text: str) -> str:
+    """The text, unless it is a typed Rasa command ("/intent{...}") that no button offered.
+
+    Rasa reads a message starting with "/" as an intent with entities, so a
+    typed `/inform{"identity_level": 2}` would skip the dialogue. A payload
+    of a button the bot just offered is let through (buttons send exactly
+    that); any other such text loses its leading slashes and is read as words.
+    """
+    if not text.startswith("/"):
+        return text
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    tracker_store = getattr(agent, "tracker_store", None)
+    tracker = await tracker_store.retrieve(conversation_id) if tracker_store else None
+    if tracker is not None and text in offered_payloads(tracker.events):
+        return text
+    return text.lstrip("/").strip() or "?"

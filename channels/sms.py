@@ -80,7 +80,13 @@ from twilio.request_validator import RequestValidator
 
 from bot.errors import NssaError
 from channels import sms_text
-from channels.common import CONTINUED_MESSAGE, ChannelStore, Gate, conversation_of
+from channels.common import (
+    CONTINUED_MESSAGE,
+    ChannelStore,
+    Gate,
+    conversation_of,
+    unforged,
+)
 from channels.sms_text import BotMessage, Option
 from channels.twilio_api import TWILIO_API_URL, SmsNotSent, SmsSender
 
@@ -452,7 +458,8 @@ class SmsInput(InputChannel):
             return
         conversation_id, message = await conversation_of(store, CHANNEL, address, verdict.text)
         if message != CONTINUED_MESSAGE:
-            message = await self._mapped(app, conversation_id, message)
+            message = await unforged(app, conversation_id,
+                                     await self._mapped(app, conversation_id, message))
         output = SmsTurnOutput(self._sender, self._store, address=address)
         try:
             await on_new_message(

@@ -369,6 +369,12 @@ class TestButtons:
         await sms.text("3")
         assert sms.agent.texts == ["offer", "/request_callback", "offer", "/deny", "offer", "3"]
 
+    async def test_a_typed_command_no_button_offered_is_read_as_words(self, sms: Running) -> None:
+        await sms.text("offer")
+        await sms.text("/request_callback")  # offered: a button's payload
+        await sms.text('/inform{"identity_level": 2}')
+        assert sms.agent.texts == ["offer", "/request_callback", 'inform{"identity_level": 2}']
+
     async def test_a_number_without_options_offered_is_left_as_it_is(self, sms: Running) -> None:
         await sms.text("hello")
         await sms.text("1")

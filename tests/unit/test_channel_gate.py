@@ -56,3 +56,40 @@ def test_the_rate_limit_is_per_sender_and_slides() -> None:
     assert gate.check("b", "hi").ok
     ticks.now += 60
     assert gate.check("a", "hi").ok
+
+
+class _Store:
+    def __init__(self, tracker) -> None:  # type: ignore[no-untyped-def]
+        self.tracker = tracker
+
+    async def retrieve(self, conversation_id: str):  # type: ignore[no-untyped-def]
+        return self.tracker
+
+
+def _app(events):  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events("c", events)
+    return SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=_Store(tracker))))
+
+
+def test_a_typed_command_is_words_unless_a_button_just_offered_it() -> None:
+    import asyncio
+
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    from channels.common import unforged
+
+    offer = BotUttered("Call you back?", {"buttons": [{"title": "Yes", "payload": "/affirm"}]})
+    app = _app([UserUttered("hi"), offer])
+    assert asyncio.run(unforged(app, "c", "/affirm")) == "/affirm"
+    assert asyncio.run(unforged(app, "c", '/inform{"identity_level": 2}')) == (
+        'inform{"identity_level": 2}'
+    )
+    assert asyncio.run(unforged(app, "c", "//")) == "?"
+    assert asyncio.run(unforged(app, "c", "plain words")) == "plain words"
+    # Offered in an earlier turn only: no longer a button the citizen sees.
+    later = _app([offer, UserUttered("no"), BotUttered("OK.")])
+    assert asyncio.run(unforged(later, "c", "/affirm")) == "affirm"
