@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 import time
@@ -209,7 +208,7 @@ class RequestForm(FormValidationAction):
             return await super().get_validation_events(dispatcher, tracker, domain)
         kept = set(paused.answer_slots(paused_name))
         events = await super().get_validation_events(
-            dispatcher, _without_candidates(tracker, kept), domain
+            dispatcher, paused.without_candidates(tracker, kept), domain
         )
         closing = paused.forget_paused_form(tracker, keep_answers=paused_name == self.form_name())
         return events + closing
@@ -397,18 +396,3 @@ class RequestForm(FormValidationAction):
             dispatcher.utter_message(response="utter_change_field_unknown")
             return {"change_field": None}
         return {chosen.slot: None, "change_field": None, "confirm": None}
-
-
-def _without_candidates(tracker: Tracker, slots: set) -> Tracker:
-    """A view of `tracker` whose slots to validate leave out `slots`.
-
-    rasa_sdk takes the candidates from the trailing slot events; the view
-    shares the slots, so what validation sets is seen by the caller.
-    """
-    view = copy.copy(tracker)
-    tail = len(tracker.events)
-    while tail and tracker.events[tail - 1].get("event") == "slot":
-        tail -= 1
-    trailing = [e for e in tracker.events[tail:] if e.get("name") not in slots]
-    view.events = tracker.events[:tail] + trailing
-    return view

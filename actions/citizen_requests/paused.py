@@ -29,7 +29,8 @@ Two ways in:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import copy
+from typing import Any, Dict, List, Optional, Set, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -48,6 +49,7 @@ __all__ = [
     "pause_active_form",
     "session_carry_over",
     "forget_paused_form",
+    "without_candidates",
     "offer",
     "ActionOfferPausedForm",
     "ActionResumePausedForm",
@@ -109,6 +111,21 @@ def _active_form(tracker: Tracker) -> Optional[Text]:
 
 def _has_answers(tracker: Tracker, form_name: Text) -> bool:
     return any(tracker.get_slot(slot) is not None for slot in answer_slots(form_name))
+
+
+def without_candidates(tracker: Tracker, slots: Set[Text]) -> Tracker:
+    """A view of `tracker` whose slots to validate leave out `slots`.
+
+    rasa_sdk takes the candidates from the trailing slot events; the view
+    shares the slots, so what validation sets is seen by the caller.
+    """
+    view = copy.copy(tracker)
+    tail = len(tracker.events)
+    while tail and tracker.events[tail - 1].get("event") == "slot":
+        tail -= 1
+    trailing = [e for e in tracker.events[tail:] if e.get("name") not in slots]
+    view.events = tracker.events[:tail] + trailing
+    return view
 
 
 def pause_active_form(tracker: Tracker) -> List[EventType]:
