@@ -56,7 +56,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.common import Gate
+from channels.common import Gate, unforged
 from channels.webchat_format import transcript, widget_message
 
 __all__ = [
@@ -366,16 +366,16 @@ class WebchatInput(InputChannel):
             logger.info("Web chat message of %s not passed on: %s", session_id, verdict.reason)
             await self.sio.emit(self.bot_message_evt, {"text": verdict.reply}, to=sid)
             return
-        output = WebchatOutput(self.sio, self.bot_message_evt)
-        message = UserMessage(
-            verdict.text,
-            output,
-            session_id,
-            input_channel=self.name(),
-            metadata=_metadata(data),
-        )
         try:
-            await on_new_message(message)
+            # A typed "/intent{...}" is words unless a button just offered it.
+            text = await unforged(self._app, session_id, verdict.text)
+            await on_new_message(UserMessage(
+                text,
+                WebchatOutput(self.sio, self.bot_message_evt),
+                session_id,
+                input_channel=self.name(),
+                metadata=_metadata(data),
+            ))
         except Exception:
             logger.exception("Web chat message of %s not handled", session_id)
             await self.sio.emit(self.bot_message_evt, {"text": SORRY_REPLY}, to=sid)
