@@ -23,6 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
+from actions.citizen_requests.paused import FORM_OFFERED, PAUSED_FORM, answer_slots, offer
 from actions.validation import ValidationError, yes_no
 from bot.errors import StoreError
 
@@ -40,6 +41,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 CONFIRM_SLOT = "delete_conversation_confirmed"
+FORM_NAME = "delete_conversation_form"
 
 _factory: Optional[Callable[[], "ConversationDeletions"]] = None
 
@@ -83,6 +85,24 @@ class ValidateDeleteConversationForm(FormValidationAction):
             return {CONFIRM_SLOT: None}
 
 
+def interrupted_request(tracker: Tracker) -> Optional[Text]:
+    """The request form that "delete my conversation" interrupted, if it had answers."""
+    seen_delete_form = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "active_loop":
+            continue
+        name = event.get("name")
+        if not seen_delete_form:
+            seen_delete_form = name == FORM_NAME
+            continue
+        if name and answer_slots(name) and any(
+            tracker.get_slot(slot) is not None for slot in answer_slots(name)
+        ):
+            return str(name)
+        return None
+    return None
+
+
 class ActionDeleteConversation(Action):
     """Record the confirmed request, or keep the conversation."""
 
@@ -96,8 +116,14 @@ class ActionDeleteConversation(Action):
         """Record the request (yes) or say the conversation is kept (no)."""
         reset: List[EventType] = [SlotSet(CONFIRM_SLOT, None)]
         if tracker.get_slot(CONFIRM_SLOT) is not True:
-            dispatcher.utter_message(response="utter_conversation_kept")
-            return reset
+            interrupted = interrupted_request(tracker)
+            if interrupted is None:
+                dispatcher.utter_message(response="utter_conversation_kept")
+                return reset
+            # The request in progress when they asked: offered again, answers kept.
+            dispatcher.utter_message(response="utter_conversation_kept_only")
+            offer(dispatcher, interrupted)
+            return reset + [SlotSet(PAUSED_FORM, interrupted), SlotSet(FORM_OFFERED, True)]
         channel = tracker.get_latest_input_channel()
         try:
             await asyncio.to_thread(deletions().request, tracker.sender_id, channel)

@@ -127,3 +127,21 @@ def test_delete_my_conversation_erases_it_and_the_next_message_starts_anew(
     assert "when is my pension paid" not in stored
     assert '"text": "delete my conversation"' not in stored
     assert stored.count('"event": "session_started"') == 1
+
+
+def test_delete_asked_in_the_middle_of_a_request_then_no_offers_the_request_again(
+    assistant: Assistant,
+) -> None:
+    sender = "privacy-e2e-mid-form"
+    assistant.texts(sender, "call me back")
+    assert "Which phone number" in assistant.texts(sender, "Anna Berg")[-1]
+    # Not taken as the phone number: the question is asked.
+    assert assistant.texts(sender, "delete my conversation") == [
+        "Do you want to delete this conversation? 1 Yes 2 No"
+    ]
+    assert assistant.texts(sender, "2") == [
+        "All right, we keep this conversation.",
+        "You started a request for a call back earlier. Do you want to continue? 1 Yes 2 No",
+    ]
+    # Yes: the name is kept, the next question comes.
+    assert "Which phone number" in assistant.texts(sender, "1")[-1]
