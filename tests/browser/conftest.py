@@ -28,7 +28,7 @@ def _need(path: Path, how: str) -> None:
         pytest.skip(f"{path} is missing: {how} (make test does it)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless."""
     _need(CHROMIUM, "run scripts/chromium.sh")

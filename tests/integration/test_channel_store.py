@@ -149,3 +149,38 @@ def test_conversation_of_joins_by_code_and_otherwise_keeps_the_text(store_url: s
     )
     assert asyncio.run(conversation_of(store, "sms", PHONE, "hello"))[0] == "webchat-3"
     store.engine.dispose()
+
+
+CHANNEL_TABLES = {
+    "channel_identities",
+    "channel_opt_outs",
+    "continuity_codes",
+    "button_payloads",
+    "message_deliveries",
+    "forwarded_applications",
+    "conversation_deletions",
+}
+
+
+def test_revision_0003_adds_the_channel_tables_and_its_downgrade_drops_only_them(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    from bot.store.schema import alembic_config, current_revision
+
+    url = f"sqlite:///{tmp_path / 'steps.db'}"
+    upgrade(url, "0002")
+    engine = create_engine_for(url)
+    try:
+        before = set(sa.inspect(engine).get_table_names())
+        assert not CHANNEL_TABLES & before
+        upgrade(url, "0003")
+        assert CHANNEL_TABLES <= set(sa.inspect(engine).get_table_names())
+        ChannelOptOuts(engine).opt_out("sms", PHONE)
+        command.downgrade(alembic_config(url), "0002")
+        assert current_revision(url) == "0002"
+        assert set(sa.inspect(engine).get_table_names()) == before
+    finally:
+        engine.dispose()

@@ -90,7 +90,7 @@ def persons(store_url: str) -> Iterator[Persons]:
 
 class TestSchema:
     def test_revision_0002_adds_the_two_tables(self, store_url: str) -> None:
-        assert current_revision(store_url) == head_revision() == "0002"
+        assert current_revision(store_url) == head_revision()
         engine = create_engine_for(store_url)
         try:
             inspector = sa.inspect(engine)
@@ -113,7 +113,7 @@ class TestSchema:
         try:
             ProcessedWebhooks(engine).first_time("telegram", "1")
             upgrade(url)
-            assert current_revision(url) == "0002"
+            assert current_revision(url) == head_revision()
             assert not ProcessedWebhooks(engine).first_time("telegram", "1")
             command.downgrade(alembic_config(url), "0001")
             tables = set(sa.inspect(engine).get_table_names())

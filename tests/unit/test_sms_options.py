@@ -7,7 +7,7 @@ from typing import List
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from channels.sms import offered_options
+from channels.sms_output import offered_options
 from channels.sms_text import Option
 from channels.twilio_api import SmsNotSent, SmsSender
 from tests.conftest import free_port
