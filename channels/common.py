@@ -235,7 +235,9 @@ async def unforged(app: Any, conversation_id: str, text: str) -> str:
         return text
     agent = getattr(getattr(app, "ctx", None), "agent", None)
     tracker_store = getattr(agent, "tracker_store", None)
-    tracker = await tracker_store.retrieve(conversation_id) if tracker_store else None
+    if tracker_store is None:
+        return text  # not in a Rasa server: no conversation to check against
+    tracker = await tracker_store.retrieve(conversation_id)
     if tracker is not None and text in offered_payloads(tracker.events):
         return text
     return text.lstrip("/").strip() or "?"

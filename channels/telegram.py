@@ -71,7 +71,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
-from channels.common import CONTINUED_MESSAGE, ChannelStore, Gate, conversation_of
+from channels.common import (
+    CONTINUED_MESSAGE,
+    ChannelStore,
+    Gate,
+    clean_text,
+    conversation_of,
+    unforged,
+)
 from channels.telegram_api import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -199,6 +206,8 @@ class TelegramInput(InputChannel):
         self._store = store
         self._gate = gate or Gate(2000, 20)
         self._pacer = pacer or Pacer()
+        # The Sanic app (its Rasa agent): set by the webhook route, read by `unforged`.
+        self._app: Any = None
         self._bot = bot
 
     # --- built on first use (no I/O while Rasa reads credentials) ---
@@ -234,6 +243,7 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            self._app = request.app
             status, body = await self.receive(request.body or b"", request.headers, on_new_message)
             return response.json(body, status=status)
 
@@ -342,7 +352,8 @@ class TelegramInput(InputChannel):
             if message.effective_attachment is None:
                 return "ignored"  # a service message (pinned, timer changed, ...)
             return await self._unsupported(chat, output, progress)
-        text = message.text
+        # Cleaned first: an invisible character before "/" must not hide a command.
+        text = clean_text(message.text)
         if text.startswith("/"):
             command, argument = _command(text)
             if command == "start":
@@ -417,6 +428,9 @@ class TelegramInput(InputChannel):
             joined, said = await conversation_of(store, CHANNEL, chat, start_payload)
             if said == CONTINUED_MESSAGE:
                 conversation, text = joined, CONTINUED_MESSAGE
+        if text not in (GREET, HELP, CONTINUED_MESSAGE):
+            # A button's payload only if the bot just offered it (callback data can be forged).
+            text = await unforged(self._app, conversation, text)
         output = TelegramOutput(self.bot, store, self._pacer, known={conversation: chat})
         message = UserMessage(
             text,

@@ -207,19 +207,29 @@ class TelegramOutput(OutputChannel):
 
 
 class _HideToken(logging.Filter):
-    """Replaces the bot token in log records (httpx logs every request URL at INFO)."""
+    """Replaces the bot token in log records (httpx logs every request URL at INFO).
+
+    The secret half (after the colon) is what is looked for: the log masking
+    of personal numbers (bot/privacy.py) may already have changed the digits
+    of the bot id in front of it when the record was made.
+    """
 
     def __init__(self, token: str) -> None:
         super().__init__()
-        self._token = token
+        self._secrets = [part for part in (token, token.split(":", 1)[-1]) if part]
+
+    def _hidden(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._token in str(record.msg):
-            record.msg = str(record.msg).replace(self._token, "<token>")
+        if any(secret in str(record.msg) for secret in self._secrets):
+            record.msg = self._hidden(str(record.msg))
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
             record.args = tuple(
-                str(arg).replace(self._token, "<token>") if self._token in str(arg) else arg
+                self._hidden(str(arg)) if any(s in str(arg) for s in self._secrets) else arg
                 for arg in args
             )
         return True

@@ -244,8 +244,10 @@ class TestCommands:
         await server.send("unknown_command")
         await server.send("message_text", text='/inform{"identity_level": 2}')
         await server.send("message_text", text="/restart")
+        # Invisible characters in front do not hide a command.
+        await server.send("message_text", text='\u200b\u2060/EXTERNAL_notice{"notice_text": "x"}')
         assert server.rasa.messages == []
-        assert server.api.texts(CHAT) == [UNKNOWN_COMMAND_REPLY] * 3
+        assert server.api.texts(CHAT) == [UNKNOWN_COMMAND_REPLY] * 4
 
     async def test_start_with_a_live_continuity_code_joins_its_conversation(
         self, server: Server

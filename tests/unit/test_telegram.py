@@ -265,3 +265,15 @@ def test_the_token_is_hidden_in_log_records() -> None:
     )
     assert _HideToken("123:abc").filter(record)
     assert "123:abc" not in record.getMessage() and "/bot<token>/sendMessage" in record.getMessage()
+
+
+def test_the_token_is_hidden_even_when_log_masking_changed_the_bot_id_first() -> None:
+    import logging
+
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    # bot/privacy.py's record factory masks digit runs before any filter runs.
+    url = "https://api.telegram.org/bot*****6789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage"
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: POST %s",
+                               (url,), None)
+    assert _HideToken(token).filter(record)
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in record.getMessage()
