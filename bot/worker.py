@@ -31,6 +31,7 @@ from bot.store.delivery import run_worker
 from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox, OutboxItem
 from bot.store.retention import PurgeReport, Retention
+from bot.store.tables import FAILED
 
 __all__ = [
     "deliver_cms_case",
@@ -90,11 +91,16 @@ def notify_citizen(settings: Settings):
     """A notifier that tells the citizen the reference in their conversation."""
 
     async def notify(item: OutboxItem) -> bool:
-        reference = (item.result or {}).get("reference")
-        if not reference:
-            return True
         url = f"{settings.rasa_url}/conversations/{item.conversation_id}/trigger_intent"
-        body = {"name": "EXTERNAL_request_sent", "entities": {"reference": reference}}
+        if item.state == FAILED:
+            # The back end refused what the citizen confirmed: they were told
+            # it was saved, so they are told it was not sent and whom to call.
+            body: Dict[str, Any] = {"name": "EXTERNAL_request_failed", "entities": {}}
+        else:
+            reference = (item.result or {}).get("reference")
+            if not reference:
+                return True
+            body = {"name": "EXTERNAL_request_sent", "entities": {"reference": reference}}
         try:
             async with httpx.AsyncClient(timeout=30) as client:
                 response = await client.post(url, params={"output_channel": "latest"}, json=body)

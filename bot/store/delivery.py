@@ -29,6 +29,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Uni
 from actions.api.errors import BackendError, BackendRejected, BackendUnavailable
 from bot.store._sql import to_json
 from bot.store.outbox import Outbox, OutboxItem, backoff
+from bot.store.tables import DELIVERED, FAILED
 
 __all__ = ["Handler", "Notify", "deliver_due", "notify_delivered", "run_worker", "error_text"]
 
@@ -67,7 +68,10 @@ async def notify_delivered(
     outbox: Outbox, notify: Notify, now: Optional[datetime] = None, *, limit: int = DEFAULT_BATCH
 ) -> int:
     """Call `notify` for delivered rows not yet notified; the number it confirmed."""
-    items = await asyncio.to_thread(outbox.undelivered_notifications, now, limit)
+    # Refused rows too: a citizen told "saved" must hear that it was not sent.
+    items = await asyncio.to_thread(
+        outbox.undelivered_notifications, now, limit, states=(DELIVERED, FAILED)
+    )
     told = 0
     for item in items:
         try:

@@ -35,21 +35,26 @@ from sqlalchemy.engine import Engine
 
 from bot.errors import StoreError
 from bot.store._sql import reason
-from bot.store.channels import ChannelIdentities
 from bot.store.deletions import ConversationDeletions
 from bot.store.tables import (
     DELIVERED,
+    FAILED,
+    channel_identities,
     continuity_codes,
     conversation_deletions,
     message_deliveries,
     outbox,
     person_conversations,
+    processed_webhooks,
     utcnow,
 )
 
 __all__ = ["PurgeReport", "Retention"]
 
 logger = logging.getLogger(__name__)
+
+# Telegram and Twilio redeliver within a day; a week is kept to be safe.
+WEBHOOK_IDS_KEPT = timedelta(days=7)
 
 # Rasa's table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent); only the
 # columns read here, and never part of the project's migrations.
@@ -83,7 +88,6 @@ class Retention:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._engine = engine
         self._clock = clock
-        self._identities = ChannelIdentities(engine, clock=clock)
         self._deletions = ConversationDeletions(engine, clock=clock)
 
     def run(self, retention: timedelta, idle: timedelta, *, limit: int = 500) -> PurgeReport:
@@ -135,15 +139,19 @@ class Retention:
         """
         if idle_since is not None and not self._idle(conversation_id, idle_since):
             return False
-        # First, so the Telegram chat or phone number starts a new conversation;
-        # a failure below leaves the request pending and the next run erases.
-        self._identities.forget_conversation(conversation_id)
+        # One transaction: a message that came in meanwhile leaves everything,
+        # the Telegram chat's or phone number's identity included.
         with self._begin("erase a conversation") as connection:
             if idle_since is not None and not self._idle(conversation_id, idle_since, connection):
                 return False  # a message came in meanwhile: next run
             if self._has_events(connection):
                 connection.execute(sa.delete(_events).where(_events.c.sender_id == conversation_id))
-            for table in (person_conversations, continuity_codes, message_deliveries):
+            for table in (
+                channel_identities,
+                person_conversations,
+                continuity_codes,
+                message_deliveries,
+            ):
                 connection.execute(sa.delete(table).where(table.c.conversation_id == conversation_id))
             connection.execute(
                 sa.delete(outbox).where(
@@ -152,14 +160,21 @@ class Retention:
                     outbox.c.notified_at.is_not(None),
                 )
             )
-            connection.execute(
+            now = self._clock()
+            done = connection.execute(
                 sa.update(conversation_deletions)
-                .where(
-                    conversation_deletions.c.conversation_id == conversation_id,
-                    conversation_deletions.c.done_at.is_(None),
-                )
-                .values(done_at=self._clock())
+                .where(conversation_deletions.c.conversation_id == conversation_id)
+                .values(done_at=now)
             )
+            if done.rowcount == 0:
+                # Erased for its age: recorded too, so a turn that read the old
+                # conversation before this erase is not written back
+                # (PrivateSQLTrackerStore._deleted_during_turn).
+                connection.execute(
+                    sa.insert(conversation_deletions).values(
+                        conversation_id=conversation_id, requested_at=now, done_at=now
+                    )
+                )
         return True
 
     def _idle(
@@ -183,6 +198,21 @@ class Retention:
             connection.execute(sa.delete(continuity_codes).where(continuity_codes.c.expires_at < cutoff))
             connection.execute(
                 sa.delete(message_deliveries).where(message_deliveries.c.updated_at < cutoff)
+            )
+            # Finished requests past the period, their conversation erased or not:
+            # their payloads hold the personal numbers the back end needed.
+            connection.execute(
+                sa.delete(outbox).where(
+                    outbox.c.state.in_((DELIVERED, FAILED)),
+                    outbox.c.notified_at.is_not(None),
+                    outbox.c.created_at < cutoff,
+                )
+            )
+            # Webhook ids are only needed for the platforms' redelivery window.
+            connection.execute(
+                sa.delete(processed_webhooks).where(
+                    processed_webhooks.c.received_at < self._clock() - WEBHOOK_IDS_KEPT
+                )
             )
 
     def _has_events(self, connection: Optional[sa.engine.Connection] = None) -> bool:

@@ -378,6 +378,20 @@ class TestDelivery:
 
 
 class TestNotify:
+    async def test_a_refused_request_is_offered_to_tell_the_citizen_too(
+        self, outbox: Outbox
+    ) -> None:
+        item = add(outbox)
+        outbox.mark_failed(item.id, "BackendRejected: cms 422")
+        told: List[str] = []
+
+        async def tell(item: OutboxItem) -> bool:
+            told.append(item.state)
+            return True
+
+        assert await notify_delivered(outbox, tell, now=T0) == 1
+        assert told == ["failed"]
+
     async def test_notified_only_when_notify_says_so(self, outbox: Outbox) -> None:
         item = add(outbox)
         outbox.mark_delivered(item.id, {"reference": "NSSA-1"}, now=T0)

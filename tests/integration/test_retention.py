@@ -125,6 +125,41 @@ class TestRetentionPeriod:
         assert await tracker_store.retrieve("old") is None
         assert await tracker_store.retrieve("recent") is not None
 
+    async def test_a_turn_that_read_the_old_conversation_does_not_bring_it_back(
+        self, engine: Engine, tracker_store: PrivateSQLTrackerStore
+    ) -> None:
+        await talk(tracker_store, "back", NOW - RETENTION - timedelta(days=10))
+        # A citizen comes back: Rasa reads the old conversation, then the purge runs.
+        tracker = await tracker_store.retrieve("back")
+        assert Retention(engine, clock=clock).purge_expired(RETENTION) == 1
+        tracker.update(UserUttered("hello again"))
+        await tracker_store.save(tracker)
+        assert count(engine, "events", "back") == 0
+
+    async def test_finished_requests_and_old_webhook_ids_go_after_the_period(
+        self, engine: Engine
+    ) -> None:
+        from bot.store.webhooks import ProcessedWebhooks
+
+        old = NOW - RETENTION - timedelta(days=1)
+        outbox = Outbox(engine, clock=lambda: old)
+        refused = outbox.add("cms_case", "gone", "sms", "key-refused", {"id": "85031212345"})
+        outbox.mark_failed(refused.id, "BackendRejected")
+        assert outbox.mark_notified(refused.id)
+        waiting = outbox.add("cms_case", "gone", "sms", "key-waiting", {"a": 1})
+        webhooks = ProcessedWebhooks(engine, clock=clock)
+        webhooks.first_time("telegram", "1", now=NOW - timedelta(days=8))
+        webhooks.first_time("telegram", "2", now=NOW - timedelta(days=1))
+
+        Retention(engine, clock=clock).run(RETENTION, IDLE)
+
+        with engine.connect() as connection:
+            ids = [r[0] for r in connection.execute(sa.text("SELECT id FROM outbox"))]
+            kept = [r[0] for r in connection.execute(
+                sa.text("SELECT external_id FROM processed_webhooks"))]
+        assert ids == [waiting.id]  # not finished: never deleted
+        assert kept == ["2"]
+
     async def test_nothing_to_do_on_a_database_rasa_never_wrote(self, engine: Engine) -> None:
         report = Retention(engine, clock=clock).run(RETENTION, IDLE)
         assert (report.expired, report.deleted_on_request, report.waiting) == (0, 0, 0)
