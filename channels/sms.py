@@ -42,6 +42,10 @@ To stop a form and keep getting texts, the citizen writes it in words:
 the `cancel` intent (data/core/requests.yml), which stops the form.
 No SMS text tells the citizen to type "cancel".
 
+Over the rate limit (channels/common.py Gate), a number gets one polite SMS
+a minute and later messages of that minute are logged, not answered: every
+SMS costs, and an auto-responder must not start an endless exchange.
+
 Replies: the bot messages of one turn are collected and sent as one SMS
 where they fit (sms_text.compose_turn: 320 characters preferred, never over
 1600, GSM-7 characters where a plain equivalent exists). Buttons become a
@@ -66,6 +70,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 from urllib.parse import parse_qs
 
@@ -190,6 +195,7 @@ class SmsInput(InputChannel):
         self._database_url = database_url
         self._store_instance = store
         self._gate = gate or Gate(2000, 20)
+        self._refused_at: Dict[str, float] = {}
         self._sender = sender or SmsSender(
             account_sid, auth_token, twilio_number,
             status_callback=self.public_url + STATUS_PATH, api_url=api_url,
@@ -336,6 +342,11 @@ class SmsInput(InputChannel):
         verdict = self._gate.check(f"{CHANNEL}:{address}", text)
         if not verdict.ok:
             logger.info("SMS: message not taken (%s)", verdict.reason)
+            if verdict.reason == "rate_limited" and not self._first_refusal(address):
+                # Every SMS costs: one polite answer per minute, or an auto-responder
+                # and the assistant would text each other without end.
+                logger.warning("SMS: a number over the rate limit again; not answered")
+                return
             await self._say(store, address, verdict.reply or "")
             return
         conversation_id, message = await conversation_of(store, CHANNEL, address, verdict.text)
@@ -353,6 +364,16 @@ class SmsInput(InputChannel):
         finally:
             # What was said before a failure still goes out.
             await output.flush(conversation_id)
+
+    def _first_refusal(self, address: str) -> bool:
+        """Whether the number was not told about the rate limit within the last minute."""
+        now = time.monotonic()
+        told = self._refused_at.get(address)
+        if told is not None and now - told < Gate.WINDOW:
+            return False
+        self._refused_at = {a: t for a, t in self._refused_at.items() if now - t < Gate.WINDOW}
+        self._refused_at[address] = now
+        return True
 
     async def _say(self, store: ChannelStore, address: str, text: str) -> None:
         """One SMS outside a conversation turn (keywords, refused messages)."""

@@ -261,9 +261,11 @@ class TestIncoming:
     ) -> None:
         running = await serve(sqlite_url, fake, gate=Gate(500, 2))
         try:
-            for text in ("one", "two", "three"):
+            for text in ("one", "two", "three", "four", "five"):
                 assert (await running.text(text))[0] == 200
             assert running.agent.texts == ["one", "two"]
+            # One polite SMS a minute, however many come: no endless exchange.
+            assert fake.bodies().count(RATE_LIMITED_REPLY) == 1
             assert fake.bodies()[-1] == RATE_LIMITED_REPLY
         finally:
             await shut(running)
