@@ -57,7 +57,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.common import Gate, unforged
-from channels.webchat_format import transcript, widget_message
+from channels.webchat_format import log_tag, transcript, widget_message
 
 __all__ = [
     "WebchatInput",
@@ -316,7 +316,7 @@ class WebchatInput(InputChannel):
                 try:
                     messages = await self._history(session_id)
                 except Exception:
-                    logger.exception("Web chat history of %s not read", session_id)
+                    logger.exception("Web chat history of %s not read", log_tag(session_id))
             await sio.emit("history", {"session_id": session_id, "messages": messages}, to=sid)
 
         return webchat
@@ -338,7 +338,7 @@ class WebchatInput(InputChannel):
                 if await self._known(wanted):
                     session_id = wanted
             except Exception:
-                logger.exception("Web chat session %s not looked up; a new one is given", wanted)
+                logger.exception("Web chat session %s not looked up; a new one is given", log_tag(wanted))
         elif wanted:
             logger.info("Web chat: a malformed session id was replaced by a new one")
         session_id = session_id or new_session_id()
@@ -363,7 +363,7 @@ class WebchatInput(InputChannel):
         text = data.get("message")
         verdict = self.gate.check(session_id, text if isinstance(text, str) else "")
         if not verdict.ok:
-            logger.info("Web chat message of %s not passed on: %s", session_id, verdict.reason)
+            logger.info("Web chat message of %s not passed on: %s", log_tag(session_id), verdict.reason)
             await self.sio.emit(self.bot_message_evt, {"text": verdict.reply}, to=sid)
             return
         try:
@@ -377,7 +377,7 @@ class WebchatInput(InputChannel):
                 metadata=_metadata(data),
             ))
         except Exception:
-            logger.exception("Web chat message of %s not handled", session_id)
+            logger.exception("Web chat message of %s not handled", log_tag(session_id))
             await self.sio.emit(self.bot_message_evt, {"text": SORRY_REPLY}, to=sid)
 
 

@@ -8,11 +8,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Dict, Iterable, List, Text
 
 from rasa.shared.core.events import BotUttered, UserUttered
 
-__all__ = ["widget_message", "transcript", "HISTORY_LIMIT"]
+__all__ = ["widget_message", "transcript", "log_tag", "HISTORY_LIMIT"]
 
 HISTORY_LIMIT = 200
 EXTERNAL_PREFIX = "EXTERNAL: "
@@ -87,3 +88,9 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
                 entry["attachment"] = shown["attachment"]
             messages.append(entry)
     return messages[-limit:]
+
+
+def log_tag(session_id: Any) -> str:
+    """A session in the logs: a short hash, as the id itself opens the conversation."""
+    digest = hashlib.sha256(str(session_id).encode("utf-8", "replace")).hexdigest()
+    return f"session#{digest[:10]}"

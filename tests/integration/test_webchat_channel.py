@@ -263,6 +263,15 @@ class TestMessages:
         assert message.sender_id == session_id and message.input_channel == "webchat"
         assert message.metadata == {"language": "en"}
 
+    async def test_the_logs_never_hold_the_session_id(
+        self, chat: Chat, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        session_id = await chat.session()
+        with caplog.at_level("INFO", logger="channels.webchat"):
+            await chat.say("   ", session_id=session_id)  # refused: logged
+        assert "not passed on: empty" in caplog.text
+        assert session_id not in caplog.text
+
     async def test_a_session_id_in_the_message_cannot_switch_conversations(
         self, chat: Chat, server: Server
     ) -> None:
