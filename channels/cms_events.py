@@ -170,6 +170,8 @@ class CmsEventsInput(InputChannel):
         if not self.signed(raw, headers.get(SIGNATURE_HEADER)):
             logger.warning("CMS event refused: missing or wrong %s", SIGNATURE_HEADER)
             return 403, {"status": "forbidden"}
+        # The id possibly recorded and the notice not yet under way: forgotten
+        # if the CMS hangs up in between, so its redelivery is taken.
         recorded: Optional[str] = None
         webhooks: Optional[ProcessedWebhooks] = None
         try:
@@ -181,26 +183,40 @@ class CmsEventsInput(InputChannel):
                 logger.warning("CMS event refused: %s", exc)
                 return 400, {"status": "bad_request", "reason": str(exc)}
             persons, webhooks = self._stores()
+            recorded = event.event_id
             if not await asyncio.to_thread(webhooks.first_time, SOURCE, event.event_id):
+                recorded = None
                 logger.info("CMS event %s: duplicate, dropped", event.event_id)
                 return 200, {"status": "duplicate"}
-            recorded = event.event_id
-            outcome = await self._notify(app, persons, event)
+            # Shielded: if the CMS hangs up (its timeout), the notice is still
+            # told and stored, and the CMS's redelivery is a duplicate; if telling
+            # fails, the id is forgotten there so the redelivery gets through.
+            telling = asyncio.ensure_future(self._notify_or_forget(app, persons, webhooks, event))
+            recorded = None
+            outcome = await asyncio.shield(telling)
             logger.info("CMS event %s (%s): %s", event.event_id, event.type, outcome)
             return 200, {"status": outcome}
         except asyncio.CancelledError:
-            # The CMS hung up (its timeout) and Sanic cancelled us: the CMS will
-            # deliver again, so let that delivery through. Not awaited, so the
-            # cancellation cannot interrupt it.
             if recorded is not None and webhooks is not None:
-                logger.warning("CMS event %s: cancelled; its id is forgotten", recorded)
-                _forget_now(webhooks, recorded)
+                logger.warning("CMS event %s: cancelled before telling; its id is forgotten",
+                               recorded)
+                _forget_now(webhooks, recorded)  # not awaited: the cancellation cannot cut it
+            else:
+                logger.warning("CMS event: the CMS hung up; the notice is told all the same")
             raise
         except Exception:
+            # Telling failed (and its id was forgotten), or the store did.
             logger.exception("CMS event not handled; answering 503 so the CMS retries")
-            if recorded is not None and webhooks is not None:
-                await asyncio.to_thread(_forget_now, webhooks, recorded)
             return 503, {"status": "unavailable"}
+
+    async def _notify_or_forget(
+        self, app: Any, persons: Persons, webhooks: ProcessedWebhooks, event: CmsEvent
+    ) -> str:
+        try:
+            return await self._notify(app, persons, event)
+        except Exception:
+            await asyncio.to_thread(_forget_now, webhooks, event.event_id)
+            raise
 
     async def _notify(self, app: Any, persons: Persons, event: CmsEvent) -> str:
         if await asyncio.to_thread(persons.opted_out, event.person_id):

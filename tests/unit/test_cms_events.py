@@ -332,21 +332,50 @@ class TestFailures:
         assert (await deliver(channel, delivery, app_with(working)))[0] == 200
         assert len(working.triggered) == 1
 
-    async def test_cms_hanging_up_lets_its_retry_through(self, channel, webhooks) -> None:
+    async def test_cms_hanging_up_still_tells_once_and_its_retry_is_a_duplicate(
+        self, channel, webhooks
+    ) -> None:
         import asyncio
 
         class Slow(FakeAgent):
             async def trigger_intent(self, *args: Any) -> None:
-                await asyncio.sleep(30)
+                await asyncio.sleep(0.2)
+                await super().trigger_intent(*args)
 
+        slow = Slow()
         delivery = recorded("case_status_changed")
-        task = asyncio.create_task(deliver(channel, delivery, app_with(Slow())))
+        task = asyncio.create_task(deliver(channel, delivery, app_with(slow)))
         await asyncio.sleep(0.05)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        await asyncio.sleep(0.4)  # the shielded notice goes on
+        assert len(slow.triggered) == 1
+        assert (await deliver(channel, delivery, app_with(FakeAgent())))[1] == {
+            "status": "duplicate"
+        }
+
+    async def test_a_notice_failing_after_the_cms_hung_up_lets_the_retry_through(
+        self, channel, webhooks
+    ) -> None:
+        import asyncio
+
+        class SlowBroken(FakeAgent):
+            async def trigger_intent(self, *args: Any) -> None:
+                await asyncio.sleep(0.2)
+                raise RuntimeError("the action server is down")
+
+        delivery = recorded("case_status_changed")
+        task = asyncio.create_task(deliver(channel, delivery, app_with(SlowBroken())))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.4)
         assert not webhooks.ids
-        assert (await deliver(channel, delivery, app_with(FakeAgent())))[0] == 200
+        working = FakeAgent()
+        assert (await deliver(channel, delivery, app_with(working)))[0] == 200
+        assert len(working.triggered) == 1
 
     async def test_error_is_logged_with_its_traceback(self, channel, caplog) -> None:
         await deliver(channel, recorded("case_status_changed"), app_with(FakeAgent(fail=True)))
