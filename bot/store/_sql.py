@@ -19,6 +19,7 @@ __all__ = [
     "transaction",
     "reason",
     "insert_new",
+    "upsert",
     "rowcount",
     "check_text",
     "to_json",
@@ -63,6 +64,32 @@ def insert_new(
     of the same keys from another process waits for that one to commit (or
     roll back) and then does nothing (or inserts), with no error to handle.
     """
+    statement = _insert(session, table).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    return rowcount(session, statement) == 1
+
+
+def upsert(
+    session: Session,
+    table: sa.Table,
+    values: Mapping[str, Any],
+    keys: Iterable[str],
+    updates: Iterable[str],
+) -> None:
+    """Insert a row, or set the `updates` columns of the row with the same `keys`.
+
+    `INSERT ... ON CONFLICT DO UPDATE` on both databases, so two processes
+    writing the same keys at once never fail on the primary key.
+    """
+    statement = _insert(session, table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={k: statement.excluded[k] for k in updates}
+    )
+    session.execute(statement)
+
+
+def _insert(session: Session, table: sa.Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on SQLite and PostgreSQL alike."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -70,8 +97,7 @@ def insert_new(
         from sqlalchemy.dialects.sqlite import insert
     else:
         raise StoreError(f"the conversation store supports SQLite and PostgreSQL, not {dialect}")
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return rowcount(session, statement) == 1
+    return insert(table)
 
 
 def rowcount(session: Session, statement: Any) -> int:

@@ -22,7 +22,15 @@ from typing import Callable, List, Optional
 
 import sqlalchemy as sa
 
-from bot.store._sql import Bind, check_text, insert_new, rowcount, session_factory_for, transaction
+from bot.store._sql import (
+    Bind,
+    check_text,
+    insert_new,
+    rowcount,
+    session_factory_for,
+    transaction,
+    upsert,
+)
 from bot.store.tables import (
     button_payloads,
     channel_identities,
@@ -55,19 +63,6 @@ class _Repository:
 def new_conversation_id(channel: str) -> str:
     """An opaque conversation id: the channel and 128 random bits, never the address."""
     return f"{channel}-{secrets.token_hex(16)}"
-
-
-def _dialect_upsert(session, table, values, keys, updates):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={k: statement.excluded[k] for k in updates}
-    )
-    session.execute(statement)
 
 
 class ChannelIdentities(_Repository):
@@ -120,7 +115,7 @@ class ChannelIdentities(_Repository):
             "updated_at": now,
         }
         with transaction(self._sessions, "channel_identities join") as session:
-            _dialect_upsert(
+            upsert(
                 session, self._t, values, ("channel", "address"), ("conversation_id", "updated_at")
             )
 
@@ -229,7 +224,7 @@ class MessageDeliveries(_Repository):
         if conversation_id is not None:
             updates.append("conversation_id")
         with transaction(self._sessions, "message_deliveries record") as session:
-            _dialect_upsert(session, self._t, values, ("channel", "message_id"), updates)
+            upsert(session, self._t, values, ("channel", "message_id"), updates)
 
     def get(self, channel: str, message_id: str) -> Optional[Delivery]:
         """The message's latest status, or None."""

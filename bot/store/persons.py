@@ -17,8 +17,15 @@ from typing import Callable, Optional
 
 import sqlalchemy as sa
 
-from bot.errors import StoreError
-from bot.store._sql import Bind, check_text, insert_new, rowcount, session_factory_for, transaction
+from bot.store._sql import (
+    Bind,
+    check_text,
+    insert_new,
+    rowcount,
+    session_factory_for,
+    transaction,
+    upsert,
+)
 from bot.store.tables import notice_opt_outs, person_conversations, utcnow
 
 __all__ = ["PersonConversation", "Persons"]
@@ -59,13 +66,8 @@ class Persons:
             "updated_at": self._clock(),
         }
         with transaction(self._sessions, "person_conversations remember") as session:
-            insert = _dialect_insert(session.get_bind().dialect.name)
-            statement = insert(_conversations).values(**values)
-            statement = statement.on_conflict_do_update(
-                index_elements=["person_id"],
-                set_={k: statement.excluded[k] for k in values if k != "person_id"},
-            )
-            session.execute(statement)
+            upsert(session, _conversations, values, ("person_id",),
+                   [k for k in values if k != "person_id"])
 
     def conversation_of(self, person_id: str) -> Optional[PersonConversation]:
         """The person's latest conversation, or None if they never verified in one."""
@@ -92,14 +94,3 @@ class Persons:
         statement = sa.select(_opt_outs.c.person_id).where(_opt_outs.c.person_id == person_id)
         with transaction(self._sessions, "notice_opt_outs get") as session:
             return session.execute(statement).first() is not None
-
-
-def _dialect_insert(dialect: str):  # type: ignore[no-untyped-def]
-    # Both dialects' `insert` have ON CONFLICT DO UPDATE with `excluded`.
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise StoreError(f"the conversation store supports SQLite and PostgreSQL, not {dialect}")
-    return insert
