@@ -7,10 +7,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -75,6 +76,21 @@ class Assistant:
         url = f"{self.settings.rasa_url}/conversations/{sender}/tracker"
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())
+
+    def bot_texts(self, sender: str) -> List[str]:
+        """Every bot text of the stored conversation (proactive notices included)."""
+        return [e.get("text") or "" for e in self.tracker(sender)["events"] if e["event"] == "bot"]
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    """`check()`'s first true value, asked every half second; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what} ({timeout:.0f} s)")
 
 
 def run_assistant(

@@ -16,13 +16,13 @@ import itertools
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 import socketio
 
 from bot.notices import subscribe
-from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.conftest import Assistant, run_assistant, wait_until
 from tests.e2e.test_sms import Phone, _cms_admin
 from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -70,16 +70,6 @@ class WebChat:
 def code_in(said: List[str]) -> str:
     [code] = CODE.findall("\n".join(said))
     return code
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +150,7 @@ def test_web_then_telegram_then_sms_then_a_notice_then_stop(channels: Any) -> No
     _cms_admin(assistant, "set-status", reference, "closed")
     closed = f"Your case {reference} has been updated: The case is closed."
     wait_until(
-        lambda: any(closed in (e.get("text") or "")
-                    for e in assistant.tracker(web.session_id)["events"]
-                    if e["event"] == "bot"),
+        lambda: any(closed in text for text in assistant.bot_texts(web.session_id)),
         "the second notice in the conversation",
     )
     assert phone.text("When is my pension paid?") == []

@@ -19,7 +19,7 @@ from typing import Dict, List
 
 import pytest
 
-from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.conftest import run_assistant, wait_until
 from tests.e2e.test_requests import reference_in
 
 pytestmark = pytest.mark.e2e
@@ -37,21 +37,6 @@ def slow_cms(tmp_path_factory, model):
     )
 
 
-def _wait_for(what: str, check, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
-
-
-def _bot_texts(assistant: Assistant, sender: str) -> List[str]:
-    events = assistant.tracker(sender)["events"]
-    return [e.get("text") or "" for e in events if e["event"] == "bot"]
-
-
 def test_killed_after_the_cms_accepted_still_one_case_and_the_citizen_is_told(slow_cms) -> None:
     sender = "killed-1"
     summary = slow_cms.texts(sender, *CALLBACK)
@@ -61,9 +46,9 @@ def test_killed_after_the_cms_accepted_still_one_case_and_the_citizen_is_told(sl
     answer: Dict[str, List[str]] = {}
     confirm = threading.Thread(target=lambda: answer.update(reply=slow_cms.texts(sender, "1")))
     confirm.start()
-    new_cases = _wait_for(
-        "the CMS keeps the case",
-        lambda: [row for row in slow_cms.cms_cases() if row[0] not in before], timeout=30)
+    new_cases = wait_until(
+        lambda: [row for row in slow_cms.cms_cases() if row[0] not in before],
+        "the CMS keeps the case", timeout=30)
     actions = slow_cms.process("action server")
     assert actions.process is not None and actions.process.poll() is None
     # Killed while the CMS still holds its answer back.
@@ -83,13 +68,13 @@ def test_killed_after_the_cms_accepted_still_one_case_and_the_citizen_is_told(sl
     slow_cms.texts(sender, "1")
 
     # The worker sends the kept request again with the same key and tells the citizen.
-    told = _wait_for(
-        "the citizen is told the reference",
-        lambda: [t for t in _bot_texts(slow_cms, sender) if t.startswith(SENT)], timeout=150)
+    told = wait_until(
+        lambda: [t for t in slow_cms.bot_texts(sender) if t.startswith(SENT)],
+        "the citizen is told the reference", timeout=150)
     assert reference_in(told) == case[0]
     callbacks = [row for row in slow_cms.cms_cases() if row[0] not in before]
     assert [row[0] for row in callbacks] == [case[0]], "exactly one case"
     # Told once: the worker marks the row told, and nothing sends it again.
     time.sleep(6)
-    assert len([t for t in _bot_texts(slow_cms, sender) if t.startswith(SENT)]) == 1
+    assert len([t for t in slow_cms.bot_texts(sender) if t.startswith(SENT)]) == 1
     assert [row[0] for row in slow_cms.cms_cases() if row[0] not in before] == [case[0]]

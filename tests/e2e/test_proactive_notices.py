@@ -14,16 +14,15 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 
 from bot.notices import subscribe
 from channels.cms_events import sign
-from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.conftest import Assistant, run_assistant, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -88,20 +87,6 @@ def _cms_deliveries(assistant: Assistant) -> Dict[str, int]:
         return dict(rows.fetchall())
 
 
-def _wait(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def _bot_texts(assistant: Assistant, sender: str) -> List[str]:
-    return [e.get("text") or "" for e in assistant.tracker(sender)["events"] if e["event"] == "bot"]
-
-
 def _all_delivered(assistant: Assistant) -> bool:
     states = _cms_deliveries(assistant)
     return bool(states) and set(states) == {"delivered"}
@@ -128,20 +113,20 @@ def test_notice_reaches_the_conversation_and_stop_notices_stops_it(notices) -> N
 
     # A case worker decides the case; the CMS delivers the event within seconds.
     assert "event" in _cms_admin(notices, "set-status", "NSSA-2026-000123", "decided")
-    _wait(lambda: DECIDED in _bot_texts(notices, sender), "the decided notice")
-    _wait(lambda: _all_delivered(notices), "the CMS to record the delivery")
-    assert _bot_texts(notices, sender).count(DECIDED) == 1
+    wait_until(lambda: DECIDED in notices.bot_texts(sender), "the decided notice")
+    wait_until(lambda: _all_delivered(notices), "the CMS to record the delivery")
+    assert notices.bot_texts(sender).count(DECIDED) == 1
 
     assert notices.texts(sender, "stop notices") == [STOPPED]
-    told = len(_bot_texts(notices, sender))
+    told = len(notices.bot_texts(sender))
     _cms_admin(notices, "set-status", "NSSA-2026-000123", "closed")
-    _wait(lambda: _all_delivered(notices), "the CMS to deliver the second event")
-    assert len(_bot_texts(notices, sender)) == told, "an opted-out citizen got a notice"
+    wait_until(lambda: _all_delivered(notices), "the CMS to deliver the second event")
+    assert len(notices.bot_texts(sender)) == told, "an opted-out citizen got a notice"
 
     reply = notices.texts(sender, "start notices")
     assert reply and reply[0].startswith("We will send you notices again")
     _cms_admin(notices, "payment-date-change", "P-1001", "Your pension is paid on 18 December.")
-    _wait(lambda: "Your pension is paid on 18 December." in _bot_texts(notices, sender),
+    wait_until(lambda: "Your pension is paid on 18 December." in notices.bot_texts(sender),
           "the payment date notice after start notices")
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import yaml
@@ -23,7 +22,7 @@ from bot.notices import subscribe
 from bot.settings import PROJECT_ROOT
 from channels.sms import WEBHOOK_PATH
 from channels.sms_text import HELP_TEXT, PREFERRED_CHARS, segments, to_gsm7
-from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.conftest import Assistant, run_assistant, wait_until
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -100,16 +99,6 @@ _numbers = iter(range(100, 1000))
 @pytest.fixture
 def phone(sms: Dict[str, Any]) -> Phone:
     return Phone(sms["assistant"], sms["fake"], f"+1555867{next(_numbers):04d}")
-
-
-def _wait(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def _cms_admin(assistant: Assistant, *args: str) -> str:
@@ -192,14 +181,14 @@ def test_stop_ends_every_message_notices_included_and_start_brings_them_back(
     # Never the decision itself by SMS (service-standards.md): the status and where the letter is.
     notice = (f"Your case {CASE} has been updated: A decision has been made. "
               "The letter is in My NSSA or on its way by post.")
-    _wait(lambda: notice in phone.received(), "the notice by SMS")
+    wait_until(lambda: notice in phone.received(), "the notice by SMS")
 
     told = len(phone.received())
     assert phone.text("STOP") == []
     assert phone.text("When is my pension paid?") == []
     _cms_admin(assistant, "set-status", CASE, "closed")
     # The CMS delivered the event (the conversation got the notice), but no SMS went out.
-    _wait(lambda: any("has been updated: The case is closed." in t
+    wait_until(lambda: any("has been updated: The case is closed." in t
                       for t in _bot_texts(assistant, phone)), "the second notice")
     assert len(phone.received()) == told
 
@@ -215,5 +204,4 @@ def _bot_texts(assistant: Assistant, phone: Phone) -> List[str]:
 
     store = ChannelStore.for_url(assistant.settings.database_url)
     conversation = store.identities.conversation_for("sms", phone.number)
-    return [e.get("text") or "" for e in assistant.tracker(conversation)["events"]
-            if e["event"] == "bot"]
+    return assistant.bot_texts(conversation)
