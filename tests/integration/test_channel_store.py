@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, List
+from typing import List
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -33,15 +33,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    """An engine on the test database at the newest revision."""
-    upgrade(store_url)
-    engine = create_engine_for(store_url)
-    yield engine
-    engine.dispose()
 
 
 class TestChannelIdentities:

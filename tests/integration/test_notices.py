@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,28 +43,6 @@ def recorded(name: str) -> Dict[str, Any]:
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture
-def store_url(database_url: str) -> Iterator[str]:
-    """The test database at the newest revision; on PostgreSQL a fresh schema."""
-    if make_url(database_url).get_backend_name() != "postgresql":
-        upgrade(database_url)
-        yield database_url
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(database_url, future=True)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    try:
-        upgrade(rendered)
-        yield rendered
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(autouse=True)
 def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """Several Rasa apps in one process: Sanic allows it in test mode only.
@@ -79,8 +56,8 @@ def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def persons(store_url: str) -> Iterator[Persons]:
-    engine = create_engine_for(store_url)
+def persons(url: str) -> Iterator[Persons]:
+    engine = create_engine_for(url)
     yield Persons(engine)
     engine.dispose()
 
@@ -89,9 +66,9 @@ def persons(store_url: str) -> Iterator[Persons]:
 
 
 class TestSchema:
-    def test_revision_0002_adds_the_two_tables(self, store_url: str) -> None:
-        assert current_revision(store_url) == head_revision()
-        engine = create_engine_for(store_url)
+    def test_revision_0002_adds_the_two_tables(self, url: str) -> None:
+        assert current_revision(url) == head_revision()
+        engine = create_engine_for(url)
         try:
             inspector = sa.inspect(engine)
             assert {"person_conversations", "notice_opt_outs"} <= set(inspector.get_table_names())
@@ -137,10 +114,10 @@ class TestPersons:
         assert found.updated_at.tzinfo is not None
         assert persons.conversation_of("P-1002") is None
 
-    def test_the_latest_conversation_replaces_the_earlier(self, store_url: str) -> None:
+    def test_the_latest_conversation_replaces_the_earlier(self, url: str) -> None:
         times = iter([datetime(2026, 3, 2, 9, tzinfo=timezone.utc),
                       datetime(2026, 3, 2, 10, tzinfo=timezone.utc)])
-        engine = create_engine_for(store_url)
+        engine = create_engine_for(url)
         try:
             persons = Persons(engine, clock=lambda: next(times))
             persons.remember("P-1001", "conv-web", "rest")
@@ -239,11 +216,11 @@ async def serve(channel: CmsEventsInput, agent: Any) -> Any:
 
 
 @pytest.fixture
-async def running(store_url: str) -> Any:
-    engine = create_engine_for(store_url)
+async def running(url: str) -> Any:
+    engine = create_engine_for(url)
     persons = Persons(engine)
     persons.remember("P-1001", "conv-anna", "rest")
-    channel = CmsEventsInput(SECRET, database_url=store_url)
+    channel = CmsEventsInput(SECRET, database_url=url)
     agent = RecordingAgent()
     server, base = await serve(channel, agent)
     try:
@@ -387,12 +364,12 @@ def notices_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     return result.model
 
 
-async def _agent(model: str, store_url: str) -> Any:
+async def _agent(model: str, url: str) -> Any:
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
-    return Agent.load(model, tracker_store=SQLTrackerStore(Domain.empty(), host=store_url))
+    return Agent.load(model, tracker_store=SQLTrackerStore(Domain.empty(), host=url))
 
 
 async def _start_conversation(agent: Any, conversation_id: str, channel: str,
@@ -423,11 +400,11 @@ def _bot_texts(tracker: Any) -> List[str]:
 
 @pytest.mark.slow
 class TestWithRasa:
-    async def test_notice_is_told_in_the_conversation(self, notices_model, store_url) -> None:
-        agent = await _agent(notices_model, store_url)
+    async def test_notice_is_told_in_the_conversation(self, notices_model, url) -> None:
+        agent = await _agent(notices_model, url)
         await _start_conversation(agent, "conv-anna", "rest")
-        Persons(create_engine_for(store_url)).remember("P-1001", "conv-anna", "rest")
-        channel = CmsEventsInput(SECRET, database_url=store_url)
+        Persons(create_engine_for(url)).remember("P-1001", "conv-anna", "rest")
+        channel = CmsEventsInput(SECRET, database_url=url)
         server, base = await serve(channel, agent)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=60) as client:
@@ -444,12 +421,12 @@ class TestWithRasa:
         assert external.input_channel == "rest"  # the conversation keeps its channel
 
     async def test_a_conversation_that_ended_gets_a_new_session_first(
-        self, notices_model, store_url
+        self, notices_model, url
     ) -> None:
-        agent = await _agent(notices_model, store_url)
+        agent = await _agent(notices_model, url)
         await _start_conversation(agent, "conv-old", "rest", minutes_ago=60)
-        Persons(create_engine_for(store_url)).remember("P-1001", "conv-old", "rest")
-        channel = CmsEventsInput(SECRET, database_url=store_url)
+        Persons(create_engine_for(url)).remember("P-1001", "conv-old", "rest")
+        channel = CmsEventsInput(SECRET, database_url=url)
         app = type("App", (), {"ctx": type("Ctx", (), {"agent": agent, "input_channels": []})})
         delivery = recorded("payment_date_changed")
         status, _ = await channel.receive(delivery["body"].encode(), delivery["headers"], app)
@@ -463,21 +440,21 @@ class TestWithRasa:
         assert current.get_slot("notice_text") == "Your pension is paid on 18 December."
 
     async def test_the_real_agents_failure_is_503_and_leaves_the_conversation_alone(
-        self, notices_model, store_url, monkeypatch
+        self, notices_model, url, monkeypatch
     ) -> None:
-        agent = await _agent(notices_model, store_url)
+        agent = await _agent(notices_model, url)
         await _start_conversation(agent, "conv-anna", "rest")
-        Persons(create_engine_for(store_url)).remember("P-1001", "conv-anna", "rest")
+        Persons(create_engine_for(url)).remember("P-1001", "conv-anna", "rest")
         before = len((await agent.tracker_store.retrieve("conv-anna")).events)
 
         async def broken(*args: Any, **kwargs: Any) -> None:
             raise RuntimeError("policy crashed")
 
         monkeypatch.setattr(agent.processor, "_run_prediction_loop", broken)
-        channel = CmsEventsInput(SECRET, database_url=store_url)
+        channel = CmsEventsInput(SECRET, database_url=url)
         app = type("App", (), {"ctx": type("Ctx", (), {"agent": agent, "input_channels": []})})
         delivery = recorded("case_status_changed")
         status, _ = await channel.receive(delivery["body"].encode(), delivery["headers"], app)
         assert status == 503
         assert len((await agent.tracker_store.retrieve("conv-anna")).events) == before
-        assert ProcessedWebhooks(create_engine_for(store_url)).first_time(SOURCE, EVENT_ID)
+        assert ProcessedWebhooks(create_engine_for(url)).first_time(SOURCE, EVENT_ID)

@@ -13,7 +13,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 import sqlalchemy as sa
@@ -54,21 +54,6 @@ PAYLOAD = {
 
 
 # -- fixtures ---------------------------------------------------------------
-
-
-@pytest.fixture
-def url(store_url: str) -> str:
-    """The test database at the newest revision."""
-    upgrade(store_url)
-    return store_url
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    """An engine on the upgraded test database."""
-    engine = create_engine_for(url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -36,19 +36,6 @@ IDLE = timedelta(minutes=10)
 
 
 @pytest.fixture
-def url(store_url: str) -> str:
-    upgrade(store_url)
-    return store_url
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    engine = create_engine_for(url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def tracker_store(url: str) -> Iterator[PrivateSQLTrackerStore]:
     store = PrivateSQLTrackerStore(Domain.empty(), host=url, store_key="k")
     yield store
