@@ -36,6 +36,7 @@ __all__ = [
     "RATE_LIMITED_REPLY",
     "CONTINUED_MESSAGE",
     "conversation_of",
+    "last_bot_turn",
     "offered_payloads",
     "unforged",
 ]
@@ -206,20 +207,28 @@ async def conversation_of(
     return conversation, text
 
 
-def offered_payloads(events: Any) -> List[str]:
-    """The button payloads of the conversation's last bot turn (since the last user message)."""
+def last_bot_turn(events: Any) -> List[Any]:
+    """The conversation's last bot turn: its BotUttered events since the last user message."""
     from rasa.shared.core.events import BotUttered, UserUttered
 
-    payloads: List[str] = []
+    turn: List[Any] = []
     for event in reversed(list(events)):
         if isinstance(event, UserUttered):
             break
         if isinstance(event, BotUttered):
-            data = event.data or {}
-            for button in [*(data.get("buttons") or ()), *(data.get("quick_replies") or ())]:
-                payload = button.get("payload") if isinstance(button, dict) else None
-                if isinstance(payload, str) and payload:
-                    payloads.append(payload)
+            turn.insert(0, event)
+    return turn
+
+
+def offered_payloads(events: Any) -> List[str]:
+    """The button payloads of the conversation's last bot turn (since the last user message)."""
+    payloads: List[str] = []
+    for event in last_bot_turn(events):
+        data = event.data or {}
+        for button in [*(data.get("buttons") or ()), *(data.get("quick_replies") or ())]:
+            payload = button.get("payload") if isinstance(button, dict) else None
+            if isinstance(payload, str) and payload:
+                payloads.append(payload)
     return payloads
 
 

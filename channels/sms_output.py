@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Text
 from rasa.core.channels.channel import OutputChannel
 
 from channels import sms_text
-from channels.common import ChannelStore
+from channels.common import ChannelStore, last_bot_turn
 from channels.sms_text import BotMessage, Option
 from channels.twilio_api import SmsNotSent, SmsSender
 
@@ -155,17 +155,10 @@ def offered_options(
     Options older than `max_age` seconds (the session expiry; 0: no limit)
     are stale: the conversation starts anew.
     """
-    from rasa.shared.core.events import BotUttered, UserUttered
-
     now = time.time() if now is None else now
-    turn: List[BotMessage] = []
-    newest: Optional[float] = None
-    for event in reversed(list(events)):
-        if isinstance(event, UserUttered):
-            break
-        if isinstance(event, BotUttered):
-            newest = event.timestamp if newest is None else newest
-            turn.insert(0, BotMessage(event.text or "", (event.data or {}).get("buttons") or ()))
-    if newest is None or (max_age and now - newest > max_age):
+    turn = last_bot_turn(events)
+    if not turn or (max_age and now - turn[-1].timestamp > max_age):
         return []
-    return sms_text.turn_options(turn)
+    return sms_text.turn_options(
+        [BotMessage(e.text or "", (e.data or {}).get("buttons") or ()) for e in turn]
+    )
