@@ -23,10 +23,10 @@ from actions import bootstrap
 from actions.api.errors import BackendRejected, BackendUnavailable
 from actions.api.housing import housing_application
 from actions.api.http import idempotency_key
-from actions.citizen_requests.base import channel_of, identity_level, identity_locked
+from actions.citizen_requests.base import channel_of
 from actions.citizen_requests.dialogue import reset_form_slots
 from actions.citizen_requests.sending import send_kept
-from actions.citizen_requests.submit import check_identity_again
+from actions.citizen_requests.submit import not_to_send
 from bot.errors import StoreError
 
 __all__ = ["HOUSING_OUTBOX_KIND", "housing_outbox_payload", "ActionSubmitHousing"]
@@ -47,15 +47,9 @@ class ActionSubmitHousing(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Send it to the Housing Office, or keep it; tell the citizen."""
-        if channel_of(tracker) == "sms":
-            dispatcher.utter_message(response="utter_use_web_chat")
-            return reset_form_slots()
-        if tracker.get_slot("confirm") is not True:
-            if identity_locked(tracker):
-                dispatcher.utter_message(response="utter_identity_locked")
-            return reset_form_slots()
-        if identity_level(tracker) < 1:
-            return check_identity_again(dispatcher, "housing_form")
+        stop = not_to_send(dispatcher, tracker, "housing_form")
+        if stop is not None:
+            return stop
         slots = tracker.slots
         phone_number = slots.get("housing_phone")
         form = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -35,6 +35,7 @@ __all__ = [
     "OUTBOX_KIND",
     "case_fields",
     "check_identity_again",
+    "not_to_send",
     "ActionSubmitRequest",
     "ActionSubmitCallback",
     "ActionSubmitComplaint",
@@ -127,6 +128,28 @@ def check_identity_again(dispatcher: CollectingDispatcher, form_name: Text) -> L
     return [*reset, SlotSet("confirm", None), FollowupAction(form_name)]
 
 
+def not_to_send(
+    dispatcher: CollectingDispatcher, tracker: Tracker, form_name: Text
+) -> Optional[List[EventType]]:
+    """The events that end a submission before sending, or None when it may be sent.
+
+    A web-only request on SMS gets the chat link; an unconfirmed one is
+    dropped (saying so if identity is locked); a check that ran out asks
+    identity again before the summary.
+    """
+    form = FORMS[form_name]
+    if form.web_only and channel_of(tracker) == "sms":
+        dispatcher.utter_message(response="utter_use_web_chat")
+        return reset_form_slots()
+    if tracker.get_slot("confirm") is not True:
+        if identity_locked(tracker):
+            dispatcher.utter_message(response="utter_identity_locked")
+        return reset_form_slots()
+    if identity_level(tracker) < form.level:
+        return check_identity_again(dispatcher, form_name)
+    return None
+
+
 class ActionSubmitRequest(Action):
     """Send a confirmed request to the CMS, exactly once."""
 
@@ -141,15 +164,9 @@ class ActionSubmitRequest(Action):
     ) -> List[EventType]:
         """Open the case, or keep it in the outbox; tell the citizen."""
         form_name = self.form_name
-        if FORMS[form_name].web_only and channel_of(tracker) == "sms":
-            dispatcher.utter_message(response="utter_use_web_chat")
-            return reset_form_slots()
-        if tracker.get_slot("confirm") is not True:
-            if identity_locked(tracker):
-                dispatcher.utter_message(response="utter_identity_locked")
-            return reset_form_slots()
-        if identity_level(tracker) < FORMS[form_name].level:
-            return check_identity_again(dispatcher, form_name)
+        stop = not_to_send(dispatcher, tracker, form_name)
+        if stop is not None:
+            return stop
         case_type, fields = case_fields(form_name, tracker.slots)
         level = identity_level(tracker)
         person_id = tracker.get_slot("person_id") if level else None
