@@ -9,11 +9,12 @@ STAMP  := $(VENV)/.installed
 # rasa 3.6 needs Python 3.10: .python-version names it for pyenv.
 PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: help install run train shell check eval compare test test-fast clean browser-deps
+.PHONY: help install run train shell check lint eval compare test test-fast clean browser-deps
 
 help:
 	@echo "make run      install what is missing, train if needed, start the assistant"
-	@echo "make test     install what is missing and run the whole suite"
+	@echo "make test     install what is missing, run make lint, then the whole suite"
+	@echo "make lint     ruff on the whole tree and mypy (config in pyproject.toml)"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths"
 	@echo "make eval     per-intent precision/recall/F1 on the held-out set (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
@@ -41,6 +42,11 @@ check: $(STAMP)
 	$(RASA) data validate --fail-on-warnings
 	$(PY) -m bot coverage
 
+# Lint and types are gates: make test stops here before the suite runs.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 eval: train
 	$(PY) -m bot eval
 
@@ -57,7 +63,7 @@ $(BROWSER_NPM): tests/browser/package-lock.json
 browser-deps: $(BROWSER_NPM)
 	@scripts/chromium.sh >/dev/null
 
-test: train browser-deps
+test: lint train browser-deps
 	@PG_URL=$$(scripts/postgres.sh start) || exit 1; \
 	$(PY) -m pytest -q --postgres-url "$$PG_URL"; status=$$?; \
 	scripts/postgres.sh stop; exit $$status
