@@ -15,8 +15,8 @@ from actions.api.http import RetryPolicy
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.store.forwarded import ForwardedApplications
     from bot.store.channels import ContinuityCodes
+    from bot.store.forwarded import ForwardedApplications
     from bot.store.outbox import Outbox
 
 __all__ = [
@@ -39,7 +39,7 @@ def settings() -> Settings:
 
 
 def cms_client() -> CmsClient:
-    """A CMS client; use it as `async with cms_client() as cms:`."""
+    """A CMS client, to use in an `async with` block."""
     if _cms_factory is not None:
         return _cms_factory()
     current = settings()
@@ -47,7 +47,7 @@ def cms_client() -> CmsClient:
 
 
 def housing_client() -> HousingClient:
-    """A Housing Office client; use it as `async with housing_client() as housing:`."""
+    """A Housing Office client, to use in an `async with` block."""
     if _housing_factory is not None:
         return _housing_factory()
     current = settings()

@@ -208,7 +208,9 @@ def fingerprint(*parts: str) -> str:
     return digest.hexdigest()
 
 
-async def read_json_object(request: web.Request, status: int, code: str) -> Tuple[Dict[str, Any], str]:
+async def read_json_object(
+    request: web.Request, status: int, code: str
+) -> Tuple[Dict[str, Any], str]:
     """The request body as a JSON object and its canonical text.
 
     Raises `ApiError(status, code)` when the body is not a JSON object.

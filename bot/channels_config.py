@@ -45,12 +45,15 @@ def credentials_for(
     if SMS in channels and not settings.sms_enabled:
         del channels[SMS]
         left_out.append(
-            "SMS: set NSSA_TWILIO_ACCOUNT_SID, NSSA_TWILIO_AUTH_TOKEN and NSSA_TWILIO_FROM to open it"
+            "SMS: set NSSA_TWILIO_ACCOUNT_SID, NSSA_TWILIO_AUTH_TOKEN and NSSA_TWILIO_FROM "
+            "to open it"
         )
     return channels, left_out
 
 
-def write_credentials(settings: Settings, target: Path, source: Path = CREDENTIALS_FILE) -> List[str]:
+def write_credentials(
+    settings: Settings, target: Path, source: Path = CREDENTIALS_FILE
+) -> List[str]:
     """Write the channels to open to `target`; the notes on those left out."""
     channels, left_out = credentials_for(settings, source)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import click
 
@@ -22,7 +22,7 @@ from bot.settings import PROJECT_ROOT, Settings, load_settings
 __all__ = ["main", "cli", "fail"]
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print the message in red on stderr and exit with status 2."""
     click.secho(message, fg="red", err=True)
     sys.exit(2)
@@ -74,9 +74,8 @@ def run(settings: Settings, no_train: bool) -> None:
     """Start the reference back-ends, action server and Rasa server; stop on Ctrl-C."""
     from bot.services import ServiceError, assistant_processes, start_all, stop_all
     from bot.store import check_database
-    from bot.training import ensure_model, latest_model
-
     from bot.store.schema import upgrade
+    from bot.training import ensure_model, latest_model
 
     try:
         check_database(settings.database_url)
@@ -231,8 +230,9 @@ def _telegram_call(settings: Settings, name: str):  # type: ignore[no-untyped-de
     """Run channels.telegram.<name>(settings); a refusal or a missing setting fails."""
     import asyncio
 
-    import channels.telegram as telegram_channel
     from telegram.error import TelegramError
+
+    import channels.telegram as telegram_channel
 
     try:
         return asyncio.run(getattr(telegram_channel, name)(settings))

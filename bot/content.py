@@ -190,11 +190,13 @@ class CoverageReport:
             f"excluded with a reason: {len(self.excluded)}, uncovered: {len(self.uncovered)}"
         ]
         for fact in self.uncovered:
-            lines.append(f"  UNCOVERED {fact.id} ({fact.file}, {fact.topic}): key {fact.key!r} - {fact.fact}")
+            lines.append(f"  UNCOVERED {fact.id} ({fact.file}, {fact.topic}): "
+                         f"key {fact.key!r} - {fact.fact}")
         for fact_id, reason in sorted(self.excluded.items()):
             lines.append(f"  excluded  {fact_id}: {reason}")
         for fact_id in self.stale:
-            lines.append(f"  STALE     {fact_id}: excluded, but an answer now has it; remove the exclusion")
+            lines.append(f"  STALE     {fact_id}: excluded, but an answer now has it; "
+                         "remove the exclusion")
         return "\n".join(lines)
 
 

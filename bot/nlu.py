@@ -53,14 +53,14 @@ def parse_result(
     """Intent, intent ranking and response selector from answer probabilities."""
     by_topic: Dict[Text, float] = defaultdict(float)
     answers: Dict[Text, List[Dict[Text, Any]]] = defaultdict(list)
-    for label, probability in zip(labels, probabilities):
+    for label, probability in zip(labels, probabilities, strict=True):
         topic = label.split(_SEPARATOR)[0]
         by_topic[topic] += float(probability)
         if _SEPARATOR in label:
             answers[topic].append(
                 {"intent_response_key": label, "confidence": float(probability)}
             )
-    ranking = sorted(
+    ranking: List[Dict[Text, Any]] = sorted(
         ({"name": t, "confidence": c} for t, c in by_topic.items()),
         key=lambda r: -r["confidence"],
     )

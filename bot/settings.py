@@ -17,7 +17,10 @@ from typing import Callable, Dict, Mapping, Optional, TypeVar
 
 from bot.errors import SettingsError
 
-__all__ = ["PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port", "http_url", "boolean"]
+__all__ = [
+    "PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port",
+    "http_url", "boolean",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,6 +70,7 @@ class SettingsSource:
         return cls(environ, read_env_file(env_file))
 
     def raw(self, key: str) -> Optional[str]:
+        """The setting's text, environment before file; None when unset or blank."""
         value = self._environ.get(key)
         if value is None:
             value = self._file.get(key)
@@ -81,11 +85,13 @@ class SettingsSource:
         default: Optional[str] = None,
         required: bool = False,
     ) -> T:
+        """The setting through `cast`, else the default, else None; SettingsError if invalid."""
         value = self.raw(key)
         if value is None:
             if default is None:
                 if required:
                     raise SettingsError(f"Setting {key} is required but not set.")
+                # Unset, optional, no default: None, which T (the field's type) cannot say.
                 return None  # type: ignore[return-value]
             value = default
         try:

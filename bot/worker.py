@@ -105,7 +105,8 @@ def notify_citizen(settings: Settings):
             async with httpx.AsyncClient(timeout=30) as client:
                 response = await client.post(url, params={"output_channel": "latest"}, json=body)
         except httpx.HTTPError as error:
-            logger.warning("Could not reach Rasa to tell outbox #%d: %s", item.id, type(error).__name__)
+            logger.warning("Could not reach Rasa to tell outbox #%d: %s",
+                           item.id, type(error).__name__)
             return False
         if response.status_code != 200:
             logger.warning("Rasa answered %d telling outbox #%d", response.status_code, item.id)

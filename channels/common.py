@@ -190,7 +190,7 @@ _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{3}[ -]?[A-Za-z0-9]{3}$")
 
 async def conversation_of(
     store: ChannelStore, channel: str, address: str, text: str
-) -> Tuple[str, Optional[str]]:
+) -> Tuple[str, str]:
     """(conversation id, text for Rasa) of a message from `address` on `channel`.
 
     If the whole text is a live continuity code, the address joins the

@@ -369,8 +369,8 @@ class TelegramInput(InputChannel):
         key = await asyncio.to_thread(self.store.identities.conversation_for, CHANNEL, chat)
         verdict = self._gate.check(key, None)
         progress.lasting = True
-        await output.send_to_chat(chat, verdict.reply if verdict.reason == "rate_limited"
-                                  else UNSUPPORTED_REPLY)
+        reply = verdict.reply if verdict.reason == "rate_limited" else None
+        await output.send_to_chat(chat, reply or UNSUPPORTED_REPLY)
         return "unsupported"
 
     async def _start(

@@ -338,7 +338,8 @@ class WebchatInput(InputChannel):
                 if await self._known(wanted):
                     session_id = wanted
             except Exception:
-                logger.exception("Web chat session %s not looked up; a new one is given", log_tag(wanted))
+                logger.exception("Web chat session %s not looked up; a new one is given",
+                                 log_tag(wanted))
         elif wanted:
             logger.info("Web chat: a malformed session id was replaced by a new one")
         session_id = session_id or new_session_id()
@@ -363,7 +364,8 @@ class WebchatInput(InputChannel):
         text = data.get("message")
         verdict = self.gate.check(session_id, text if isinstance(text, str) else "")
         if not verdict.ok:
-            logger.info("Web chat message of %s not passed on: %s", log_tag(session_id), verdict.reason)
+            logger.info("Web chat message of %s not passed on: %s",
+                        log_tag(session_id), verdict.reason)
             await self.sio.emit(self.bot_message_evt, {"text": verdict.reply}, to=sid)
             return
         try:

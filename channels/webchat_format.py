@@ -1,9 +1,9 @@
 """The web chat's message formats: Rasa's bot messages as rasa-webchat's, and the transcript.
 
-    widget_message  one Rasa bot message (text, buttons, image, ...) as one
-                    `bot_uttered` of the rasa-webchat protocol
-    transcript      a conversation's events as the citizen saw them, for the
-                    page's history after a reload
+- widget_message: one Rasa bot message (text, buttons, image, ...) as one
+  `bot_uttered` of the rasa-webchat protocol
+- transcript: a conversation's events as the citizen saw them, for the
+  page's history after a reload
 """
 
 from __future__ import annotations

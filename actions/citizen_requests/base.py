@@ -262,7 +262,8 @@ class RequestForm(FormValidationAction):
             if asks_first and answer_policy_question(dispatcher, tracker):
                 return {form_field.slot: None}
             try:
-                value = form_field.parse(text, tracker) if form_field.context else form_field.parse(text)
+                value = (form_field.parse(text, tracker) if form_field.context
+                         else form_field.parse(text))
             except ValidationError as error:
                 if form_field.interruptible and not asks_first:
                     if answer_policy_question(dispatcher, tracker):
@@ -372,7 +373,8 @@ class RequestForm(FormValidationAction):
 
     def summary(self, tracker: Tracker) -> Text:
         """The citizen's answers, one per line."""
-        lines = [f"- {f.label}: {f.show(tracker.get_slot(f.slot))}" for f in self.active_fields(tracker)]
+        lines = [f"- {f.label}: {f.show(tracker.get_slot(f.slot))}"
+                 for f in self.active_fields(tracker)]
         return "\n".join(lines)
 
     async def validate_confirm(
@@ -391,7 +393,9 @@ class RequestForm(FormValidationAction):
         if text.isdigit() and 1 <= int(text) <= len(choices):
             chosen = choices[int(text) - 1]
         else:
-            chosen = next((f for f in choices if f.label.lower() in text or text in f.label.lower()), None)
+            chosen = next(
+                (f for f in choices if f.label.lower() in text or text in f.label.lower()), None
+            )
         if chosen is None:
             dispatcher.utter_message(response="utter_change_field_unknown")
             return {"change_field": None}

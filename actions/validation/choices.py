@@ -84,7 +84,7 @@ class _Choice:
                 if tuple(words[window]) == phrase and not any(used[window]):
                     used[window] = [True] * size
                     found.add(self.phrases[phrase])
-        negated = any(word in _NEGATORS for word, done in zip(words, used) if not done)
+        negated = any(word in _NEGATORS for word, done in zip(words, used, strict=True) if not done)
         if len(found) == 1 and not negated:
             return found.pop()
         if not found and not negated and self.fuzzy:

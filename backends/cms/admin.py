@@ -70,12 +70,17 @@ def send_reminder(engine: Engine, settings: CmsSettings, appointment_id: str, no
 def payment_date_change(engine: Engine, person_id: str, text: str, now: datetime) -> str:
     """Queue `payment.date_changed` for a person with the citizen's text."""
     if not text.strip():
-        raise AdminError("Give the text for the citizen, e.g. 'Your pension is paid on 18 December'.")
+        raise AdminError(
+            "Give the text for the citizen, e.g. 'Your pension is paid on 18 December'."
+        )
     with engine.begin() as connection:
         if find_person(connection, person_id) is None:
             raise AdminError(f"No person {person_id}.")
-        event_id, count = queue_event(connection, "payment.date_changed", person_id, now, text=text.strip())
-    return f"Payment date change for {person_id} queued as event {event_id} for {count} subscriber(s)."
+        event_id, count = queue_event(
+            connection, "payment.date_changed", person_id, now, text=text.strip()
+        )
+    return (f"Payment date change for {person_id} queued as event {event_id} "
+            f"for {count} subscriber(s).")
 
 
 def _token_ok(request: web.Request, form_token: Optional[str] = None) -> bool:
@@ -88,13 +93,15 @@ def _token_ok(request: web.Request, form_token: Optional[str] = None) -> bool:
 def _unauthorized() -> web.Response:
     return web.Response(
         status=401, content_type="text/html",
-        text="<!doctype html><title>CMS admin</title><p>Add ?token=&lt;service token&gt; to the address.</p>",
+        text="<!doctype html><title>CMS admin</title>"
+        "<p>Add ?token=&lt;service token&gt; to the address.</p>",
     )
 
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>NSSA CMS admin</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .6em;border-bottom:1px solid #ccc;text-align:left}}
+<style>body{{font-family:sans-serif;margin:2em}}
+td,th{{padding:.3em .6em;border-bottom:1px solid #ccc;text-align:left}}
 .note{{background:#eef;padding:.5em}}</style></head><body>
 <h1>NSSA CMS: cases</h1>{note}
 <p>Deliveries: {pending} pending, {failed} given up.</p>
@@ -130,7 +137,8 @@ async def admin_page(request: web.Request) -> web.Response:
             _ROW.format(
                 reference=escape(row.reference), type=escape(row.type),
                 person=escape(row.person_id or "anonymous"), status=escape(row.status),
-                due=escape(row.expected_decision_by or ""), updated=escape(case_json(row)["updated_at"]),
+                due=escape(row.expected_decision_by or ""),
+                updated=escape(case_json(row)["updated_at"]),
                 token=token, options=options,
             )
         )
@@ -151,8 +159,8 @@ async def admin_set_status(request: web.Request) -> web.Response:
         return _unauthorized()
     context = request.app[CMS]
     try:
-        note = set_status(context.engine, request.match_info["reference"], str(form.get("status", "")),
-                          context.now(), context.today())
+        note = set_status(context.engine, request.match_info["reference"],
+                          str(form.get("status", "")), context.now(), context.today())
     except AdminError as exc:
         note = str(exc)
     context.deliverer.wake()

@@ -65,12 +65,16 @@ class Office:
 OFFICES: Dict[str, Office] = {
     office.office_id: office
     for office in (
-        Office("northhaven", "Northhaven Central Office", "12 Harbour Street", "1010", "Northhaven"),
+        Office(
+            "northhaven", "Northhaven Central Office", "12 Harbour Street", "1010", "Northhaven"
+        ),
         Office("eastmere", "Eastmere Office", "4 Market Square", "2040", "Eastmere"),
         Office("westfjord", "Westfjord Office", "27 Quay Road", "3100", "Westfjord"),
         Office("southvale", "Southvale Office", "8 Station Avenue", "4200", "Southvale"),
         # Highmoor has no appointments on Fridays.
-        Office("highmoor", "Highmoor Office", "3 Chapel Lane", "5300", "Highmoor", frozenset(range(4))),
+        Office(
+            "highmoor", "Highmoor Office", "3 Chapel Lane", "5300", "Highmoor", frozenset(range(4))
+        ),
     )
 }
 

@@ -76,7 +76,9 @@ async def failures(request: web.Request, handler: Handler) -> web.StreamResponse
     if seen < context.settings.fail_count:
         context.fail_counts[kind] = seen + 1
         if mode == "429":
-            raise ApiError(429, "rate_limited", "Too many requests; try again later.", headers=retry)
+            raise ApiError(
+                429, "rate_limited", "Too many requests; try again later.", headers=retry
+            )
         raise ApiError(503, "unavailable", "The CMS is busy; try again later.", headers=retry)
     return await handler(request)
 
@@ -103,7 +105,8 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         given = request.headers.get("Authorization", "").strip().encode()
         if not hmac.compare_digest(given, expected):
             raise ApiError(
-                401, "unauthorized", "A valid service token is required (Authorization: Bearer ...).",
+                401, "unauthorized",
+                "A valid service token is required (Authorization: Bearer ...).",
                 headers={"WWW-Authenticate": "Bearer"},
             )
     return await handler(request)
@@ -130,7 +133,9 @@ def create_app(
         deliverer=Deliverer(engine, settings, clock),
         new_code=code_generator or new_code,
     )
-    app = web.Application(middlewares=[errors, failures, slow_case_answers, auth], client_max_size=256 * 1024)
+    app = web.Application(
+        middlewares=[errors, failures, slow_case_answers, auth], client_max_size=256 * 1024
+    )
     app[CMS] = context
     app.add_routes(handlers.routes)
     app.add_routes(booking.routes)

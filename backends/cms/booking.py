@@ -22,7 +22,9 @@ routes = web.RouteTableDef()
 MIN_SECRET = 16
 
 
-def free_slots(connection: Connection, context: CmsContext, office: Office, day: date) -> List[datetime]:
+def free_slots(
+    connection: Connection, context: CmsContext, office: Office, day: date
+) -> List[datetime]:
     """Free slot starts of `office` on `day`, earliest first; empty when not bookable."""
     if not bookable(office, day, context.today()):
         return []
@@ -65,7 +67,8 @@ async def book(request: web.Request) -> web.Response:
     def create(connection: Connection, body: Dict[str, Any]) -> Dict[str, Any]:
         office = OFFICES.get(body.get("office_id"))  # type: ignore[arg-type]
         if office is None:
-            raise _invalid("office_id", f"office_id must be one of {', '.join(OFFICES)}.", "unknown_office")
+            raise _invalid("office_id", f"office_id must be one of {', '.join(OFFICES)}.",
+                           "unknown_office")
         start = parse_datetime(body.get("start"))
         if start is None:
             raise _invalid("start", "start must be an RFC 3339 date-time.")
@@ -76,14 +79,18 @@ async def book(request: web.Request) -> web.Response:
         if not isinstance(topic, str) or not 1 <= len(topic.strip()) <= 200:
             raise _invalid("topic", "topic must be 1-200 characters.")
         day = start.astimezone(context.settings.timezone).date()
-        if not bookable(office, day, context.today()) or start not in slot_starts(day, context.settings.timezone):
-            raise _invalid("start", "This is not an appointment time of this office: choose a free slot "
-                           "from the next working day up to 30 days ahead.", "not_a_slot")
+        if (not bookable(office, day, context.today())
+                or start not in slot_starts(day, context.settings.timezone)):
+            raise _invalid("start", "This is not an appointment time of this office: "
+                           "choose a free slot from the next working day up to 30 days ahead.",
+                           "not_a_slot")
         free = free_slots(connection, context, office, day)
         if start not in free:
             later = [rfc3339(s) for s in free if s > start][:3] or [rfc3339(s) for s in free][:3]
             raise ApiError(409, "slot_taken", "This slot is no longer free.", {"next_free": later})
-        return create_appointment(connection, office.office_id, start, person_id, topic.strip(), context.now())
+        return create_appointment(
+            connection, office.office_id, start, person_id, topic.strip(), context.now()
+        )
 
     status, result = await idempotent(request, create)
     if status == 201:

@@ -103,7 +103,9 @@ def _bank_account(value: Any) -> Optional[str]:
 
 
 def _period(value: Any) -> Optional[str]:
-    if value == "all" or (isinstance(value, (int, str)) and str(value).isdigit() and 1970 <= int(value) <= 2025):
+    if value == "all" or (
+        isinstance(value, (int, str)) and str(value).isdigit() and 1970 <= int(value) <= 2025
+    ):
         return None
     return "must be all or a year from 1970 to 2025"
 

@@ -47,7 +47,9 @@ def serve(settings: CmsSettings, host: Optional[str] = None, port: Optional[int]
 
     from backends.cms.app import create_app
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     host, port = host or settings.host, port or settings.port
     app = create_app(settings)
     click.echo(f"NSSA CMS on http://{host}:{port}  (token: Bearer <NSSA_CMS_TOKEN>)")
@@ -79,7 +81,8 @@ def set_status_command(settings: CmsSettings, reference: str, status: str) -> No
 
     now = utc_now()
     try:
-        click.echo(set_status(_engine(settings), reference, status, now, now.astimezone(settings.timezone).date()))
+        today = now.astimezone(settings.timezone).date()
+        click.echo(set_status(_engine(settings), reference, status, now, today))
     except AdminError as exc:
         fail(str(exc))
 

@@ -41,7 +41,9 @@ logger = logging.getLogger(__name__)
 REMINDER_AHEAD = timedelta(hours=24)
 
 
-def upsert_subscription(connection: Connection, url: str, secret: str, now: datetime) -> Dict[str, str]:
+def upsert_subscription(
+    connection: Connection, url: str, secret: str, now: datetime
+) -> Dict[str, str]:
     """Subscribe `url`; subscribing a known URL again replaces its secret."""
     row = connection.execute(sa.select(subscriptions).where(subscriptions.c.url == url)).first()
     if row is not None:
@@ -115,7 +117,8 @@ def reminder_text(office_id: str, start: datetime, settings: CmsSettings) -> str
     """The citizen's reminder: office, address, date and time in office time."""
     office = OFFICES.get(office_id)
     local = start.astimezone(settings.timezone)
-    where = f"{office.name}, {office.street}, {office.postcode} {office.city}" if office else office_id
+    where = (f"{office.name}, {office.street}, {office.postcode} {office.city}" if office
+             else office_id)
     return (
         f"Reminder: your appointment at {where} is on {local:%d.%m.%Y} at {local:%H:%M}. "
         "Please bring photo ID. To cancel or change, use My NSSA or call 0800 600 100."
@@ -242,7 +245,9 @@ class Deliverer:
     def _record(self, delivery_id: int, attempts: int, error: Optional[str]) -> None:
         now = self._clock()
         if error is None:
-            values: Dict[str, Any] = {"state": "delivered", "attempts": attempts, "delivered_at": naive(now)}
+            values: Dict[str, Any] = {
+                "state": "delivered", "attempts": attempts, "delivered_at": naive(now)
+            }
             logger.info("Delivery %s delivered (attempt %s)", delivery_id, attempts)
         else:
             given_up = attempts >= self._settings.max_attempts
@@ -257,5 +262,7 @@ class Deliverer:
                 " (given up)" if given_up else "")
         with self._engine.begin() as connection:
             connection.execute(
-                sa.update(deliveries).where(deliveries.c.delivery_id == delivery_id).values(**values)
+                sa.update(deliveries)
+                .where(deliveries.c.delivery_id == delivery_id)
+                .values(**values)
             )

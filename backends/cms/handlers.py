@@ -68,12 +68,14 @@ async def verify_identity(request: web.Request) -> web.Response:
         raise _invalid("national_id", "A national ID number has 11 digits and a valid check digit.",
                        "invalid_national_id")
     if parse_date(born) is None:
-        raise _invalid("date_of_birth", "date_of_birth must be a date YYYY-MM-DD.", "invalid_date_of_birth")
+        raise _invalid("date_of_birth", "date_of_birth must be a date YYYY-MM-DD.",
+                       "invalid_date_of_birth")
     with context.engine.connect() as connection:
         person = match_identity(connection, national_id, born)
     if person is None:
         # Never say which of the two did not match.
-        raise ApiError(404, "not_found", "No person matches this national ID number and date of birth.")
+        raise ApiError(404, "not_found",
+                       "No person matches this national ID number and date of birth.")
     return web.json_response(
         {
             "person_id": person.person_id,
@@ -84,7 +86,9 @@ async def verify_identity(request: web.Request) -> web.Response:
     )
 
 
-def send_code(context: CmsContext, person_id: str, phone_last4: str, code: str, now: datetime) -> None:
+def send_code(
+    context: CmsContext, person_id: str, phone_last4: str, code: str, now: datetime
+) -> None:
     """Development "SMS": append the code to the OTP log file and log it."""
     line = f"{rfc3339(now)} person={person_id} phone_last4={phone_last4} code={code}\n"
     path = context.settings.otp_log
@@ -134,7 +138,8 @@ async def check_code(request: web.Request) -> web.Response:
         raise ApiError(410, "locked", "No attempts left for this code. Ask for a new code.",
                        {"attempts_left": 0})
     if outcome in ("expired", "used"):
-        message = "This code has already been used." if outcome == "used" else "This code has expired."
+        message = ("This code has already been used." if outcome == "used"
+                   else "This code has expired.")
         raise ApiError(410, "expired", message)
     raise ApiError(404, "not_found", "No such one-time code.")
 
@@ -166,7 +171,8 @@ def _check_new_case(connection: Connection, body: Dict[str, Any]) -> Dict[str, A
     if case_type is None:
         raise _invalid("type", f"type must be one of {', '.join(CASE_TYPES)}.", "invalid_type")
     if body.get("channel") not in CHANNELS:
-        raise _invalid("channel", f"channel must be one of {', '.join(CHANNELS)}.", "invalid_channel")
+        raise _invalid("channel", f"channel must be one of {', '.join(CHANNELS)}.",
+                       "invalid_channel")
     fields = body.get("fields")
     if not isinstance(fields, dict):
         raise _invalid("fields", "fields must be an object.", "invalid_fields")
@@ -193,7 +199,8 @@ def _check_new_case(connection: Connection, body: Dict[str, Any]) -> Dict[str, A
     reference = fields.get("case_reference")
     if reference and find_case(connection, str(reference).upper(), person_id or "") is None:
         raise ApiError(422, "invalid_fields", NOT_FOUND_CASE,
-                       {"fields": [{"field": "case_reference", "problem": "no such case for this person"}]})
+                       {"fields": [{"field": "case_reference",
+                                    "problem": "no such case for this person"}]})
     return {"case_type": case_type.name, "person_id": person_id, "fields": fields,
             "channel": body["channel"], "level": level}
 

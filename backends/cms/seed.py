@@ -102,11 +102,12 @@ DEMO_CASES: Tuple[DemoCase, ...] = (
              {"new_account": "NR644002987654320098", "account_holder_name": "Erik Dahl"}),
     DemoCase("NSSA-2026-000101", "P-1001", "contribution_statement", "decided", 40, 39,
              {"period": "all", "delivery": "online", "language": "english"}),
-    DemoCase("NSSA-2026-000104", "P-1003", "certificate_of_coverage", "waiting_for_documents", 20, 18,
+    DemoCase("NSSA-2026-000104", "P-1003", "certificate_of_coverage", "waiting_for_documents",
+             20, 18,
              {**_COVERAGE, "employer_name": "Eastmere Tech AS", "country": "Sweden"}),
     DemoCase("NSSA-2026-000112", "P-1004", "complaint", "in_review", 14, 12,
-             {"complaint_topic": "waiting_time", "complaint_text": "I waited 50 minutes at the office.",
-              "wants_reply": "yes"}),
+             {"complaint_topic": "waiting_time",
+              "complaint_text": "I waited 50 minutes at the office.", "wants_reply": "yes"}),
     DemoCase("NSSA-2026-000119", "P-1007", "contribution_statement", "in_review", 10, 9,
              {"period": "2024", "delivery": "post", "language": "northlandic"}),
     DemoCase("NSSA-2026-000123", "P-1001", "child_benefit_application", "in_review", 8, 6, _CHILD),
@@ -123,7 +124,9 @@ def _expected(case: DemoCase, created: datetime, updated: datetime) -> Optional[
         return None
     if case.type == "certificate_of_coverage":
         # The clock starts when all documents are in (the case went into review).
-        return coverage_decision_due(updated.date()).isoformat() if case.status == "in_review" else None
+        if case.status != "in_review":
+            return None
+        return coverage_decision_due(updated.date()).isoformat()
     due = decision_due(case.type, case.fields, created.date())
     return due.isoformat() if due else None
 

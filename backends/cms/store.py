@@ -210,7 +210,9 @@ def create_case(
     return case_json(row)
 
 
-def find_case(connection: Connection, reference: str, person_id: Optional[str] = None) -> Optional[Row]:
+def find_case(
+    connection: Connection, reference: str, person_id: Optional[str] = None
+) -> Optional[Row]:
     """The case, or None; with `person_id`, only when it is that person's."""
     row = _case_row(connection, reference)
     if row is None or (person_id is not None and row.person_id != person_id):
@@ -297,7 +299,8 @@ def booked_starts(connection: Connection, office_id: str, first: datetime, last:
 
 
 def create_appointment(
-    connection: Connection, office_id: str, start: datetime, person_id: str, topic: str, now: datetime
+    connection: Connection, office_id: str, start: datetime, person_id: str, topic: str,
+    now: datetime,
 ) -> Dict[str, Any]:
     """Book a slot (the caller checked it is free); the Appointment body."""
     count = connection.execute(sa.select(sa.func.count()).select_from(appointments)).scalar()

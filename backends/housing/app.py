@@ -57,7 +57,8 @@ routes = web.RouteTableDef()
 def problem(error: ApiError) -> web.Response:
     """The Housing Office's error body."""
     return web.json_response(
-        {"error": {"type": error.code, "detail": error.message}}, status=error.status, headers=error.headers
+        {"error": {"type": error.code, "detail": error.message}},
+        status=error.status, headers=error.headers,
     )
 
 
@@ -89,7 +90,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except Exception:
         logger.exception("Unexpected error in %s %s", request.method, request.path)
-        return problem(ApiError(500, "internal_error", "Something went wrong at the Housing Office."))
+        return problem(
+            ApiError(500, "internal_error", "Something went wrong at the Housing Office.")
+        )
 
 
 @web.middleware
@@ -107,7 +110,8 @@ async def availability(request: web.Request, handler: Handler) -> web.StreamResp
     if until is not None:
         retry = seconds_until(now, until) if until > now else ON_RETRY_AFTER
         raise ApiError(503, "maintenance",
-                       "The Housing Office system is closed for maintenance every night 01:00-03:00.",
+                       "The Housing Office system is closed for maintenance "
+                       "every night 01:00-03:00.",
                        headers={"Retry-After": str(retry)})
     return await handler(request)
 

@@ -38,17 +38,24 @@ def cli(ctx: click.Context) -> None:
 @click.option("--host", default=None, help="Interface (default NSSA_HOUSING_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default NSSA_HOUSING_PORT).")
 @click.pass_obj
-def serve(settings: HousingSettings, host: Optional[str] = None, port: Optional[int] = None) -> None:
+def serve(
+    settings: HousingSettings, host: Optional[str] = None, port: Optional[int] = None
+) -> None:
     """Serve the intake API."""
     from aiohttp import web
 
     from backends.housing.app import create_app
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     host, port = host or settings.host, port or settings.port
-    click.echo(f"Housing Office intake on http://{host}:{port}  (X-Api-Key: <NSSA_HOUSING_API_KEY>)")
     click.echo(
-        f"  maintenance: {settings.maintenance}, delay: {settings.delay_seconds}s, down: {settings.down}"
+        f"Housing Office intake on http://{host}:{port}  (X-Api-Key: <NSSA_HOUSING_API_KEY>)"
+    )
+    click.echo(
+        f"  maintenance: {settings.maintenance}, delay: {settings.delay_seconds}s, "
+        f"down: {settings.down}"
     )
     web.run_app(create_app(settings), host=host, port=port, print=None)
 
@@ -63,7 +70,9 @@ def admin() -> None:
 @click.argument("state")
 @click.option("--force", is_flag=True, help="Allow moving back to an earlier state.")
 @click.pass_obj
-def set_state_command(settings: HousingSettings, application_number: str, state: str, force: bool) -> None:
+def set_state_command(
+    settings: HousingSettings, application_number: str, state: str, force: bool
+) -> None:
     """Move an application on: QUEUED, REGISTERED, ASSESSING, GRANTED or REFUSED."""
     from backends.common import utc_now
     from backends.housing.store import open_database, set_state
@@ -87,7 +96,8 @@ def list_command(settings: HousingSettings) -> None:
     with open_database(settings.database_url).connect() as connection:
         for row in list_applications(connection):
             click.echo(
-                f"{row.application_number}  {row.state:10}  {rfc3339(row.last_change)}  {row.client_reference}"
+                f"{row.application_number}  {row.state:10}  {rfc3339(row.last_change)}  "
+                f"{row.client_reference}"
             )
 
 

@@ -58,7 +58,9 @@ def load_housing_settings(
             "NSSA_HOUSING_DATABASE_URL", sqlite_url, default="sqlite:///var/housing/housing.db"
         ),
         api_key=source.get("NSSA_HOUSING_API_KEY", str, default="dev-housing-key"),
-        maintenance=source.get("NSSA_HOUSING_MAINTENANCE", choice(*MAINTENANCE_MODES), default="auto"),
+        maintenance=source.get(
+            "NSSA_HOUSING_MAINTENANCE", choice(*MAINTENANCE_MODES), default="auto"
+        ),
         timezone=source.get("NSSA_HOUSING_TIMEZONE", time_zone, default="UTC"),
         delay_seconds=source.get("NSSA_HOUSING_DELAY_SECONDS", non_negative_float, default="0"),
         down=source.get("NSSA_HOUSING_DOWN", boolean, default="false"),

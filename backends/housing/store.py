@@ -136,4 +136,5 @@ def set_state(
 
 def list_applications(connection: Connection) -> List[Row]:
     """Every application, newest first."""
-    return list(connection.execute(sa.select(applications).order_by(applications.c.created_at.desc())))
+    newest_first = sa.select(applications).order_by(applications.c.created_at.desc())
+    return list(connection.execute(newest_first))

@@ -14,7 +14,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _text(problems: List[str], where: str, value: Any, required: bool = True, max_length: int = 0) -> None:
+def _text(
+    problems: List[str], where: str, value: Any, required: bool = True, max_length: int = 0
+) -> None:
     if value is None:
         if required:
             problems.append(f"{where} is required")

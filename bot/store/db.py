@@ -37,7 +37,9 @@ def check_database(url: str) -> None:
     try:
         engine = create_engine_for(url)
     except OSError as exc:
-        raise StoreError(f"Cannot use the database NSSA_DATABASE_URL={redact_url(url)}: {exc}") from None
+        raise StoreError(
+            f"Cannot use the database NSSA_DATABASE_URL={redact_url(url)}: {exc}"
+        ) from None
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

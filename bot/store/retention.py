@@ -152,7 +152,9 @@ class Retention:
                 continuity_codes,
                 message_deliveries,
             ):
-                connection.execute(sa.delete(table).where(table.c.conversation_id == conversation_id))
+                connection.execute(
+                    sa.delete(table).where(table.c.conversation_id == conversation_id)
+                )
             connection.execute(
                 sa.delete(outbox).where(
                     outbox.c.conversation_id == conversation_id,
@@ -178,7 +180,8 @@ class Retention:
         return True
 
     def _idle(
-        self, conversation_id: str, since: datetime, connection: Optional[sa.engine.Connection] = None
+        self, conversation_id: str, since: datetime,
+        connection: Optional[sa.engine.Connection] = None,
     ) -> bool:
         if not self._has_events(connection):
             return True
@@ -195,7 +198,9 @@ class Retention:
     def _sweep(self, cutoff: datetime) -> None:
         """Rows past the retention period whose conversation is gone or never had events."""
         with self._begin("sweep old rows") as connection:
-            connection.execute(sa.delete(continuity_codes).where(continuity_codes.c.expires_at < cutoff))
+            connection.execute(
+                sa.delete(continuity_codes).where(continuity_codes.c.expires_at < cutoff)
+            )
             connection.execute(
                 sa.delete(message_deliveries).where(message_deliveries.c.updated_at < cutoff)
             )
@@ -217,7 +222,8 @@ class Retention:
 
     def _has_events(self, connection: Optional[sa.engine.Connection] = None) -> bool:
         # Rasa makes `events` when its server first starts; before that there are none.
-        return sa.inspect(connection if connection is not None else self._engine).has_table("events")
+        bind = connection if connection is not None else self._engine
+        return sa.inspect(bind).has_table("events")
 
     def _connect(self, what: str) -> ContextManager[sa.engine.Connection]:
         return _guarded(self._engine.connect, what)
