@@ -26,7 +26,9 @@ def reply(status: int, body: Any = None, headers: Optional[Dict[str, str]] = Non
     return (status, body, headers or {})
 
 
-def cms_error(status: int, code: str, message: str = "", details: Any = None, **headers: str) -> tuple:
+def cms_error(
+    status: int, code: str, message: str = "", details: Any = None, **headers: str
+) -> tuple:
     """A CMS `Error` answer."""
     body: Dict[str, Any] = {"code": code, "message": message or code}
     if details is not None:
@@ -108,7 +110,9 @@ def make_cms(*steps: Step, retry: Optional[RetryPolicy] = None, time: Optional[F
     return client, script, fake
 
 
-def make_housing(*steps: Step, retry: Optional[RetryPolicy] = None, time: Optional[FakeTime] = None):
+def make_housing(
+    *steps: Step, retry: Optional[RetryPolicy] = None, time: Optional[FakeTime] = None
+):
     """A HousingClient on a scripted transport: (client, script, fake time)."""
     script = Script(list(steps))
     fake = time or FakeTime()

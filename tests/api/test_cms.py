@@ -66,7 +66,9 @@ class TestVerifyIdentity:
         assert script.body() == {"national_id": "85031212345", "date_of_birth": "1985-03-12"}
 
     async def test_date_as_text_and_no_phone(self) -> None:
-        client, script, _ = make_cms(reply(200, {"person_id": "p-1", "level": 1, "phone_last4": None}))
+        client, script, _ = make_cms(
+            reply(200, {"person_id": "p-1", "level": 1, "phone_last4": None})
+        )
         identity = await client.verify_identity("85031212345", "1985-03-12")
         assert identity.phone_last4 is None and identity.preferred_language is None
         assert script.body()["date_of_birth"] == "1985-03-12"
@@ -121,7 +123,8 @@ class TestOtp:
 
     async def test_check_correct(self) -> None:
         client, script, _ = make_cms(reply(200, {"person_id": "p-1", "level": 2}))
-        assert await client.check_otp("otp/1", "123456") == OtpCheck(ok=True, level=2, person_id="p-1")
+        expected = OtpCheck(ok=True, level=2, person_id="p-1")
+        assert await client.check_otp("otp/1", "123456") == expected
         assert script.requests[0].url.raw_path == b"/v1/identity/otp/otp%2F1/check"
         assert script.body() == {"code": "123456"}
 
@@ -213,7 +216,8 @@ class TestCases:
 
 
 class TestCreateCase:
-    FIELDS = {"street": "Harbour Road 1", "postcode": "3100", "city": "Northhaven", "move_date": date(2026, 3, 1)}
+    FIELDS = {"street": "Harbour Road 1", "postcode": "3100", "city": "Northhaven",
+              "move_date": date(2026, 3, 1)}
 
     async def create(self, client: CmsClient, **overrides):
         kwargs = dict(person_id="p-1", verification_level=2, idempotency_key="key-1")
@@ -278,7 +282,8 @@ class TestCreateCase:
         [
             (("pension", {}, "web"), {"person_id": "p-1"}, "case type"),
             (("complaint", {}, "fax"), {}, "channel"),
-            (("address_change", {}, "web"), {"verification_level": 3, "person_id": "p"}, "verification"),
+            (("address_change", {}, "web"), {"verification_level": 3, "person_id": "p"},
+             "verification"),
             (("address_change", {}, "web"), {}, "person_id"),
         ],
     )
@@ -305,7 +310,9 @@ class TestAppointments:
         body = [{"start": "2026-03-03T09:20:00Z"}, {"start": "2026-03-03T09:00:00Z"}]
         client, script, _ = make_cms(reply(200, body))
         slots = await client.free_slots("north", date(2026, 3, 3))
-        assert slots == [datetime(2026, 3, 3, 9, 0, tzinfo=UTC), datetime(2026, 3, 3, 9, 20, tzinfo=UTC)]
+        assert slots == [
+            datetime(2026, 3, 3, 9, 0, tzinfo=UTC), datetime(2026, 3, 3, 9, 20, tzinfo=UTC)
+        ]
         request = script.requests[0]
         assert request.url.path == "/v1/offices/north/slots"
         assert request.url.params["date"] == "2026-03-03"

@@ -52,7 +52,9 @@ class TestApplication:
         }
 
     def test_optional_fields_left_out(self) -> None:
-        built = application(phone=None, monthly_household_income_cents=None, date_of_birth="1985-03-12")
+        built = application(
+            phone=None, monthly_household_income_cents=None, date_of_birth="1985-03-12"
+        )
         assert "phone" not in built["applicant"]
         assert "monthlyHouseholdIncomeCents" not in built
         assert built["applicant"]["dateOfBirth"] == "1985-03-12"
@@ -82,7 +84,9 @@ class TestSubmit:
     async def test_accepted(self) -> None:
         client, script, _ = make_housing(reply(202, RECEIPT))
         receipt = await client.submit(application())
-        assert receipt == Receipt("HO-12345678", "QUEUED", duplicate=False, estimated_decision_days=30)
+        assert receipt == Receipt(
+            "HO-12345678", "QUEUED", duplicate=False, estimated_decision_days=30
+        )
         request = script.requests[0]
         assert request.method == "POST" and request.url.path == "/intake/v2/applications"
         assert request.headers["X-Api-Key"] == API_KEY
@@ -90,7 +94,9 @@ class TestSubmit:
         assert script.body() == application()
 
     async def test_409_is_the_existing_application_not_an_error(self) -> None:
-        client, script, fake = make_housing(reply(409, {"applicationNumber": "HO-00000042", "state": "ASSESSING"}))
+        client, script, fake = make_housing(
+            reply(409, {"applicationNumber": "HO-00000042", "state": "ASSESSING"})
+        )
         receipt = await client.submit(application())
         assert receipt == Receipt("HO-00000042", "ASSESSING", duplicate=True)
         assert len(script.requests) == 1 and fake.sleeps == []
@@ -108,11 +114,15 @@ class TestSubmit:
         assert script.requests[0].content == script.requests[1].content
 
     async def test_400_is_rejected_without_retry(self) -> None:
-        client, script, _ = make_housing(housing_error(400, "validation", "householdSize must be 1-20"))
+        client, script, _ = make_housing(
+            housing_error(400, "validation", "householdSize must be 1-20")
+        )
         with pytest.raises(BackendRejected) as caught:
             await client.submit(application())
         error = caught.value
-        assert (error.status, error.code, error.message) == (400, "validation", "householdSize must be 1-20")
+        assert (error.status, error.code, error.message) == (
+            400, "validation", "householdSize must be 1-20"
+        )
         assert error.backend == "housing" and len(script.requests) == 1
 
     async def test_401_is_a_bad_api_key(self) -> None:
@@ -127,7 +137,8 @@ class TestSubmit:
 
     async def test_down_gives_up_after_three_attempts(self) -> None:
         client, script, fake = make_housing(*[housing_error(503, "maintenance")] * 3)
-        with pytest.raises(BackendUnavailable, match="housing unavailable after 3 attempts") as caught:
+        unavailable = "housing unavailable after 3 attempts"
+        with pytest.raises(BackendUnavailable, match=unavailable) as caught:
             await client.submit(application())
         assert caught.value.status == 503
         assert len(script.requests) == 3 and len(fake.sleeps) == 2
@@ -155,7 +166,8 @@ class TestSubmit:
 
 class TestStatus:
     async def test_known(self) -> None:
-        body = {"applicationNumber": "HO-12345678", "state": "ASSESSING", "lastChange": "2026-03-02T09:20:00Z"}
+        body = {"applicationNumber": "HO-12345678", "state": "ASSESSING",
+                "lastChange": "2026-03-02T09:20:00Z"}
         client, script, _ = make_housing(reply(200, body))
         status = await client.status("ho-12345678")
         assert status == HousingStatus(
@@ -166,7 +178,9 @@ class TestStatus:
         assert request.headers["X-Api-Key"] == API_KEY
 
     async def test_without_last_change(self) -> None:
-        client, _, _ = make_housing(reply(200, {"applicationNumber": "HO-12345678", "state": "QUEUED"}))
+        client, _, _ = make_housing(
+            reply(200, {"applicationNumber": "HO-12345678", "state": "QUEUED"})
+        )
         assert (await client.status("HO-12345678")).last_change is None
 
     async def test_unknown_is_none(self) -> None:
@@ -175,7 +189,8 @@ class TestStatus:
 
     async def test_503_is_retried(self) -> None:
         client, script, _ = make_housing(
-            housing_error(503, "maintenance"), reply(200, {"applicationNumber": "HO-1", "state": "QUEUED"})
+            housing_error(503, "maintenance"),
+            reply(200, {"applicationNumber": "HO-1", "state": "QUEUED"}),
         )
         assert (await client.status("HO-1")).state == "QUEUED"
         assert len(script.requests) == 2

@@ -1,4 +1,4 @@
-"""The shared retry, timeout and encoding machinery (actions/api/http.py), through the CMS client."""
+"""The shared retry, timeout and encoding machinery (actions/api/http.py), via the CMS client."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ async def create(client: CmsClient):
 
 class TestRetryAfter:
     async def test_the_sleep_gets_the_header_seconds(self) -> None:
-        client, script, fake = make_cms(cms_error(429, "rate_limited", retry_after="7"), reply(200, OFFICES))
+        client, script, fake = make_cms(
+            cms_error(429, "rate_limited", retry_after="7"), reply(200, OFFICES)
+        )
         assert [o.office_id for o in await client.offices()] == ["north"]
         assert fake.sleeps == [7.0]
         assert len(script.requests) == 2
@@ -83,7 +85,8 @@ class TestRetryAfter:
 
     @pytest.mark.parametrize(
         "value, seconds",
-        [(None, None), ("", None), ("soon", None), ("3", 3.0), ("1.5", 1.5), ("-4", 0.0), ("nan", None)],
+        [(None, None), ("", None), ("soon", None), ("3", 3.0), ("1.5", 1.5), ("-4", 0.0),
+         ("nan", None)],
     )
     def test_parsing_seconds(self, value, seconds) -> None:
         assert retry_after_seconds(value) == seconds
@@ -111,7 +114,8 @@ class TestRetries:
         assert len(script.requests) == 2
 
     @pytest.mark.parametrize(
-        "error", [httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError]
+        "error",
+        [httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError],
     )
     async def test_connection_errors_and_timeouts_then_success(self, error) -> None:
         client, script, fake = make_cms(error, reply(201, CASE))
@@ -142,7 +146,7 @@ class TestRetries:
             await client.offices()
         bounds = [(0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (2.0, 4.0)]
         assert len(fake.sleeps) == 4
-        for wait, (low, high) in zip(fake.sleeps, bounds):
+        for wait, (low, high) in zip(fake.sleeps, bounds, strict=True):
             assert low <= wait <= high
 
     @pytest.mark.parametrize(
@@ -180,7 +184,7 @@ class TestRetries:
 
 
 class TestNotIdempotent:
-    """The code check spends an attempt each time it arrives: resend only what cannot have arrived."""
+    """The code check spends an attempt on each arrival: resend only what cannot have arrived."""
 
     @pytest.mark.parametrize("first", [httpx.ReadTimeout, httpx.RemoteProtocolError])
     async def test_no_resend_after_it_may_have_arrived(self, first) -> None:
@@ -196,7 +200,8 @@ class TestNotIdempotent:
         assert len(script.requests) == 1
 
     @pytest.mark.parametrize(
-        "first", [httpx.ConnectError, httpx.ConnectTimeout, cms_error(503, "x"), cms_error(429, "x")]
+        "first",
+        [httpx.ConnectError, httpx.ConnectTimeout, cms_error(503, "x"), cms_error(429, "x")],
     )
     async def test_resend_when_it_cannot_have_arrived(self, first) -> None:
         client, script, _ = make_cms(first, reply(200, {"person_id": "p-1", "level": 2}))
@@ -236,20 +241,27 @@ class TestDeadline:
 class TestTimeouts:
     async def test_cms_connect_3_read_10(self) -> None:
         seen = []
-        script = Script([lambda r: seen.append(r.extensions["timeout"]) or httpx.Response(200, json=[])])
+        script = Script(
+            [lambda r: seen.append(r.extensions["timeout"]) or httpx.Response(200, json=[])]
+        )
         await CmsClient(CMS_URL, TOKEN, transport=script.transport).offices()
         assert seen[0]["connect"] == 3.0 and seen[0]["read"] == 10.0
 
     async def test_housing_connect_3_read_15(self) -> None:
         seen = []
         body = {"applicationNumber": "HO-12345678", "state": "QUEUED"}
-        script = Script([lambda r: seen.append(r.extensions["timeout"]) or httpx.Response(200, json=body)])
-        await HousingClient("http://h.test", "key", transport=script.transport).status("HO-12345678")
+        script = Script(
+            [lambda r: seen.append(r.extensions["timeout"]) or httpx.Response(200, json=body)]
+        )
+        housing = HousingClient("http://h.test", "key", transport=script.transport)
+        await housing.status("HO-12345678")
         assert seen[0]["connect"] == 3.0 and seen[0]["read"] == 15.0
 
     async def test_a_handed_in_client_gets_the_timeouts_and_is_not_closed(self) -> None:
         seen = []
-        script = Script([lambda r: seen.append(r.extensions["timeout"]) or httpx.Response(200, json=[])])
+        script = Script(
+            [lambda r: seen.append(r.extensions["timeout"]) or httpx.Response(200, json=[])]
+        )
         async with httpx.AsyncClient(transport=script.transport, timeout=60) as http_client:
             client = CmsClient(CMS_URL, TOKEN, client=http_client)
             await client.offices()

@@ -19,8 +19,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from backends.cms import CmsSettings, create_app as create_cms_app, load_cms_settings
-from backends.housing import HousingSettings, create_app as create_housing_app, load_housing_settings
+from backends.cms import CmsSettings, load_cms_settings
+from backends.cms import create_app as create_cms_app
+from backends.housing import HousingSettings, load_housing_settings
+from backends.housing import create_app as create_housing_app
 from bot.settings import SettingsSource
 from tests.backends.openapi import Contract, cms_contract, housing_contract
 
@@ -92,7 +94,9 @@ class CheckedClient:
     async def get(self, path: str, **kwargs: Any) -> Reply:
         return await self.request("GET", path, **kwargs)
 
-    async def post(self, path: str, body: Any = _UNSET, *, key: Optional[str] = "auto", **kwargs: Any) -> Reply:
+    async def post(
+        self, path: str, body: Any = _UNSET, *, key: Optional[str] = "auto", **kwargs: Any
+    ) -> Reply:
         """POST JSON; `key` is the Idempotency-Key ("auto": a fresh one, None: none)."""
         headers = dict(kwargs.pop("headers", None) or {})
         if key is not None:
@@ -150,7 +154,7 @@ def the_housing_contract() -> Contract:
 def start_cms(
     tmp_path: Path, clock: FakeClock, the_cms_contract: Contract
 ) -> Callable[..., Any]:
-    """`async with start_cms(**env) as cms:` a CMS on loopback (no background worker)."""
+    """A CMS on loopback (no background worker) for `async with`; settings as keywords."""
 
     @contextlib.asynccontextmanager
     async def start(
@@ -159,7 +163,9 @@ def start_cms(
         settings = settings or cms_settings_for(tmp_path, **env)
         app = create_cms_app(settings, clock=clock, background=background)
         async with TestClient(TestServer(app)) as client:
-            yield CheckedClient(client, the_cms_contract, {"Authorization": f"Bearer {settings.token}"})
+            yield CheckedClient(
+                client, the_cms_contract, {"Authorization": f"Bearer {settings.token}"}
+            )
 
     return start
 
@@ -174,7 +180,7 @@ async def cms(start_cms: Callable[..., Any]) -> AsyncIterator[CheckedClient]:
 def start_housing(
     tmp_path: Path, clock: FakeClock, the_housing_contract: Contract
 ) -> Callable[..., Any]:
-    """`async with start_housing(**env) as housing:` the Housing Office on loopback."""
+    """The Housing Office on loopback for `async with`; settings as keywords."""
 
     @contextlib.asynccontextmanager
     async def start(**env: str) -> AsyncIterator[CheckedClient]:

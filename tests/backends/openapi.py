@@ -106,7 +106,9 @@ class Contract:
             regex = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
             for method, spec in item.items():
                 secured = bool(spec["security"]) if "security" in spec else default_security
-                self.operations.append(Operation(method.upper(), template, re.compile(regex), spec, secured))
+                self.operations.append(
+                    Operation(method.upper(), template, re.compile(regex), spec, secured)
+                )
 
     def declared(self) -> Set[Tuple[str, str, int]]:
         """Every (method, path template, status) the contract declares."""
@@ -136,7 +138,9 @@ class Contract:
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
         if errors:
             lines = [f"{'/'.join(map(str, e.path)) or '<body>'}: {e.message}" for e in errors[:5]]
-            raise ContractError(f"{where}: body does not match the contract:\n  " + "\n  ".join(lines))
+            raise ContractError(
+                f"{where}: body does not match the contract:\n  " + "\n  ".join(lines)
+            )
 
     def validate_component(self, name: str, body: Any) -> None:
         """Validate against `#/components/schemas/<name>`."""

@@ -27,14 +27,18 @@ def source(**values: str) -> SettingsSource:
 class TestSettings:
     def test_cms_defaults(self) -> None:
         settings = load_cms_settings(source())
-        assert (settings.host, settings.port, settings.token) == ("127.0.0.1", 8081, "dev-cms-token")
+        assert (settings.host, settings.port, settings.token) == (
+            "127.0.0.1", 8081, "dev-cms-token"
+        )
         assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'cms' / 'cms.db'}"
         assert settings.otp_log == PROJECT_ROOT / "var" / "cms" / "otp.log"
         assert (settings.fail_mode, settings.fail_count) == ("none", 1)
 
     def test_housing_defaults(self) -> None:
         settings = load_housing_settings(source())
-        assert (settings.port, settings.api_key, settings.maintenance) == (8082, "dev-housing-key", "auto")
+        assert (settings.port, settings.api_key, settings.maintenance) == (
+            8082, "dev-housing-key", "auto"
+        )
         assert (settings.delay_seconds, settings.down) == (0, False)
         assert settings.database_url.endswith("var/housing/housing.db")
 
@@ -78,7 +82,8 @@ class TestDemoData:
         assert len(DEMO_PEOPLE) >= 6
         for person in DEMO_PEOPLE:
             assert valid_national_id(person.national_id), person
-            yy, mm, dd = person.date_of_birth[2:4], person.date_of_birth[5:7], person.date_of_birth[8:10]
+            born = person.date_of_birth
+            yy, mm, dd = born[2:4], born[5:7], born[8:10]
             assert person.national_id[:6] == yy + mm + dd, person
             assert person.bank_account is None or valid_bank_account(person.bank_account), person
             assert person.phone is None or re.fullmatch(r"0\d{9}", person.phone), person
@@ -108,7 +113,8 @@ class TestDemoData:
         }
         for person in DEMO_PEOPLE:
             name, person_id, national_id, born, last4, cases = rows[person.national_id]
-            assert name == f"{person.first_name} {person.last_name}" and person_id == person.person_id
+            assert name == f"{person.first_name} {person.last_name}"
+            assert person_id == person.person_id
             assert born == person.date_of_birth
             assert last4 == (person.phone[-4:] if person.phone else "none")
             for case in DEMO_CASES:
@@ -142,7 +148,8 @@ def test_signature_round_trip() -> None:
 class TestValidator:
     def test_rejects_a_body_against_the_schema(self) -> None:
         contract = cms_contract()
-        case = {"reference": "NSSA-2026-000001", "type": "x", "status": "pending", "created_at": "2026-01-01T00:00:00Z"}
+        case = {"reference": "NSSA-2026-000001", "type": "x", "status": "pending",
+                "created_at": "2026-01-01T00:00:00Z"}
         with pytest.raises(ContractError, match="status"):
             contract.check("GET", "/v1/cases/NSSA-2026-000001", 200, case, "application/json")
 
@@ -152,17 +159,22 @@ class TestValidator:
                   "address": {"street": "s", "postcode": "1010", "city": "c"}}
         contract.check("GET", "/v1/persons/P", 200, person, "application/json")
         with pytest.raises(ContractError, match="postcode"):
-            contract.check("GET", "/v1/persons/P", 200, {**person, "address": {**person["address"], "postcode": "10"}},
+            contract.check("GET", "/v1/persons/P", 200,
+                           {**person, "address": {**person["address"], "postcode": "10"}},
                            "application/json")
         with pytest.raises(ContractError, match="date-time"):
             contract.check("POST", "/v1/appointments", 201,
-                           {"appointment_id": "a", "office_id": "o", "start": "2026-03-26 09:00"}, "application/json")
+                           {"appointment_id": "a", "office_id": "o", "start": "2026-03-26 09:00"},
+                           "application/json")
 
     def test_rejects_undeclared_statuses_and_paths(self) -> None:
         contract = housing_contract()
         with pytest.raises(ContractError, match="not declared"):
-            contract.check("GET", "/intake/v2/applications/HO-12345678", 409, {}, "application/json")
+            contract.check(
+                "GET", "/intake/v2/applications/HO-12345678", 409, {}, "application/json"
+            )
         with pytest.raises(ContractError, match="not in"):
             contract.check("GET", "/intake/v3/x", 200, {}, "application/json")
         with pytest.raises(ContractError):
-            contract.check("POST", "/intake/v2/applications", 401, {"code": "x", "message": "y"}, "application/json")
+            contract.check("POST", "/intake/v2/applications", 401, {"code": "x", "message": "y"},
+                           "application/json")

@@ -14,18 +14,30 @@ from tests.backends.conftest import CheckedClient, FakeClock
 FIELDS: Dict[str, Dict[str, Any]] = {
     "child_benefit_application": {
         "child_national_id": "24051512341", "child_first_name": "Lea", "child_last_name": "Berg",
-        "child_date_of_birth": "2024-05-15", "relationship": "parent", "child_lives_with_applicant": "yes",
-        "lives_with_since": "2024-05-15", "pay_to_account_on_record": "yes",
+        "child_date_of_birth": "2024-05-15", "relationship": "parent",
+        "child_lives_with_applicant": "yes", "lives_with_since": "2024-05-15",
+        "pay_to_account_on_record": "yes",
     },
-    "address_change": {"street": "1 Main Street", "postcode": "1010", "city": "Northhaven", "move_date": "2026-03-20"},
-    "bank_account_change": {"new_account": "NR941234567890123456", "account_holder_name": "Anna Berg"},
+    "address_change": {
+        "street": "1 Main Street", "postcode": "1010", "city": "Northhaven",
+        "move_date": "2026-03-20",
+    },
+    "bank_account_change": {
+        "new_account": "NR941234567890123456", "account_holder_name": "Anna Berg",
+    },
     "contribution_statement": {"period": "all", "delivery": "online", "language": "english"},
     "certificate_of_coverage": {
         "work_status": "self_employed", "country": "Germany", "start_date": "2026-06-01",
         "end_date": "2026-12-31", "work_address_abroad": "Hafenstrasse 1, Hamburg",
     },
-    "complaint": {"complaint_topic": "service", "complaint_text": "Nobody answered my letter.", "wants_reply": "no"},
-    "callback_request": {"name": "Anna", "phone_number": "0412345678", "time_window": "afternoon", "topic": "Pension"},
+    "complaint": {
+        "complaint_topic": "service", "complaint_text": "Nobody answered my letter.",
+        "wants_reply": "no",
+    },
+    "callback_request": {
+        "name": "Anna", "phone_number": "0412345678", "time_window": "afternoon",
+        "topic": "Pension",
+    },
 }
 # Wednesday 25 March 2026; Good Friday 3 April and Easter Monday 6 April are holidays.
 EXPECTED = {
@@ -39,15 +51,20 @@ EXPECTED = {
 }
 
 
-def new_case(case_type: str, level: int = 2, person_id: Any = "P-1001", **extra: Any) -> Dict[str, Any]:
-    body = {"type": case_type, "fields": FIELDS[case_type], "channel": "web", "verification_level": level, **extra}
+def new_case(
+    case_type: str, level: int = 2, person_id: Any = "P-1001", **extra: Any
+) -> Dict[str, Any]:
+    body = {"type": case_type, "fields": FIELDS[case_type], "channel": "web",
+            "verification_level": level, **extra}
     if person_id is not None:
         body["person_id"] = person_id
     return body
 
 
 @pytest.mark.parametrize("case_type", sorted(FIELDS))
-async def test_every_type_opens_a_received_case_with_its_expected_date(cms: CheckedClient, case_type: str) -> None:
+async def test_every_type_opens_a_received_case_with_its_expected_date(
+    cms: CheckedClient, case_type: str
+) -> None:
     reply = await cms.post("/v1/cases", new_case(case_type))
     assert reply.status == 201
     assert reply.body["reference"] == "NSSA-2026-000126"  # after the seeded NSSA-2026-000125
@@ -64,7 +81,8 @@ async def test_statement_by_post_takes_10_working_days(cms: CheckedClient) -> No
 
 
 async def test_references_count_up(cms: CheckedClient) -> None:
-    refs = [(await cms.post("/v1/cases", new_case("complaint"))).body["reference"] for _ in range(3)]
+    refs = [(await cms.post("/v1/cases", new_case("complaint"))).body["reference"]
+            for _ in range(3)]
     assert refs == ["NSSA-2026-000126", "NSSA-2026-000127", "NSSA-2026-000128"]
 
 
@@ -103,12 +121,17 @@ async def test_missing_verification_level_counts_as_0(cms: CheckedClient) -> Non
     assert (await cms.post("/v1/cases", body)).status == 403
 
 
-async def test_linking_a_case_to_a_complaint_needs_level_1_and_an_own_case(cms: CheckedClient) -> None:
+async def test_linking_a_case_to_a_complaint_needs_level_1_and_an_own_case(
+    cms: CheckedClient
+) -> None:
     body = new_case("complaint", level=0, person_id=None)
     body["fields"] = {**FIELDS["complaint"], "case_reference": "NSSA-2026-000123"}
     assert (await cms.post("/v1/cases", body)).status == 403
-    assert (await cms.post("/v1/cases", {**body, "person_id": "P-1001", "verification_level": 1})).status == 201
-    someone_elses = await cms.post("/v1/cases", {**body, "person_id": "P-1002", "verification_level": 1})
+    own = await cms.post("/v1/cases", {**body, "person_id": "P-1001", "verification_level": 1})
+    assert own.status == 201
+    someone_elses = await cms.post(
+        "/v1/cases", {**body, "person_id": "P-1002", "verification_level": 1}
+    )
     assert someone_elses.status == 422
 
 
@@ -122,7 +145,9 @@ async def test_linking_a_case_to_a_complaint_needs_level_1_and_an_own_case(cms: 
         ({"person_id": "P-9999"}, "person_id"),
     ],
 )
-async def test_malformed_new_case_is_422(cms: CheckedClient, change: Dict[str, Any], field: str) -> None:
+async def test_malformed_new_case_is_422(
+    cms: CheckedClient, change: Dict[str, Any], field: str
+) -> None:
     reply = await cms.post("/v1/cases", {**new_case("address_change"), **change})
     assert reply.status == 422 and reply.body["details"]["field"] == field
 
@@ -172,12 +197,16 @@ async def test_a_persons_cases_are_newest_first(cms: CheckedClient, clock: FakeC
     clock.advance(minutes=1)
     new = await cms.post("/v1/cases", new_case("contribution_statement"))
     cases = (await cms.get("/v1/persons/P-1001/cases")).body
-    assert [case["reference"] for case in cases] == [new.body["reference"], "NSSA-2026-000123", "NSSA-2026-000101"]
+    assert [case["reference"] for case in cases] == [
+        new.body["reference"], "NSSA-2026-000123", "NSSA-2026-000101"
+    ]
     assert (await cms.get("/v1/persons/P-1005/cases")).body == []
     assert (await cms.get("/v1/persons/P-9999/cases")).status == 404
 
 
-async def test_seeded_cases_cover_every_status_with_the_handbook_wording(cms: CheckedClient) -> None:
+async def test_seeded_cases_cover_every_status_with_the_handbook_wording(
+    cms: CheckedClient
+) -> None:
     seen = {}
     for person in ("P-1001", "P-1002", "P-1003", "P-1004", "P-1006", "P-1007"):
         for case in (await cms.get(f"/v1/persons/{person}/cases")).body:
@@ -187,7 +216,8 @@ async def test_seeded_cases_cover_every_status_with_the_handbook_wording(cms: Ch
 
 async def test_status_change_updates_text_and_dates(cms: CheckedClient, clock: FakeClock) -> None:
     engine, today = cms.app[CMS].engine, clock().date()
-    set_status(engine, "NSSA-2026-000104", "in_review", clock(), today)  # certificate: documents are in
+    # The certificate: its documents are in.
+    set_status(engine, "NSSA-2026-000104", "in_review", clock(), today)
     case = (await cms.get("/v1/cases/NSSA-2026-000104", params={"person_id": "P-1003"})).body
     assert case["expected_decision_by"] == "2026-04-10"
     assert case["status_text"] == "A case worker is working on it."
@@ -197,11 +227,15 @@ async def test_status_change_updates_text_and_dates(cms: CheckedClient, clock: F
     assert case["status_text"].startswith("A decision has been made.")
 
 
-async def test_decided_address_and_bank_changes_update_the_person(cms: CheckedClient, clock: FakeClock) -> None:
+async def test_decided_address_and_bank_changes_update_the_person(
+    cms: CheckedClient, clock: FakeClock
+) -> None:
     address = await cms.post("/v1/cases", new_case("address_change"))
     bank = await cms.post("/v1/cases", new_case("bank_account_change"))
     for reply in (address, bank):
         set_status(cms.app[CMS].engine, reply.body["reference"], "decided", clock(), clock().date())
     person = (await cms.get("/v1/persons/P-1001")).body
-    assert person["address"] == {"street": "1 Main Street", "postcode": "1010", "city": "Northhaven"}
+    assert person["address"] == {
+        "street": "1 Main Street", "postcode": "1010", "city": "Northhaven"
+    }
     assert person["bank_account_last4"] == "3456"

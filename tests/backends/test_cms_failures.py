@@ -10,13 +10,16 @@ from tests.backends.conftest import otp_codes
 
 @pytest.mark.parametrize("mode,code", [("429", "rate_limited"), ("503", "unavailable")])
 async def test_first_requests_of_each_kind_fail_then_work(start_cms, mode: str, code: str) -> None:  # type: ignore[no-untyped-def]
-    async with start_cms(NSSA_CMS_FAIL_MODE=mode, NSSA_CMS_FAIL_COUNT="2", NSSA_CMS_RETRY_AFTER="3") as cms:
+    async with start_cms(
+        NSSA_CMS_FAIL_MODE=mode, NSSA_CMS_FAIL_COUNT="2", NSSA_CMS_RETRY_AFTER="3"
+    ) as cms:
         for _ in range(2):
             reply = await cms.get("/v1/persons/P-1001")
             assert (reply.status, reply.body["code"]) == (int(mode), code)
             assert reply.headers["Retry-After"] == "3"
         assert (await cms.get("/v1/persons/P-1001")).status == 200
-        assert (await cms.get("/v1/persons/P-1002")).status == 200  # same kind: the route, not the URL
+        # The same kind: the route counts, not the URL.
+        assert (await cms.get("/v1/persons/P-1002")).status == 200
         assert (await cms.get("/v1/persons/P-1001/cases")).status == int(mode)  # another kind
         assert (await cms.get("/v1/health", auth=False)).status == 200  # start-up checks still work
 

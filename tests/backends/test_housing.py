@@ -21,8 +21,8 @@ def application(reference: str = "nssa-assistant-0001", **change: Any) -> Dict[s
     body = {
         "clientReference": reference,
         "sourceSystem": "nssa-assistant",
-        "applicant": {"nationalId": "85031212345", "fullName": "Anna Berg", "dateOfBirth": "1985-03-12",
-                      "phone": "0412345678"},
+        "applicant": {"nationalId": "85031212345", "fullName": "Anna Berg",
+                      "dateOfBirth": "1985-03-12", "phone": "0412345678"},
         "householdSize": 3,
         "monthlyRentCents": 95000,
         "monthlyHouseholdIncomeCents": 310000,
@@ -54,20 +54,24 @@ async def test_every_declared_response_is_produced_and_matches(start_housing) ->
 async def test_accepted_application_is_queued(housing: CheckedClient) -> None:
     reply = await housing.post(APPLICATIONS, application(), key=None)
     assert reply.body["state"] == "QUEUED" and reply.body["estimatedDecisionDays"] == 30
-    assert reply.body["applicationNumber"].startswith("HO-") and len(reply.body["applicationNumber"]) == 11
+    number = reply.body["applicationNumber"]
+    assert number.startswith("HO-") and len(number) == 11
     status = await housing.get(f"{APPLICATIONS}/{reply.body['applicationNumber']}")
     assert status.body == {"applicationNumber": reply.body["applicationNumber"], "state": "QUEUED",
                            "lastChange": "2026-03-25T10:00:00Z"}
 
 
-async def test_duplicate_client_reference_is_409_with_the_first_number(housing: CheckedClient) -> None:
+async def test_duplicate_client_reference_is_409_with_the_first_number(
+    housing: CheckedClient
+) -> None:
     first = await housing.post(APPLICATIONS, application(), key=None)
     changed = application(householdSize=4)
     duplicate = await housing.post(APPLICATIONS, changed, key=None)
     assert duplicate.status == 409
     assert duplicate.body["applicationNumber"] == first.body["applicationNumber"]
     other = await housing.post(APPLICATIONS, application("nssa-assistant-0002"), key=None)
-    assert other.status == 202 and other.body["applicationNumber"] != first.body["applicationNumber"]
+    assert other.status == 202
+    assert other.body["applicationNumber"] != first.body["applicationNumber"]
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Api-Key": "wrong"}])
@@ -84,8 +88,10 @@ async def test_api_key_is_required(housing: CheckedClient, headers: dict) -> Non
     [
         ({"clientReference": "x" * 65}, "clientReference"),
         ({"clientReference": None}, "clientReference"),
-        ({"applicant": {"nationalId": "123", "fullName": "A", "dateOfBirth": "1985-03-12"}}, "nationalId"),
-        ({"applicant": {"nationalId": "85031212345", "fullName": "A", "dateOfBirth": "12.03.1985"}}, "dateOfBirth"),
+        ({"applicant": {"nationalId": "123", "fullName": "A", "dateOfBirth": "1985-03-12"}},
+         "nationalId"),
+        ({"applicant": {"nationalId": "85031212345", "fullName": "A", "dateOfBirth": "12.03.1985"}},
+         "dateOfBirth"),
         ({"householdSize": 21}, "householdSize"),
         ({"householdSize": "3"}, "householdSize"),
         ({"monthlyRentCents": -1}, "monthlyRentCents"),
@@ -95,14 +101,18 @@ async def test_api_key_is_required(housing: CheckedClient, headers: dict) -> Non
         ({"address": None}, "address"),
     ],
 )
-async def test_invalid_body_is_400_naming_the_field(housing: CheckedClient, change: dict, word: str) -> None:
+async def test_invalid_body_is_400_naming_the_field(
+    housing: CheckedClient, change: dict, word: str
+) -> None:
     reply = await housing.post(APPLICATIONS, application(**change), key=None)
     assert reply.status == 400 and reply.body["error"]["type"] == "validation_error"
     assert word in reply.body["error"]["detail"]
 
 
 async def test_body_that_is_not_json_is_400(housing: CheckedClient) -> None:
-    reply = await housing.request("POST", APPLICATIONS, data=b"[1, 2", headers={"Content-Type": "application/json"})
+    reply = await housing.request(
+        "POST", APPLICATIONS, data=b"[1, 2", headers={"Content-Type": "application/json"}
+    )
     assert reply.status == 400 and reply.body["error"]["type"] == "invalid_json"
 
 
@@ -121,7 +131,9 @@ async def test_nightly_maintenance_window(
     start_housing, clock: FakeClock, moment: datetime, zone: str, closed: bool, retry_after: Any  # type: ignore[no-untyped-def]
 ) -> None:
     clock.now = moment.replace(tzinfo=timezone.utc)
-    async with start_housing(NSSA_HOUSING_MAINTENANCE="auto", NSSA_HOUSING_TIMEZONE=zone) as housing:
+    async with start_housing(
+        NSSA_HOUSING_MAINTENANCE="auto", NSSA_HOUSING_TIMEZONE=zone
+    ) as housing:
         reply = await housing.post(APPLICATIONS, application(), key=None)
         if closed:
             assert reply.status == 503 and reply.body["error"]["type"] == "maintenance"
@@ -158,7 +170,8 @@ async def test_unknown_paths_get_the_error_shape(housing: CheckedClient) -> None
 
 async def test_admin_cli_moves_the_state_forward(start_housing, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     async with start_housing() as housing:
-        number = (await housing.post(APPLICATIONS, application(), key=None)).body["applicationNumber"]
+        sent = await housing.post(APPLICATIONS, application(), key=None)
+        number = sent.body["applicationNumber"]
         settings = housing_settings_for(tmp_path)
         runner = CliRunner()
         for state in ("REGISTERED", "ASSESSING", "granted"):
@@ -168,8 +181,12 @@ async def test_admin_cli_moves_the_state_forward(start_housing, tmp_path: Path) 
         assert (await housing.get(f"{APPLICATIONS}/{number}")).body["state"] == "GRANTED"
         back = runner.invoke(cli, ["admin", "set-state", number, "QUEUED"], obj=settings)
         assert back.exit_code == 2 and "cannot go back" in back.output
-        forced = runner.invoke(cli, ["admin", "set-state", number, "QUEUED", "--force"], obj=settings)
+        forced = runner.invoke(
+            cli, ["admin", "set-state", number, "QUEUED", "--force"], obj=settings
+        )
         assert forced.exit_code == 0
-        assert runner.invoke(cli, ["admin", "set-state", "HO-00000000", "GRANTED"], obj=settings).exit_code == 2
-        assert runner.invoke(cli, ["admin", "set-state", number, "LOST"], obj=settings).exit_code == 2
+        unknown = runner.invoke(cli, ["admin", "set-state", "HO-00000000", "GRANTED"], obj=settings)
+        assert unknown.exit_code == 2
+        no_such_state = runner.invoke(cli, ["admin", "set-state", number, "LOST"], obj=settings)
+        assert no_such_state.exit_code == 2
         assert number in runner.invoke(cli, ["admin", "list"], obj=settings).output

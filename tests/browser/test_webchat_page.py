@@ -38,7 +38,9 @@ def test_a_reload_keeps_the_conversation(chat: ChatPage, webchat_assistant: Assi
     chat.page.reload()
     chat.wait_connected()
     # The chat stays open and shows the earlier transcript, then goes on.
-    chat.page.wait_for_function("() => document.querySelectorAll('#nssa-chat-log .msg-user').length")
+    chat.page.wait_for_function(
+        "() => document.querySelectorAll('#nssa-chat-log .msg-user').length"
+    )
     assert chat.user_texts() == ["when is child benefit paid"]
     assert any("15th of each month" in text for text in chat.bot_texts())
     chat.say("and when is the old age pension paid", "pension")

@@ -34,7 +34,8 @@ def test_at_least_40_questions_from_every_topic() -> None:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize(
-    "question,expected", [(q, e) for _, q, e in QUESTIONS], ids=[f"{t}:{q[:40]}" for t, q, _ in QUESTIONS]
+    "question,expected", [(q, e) for _, q, e in QUESTIONS],
+    ids=[f"{t}:{q[:40]}" for t, q, _ in QUESTIONS],
 )
 def test_question_gets_the_handbook_fact(assistant, question: str, expected: List[str]) -> None:
     reply = assistant.ask(question)

@@ -42,7 +42,8 @@ def test_unavailable_cms_keeps_the_request_and_sends_it_later(flaky_cms) -> None
     sent = []
     while time.monotonic() < deadline and not sent:
         events = flaky_cms.tracker(sender)["events"]
-        sent = [e["text"] for e in events if e["event"] == "bot" and "has now been sent" in e["text"]]
+        sent = [e["text"] for e in events
+                if e["event"] == "bot" and "has now been sent" in e["text"]]
         time.sleep(1)
     assert sent, "the worker did not deliver the kept request"
     reference = reference_in(sent)

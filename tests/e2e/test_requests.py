@@ -82,7 +82,7 @@ def test_case_status_shows_only_the_persons_own_cases(assistant) -> None:
 def test_wrong_identity_three_times_stops_the_checks(assistant) -> None:
     sender = "req-locked"
     assistant.texts(sender, "check my case")
-    for attempt in range(2):
+    for _ in range(2):
         reply = assistant.texts(sender, ANNA[0], "11.03.1985")
         assert "do not match our records" in reply[0]
     reply = assistant.texts(sender, ANNA[0], "11.03.1985")
@@ -94,7 +94,9 @@ def test_wrong_identity_three_times_stops_the_checks(assistant) -> None:
 
 def test_cancel_sends_nothing(assistant) -> None:
     before = len(assistant.cms_cases())
-    assistant.texts("req-cancel", "i want to make a complaint", "2", "The staff member was rude to me")
+    assistant.texts(
+        "req-cancel", "i want to make a complaint", "2", "The staff member was rude to me"
+    )
     assert "Nothing was sent" in assistant.texts("req-cancel", "cancel")[0]
     assert len(assistant.cms_cases()) == before
 
@@ -119,7 +121,8 @@ def test_address_change_needs_a_one_time_code(assistant) -> None:
     assistant.texts(sender, "i have moved", *ANNA[:1])
     reply = assistant.texts(sender, ANNA[1])
     assert "We have sent a code to your phone number ending 5678." in reply[-1]
-    assert "That code is not correct. You have 2 attempts left." in assistant.texts(sender, "000000")[0]
+    wrong_code = assistant.texts(sender, "000000")
+    assert "That code is not correct. You have 2 attempts left." in wrong_code[0]
     assert "street and house number" in assistant.texts(sender, last_code(assistant))[-1]
     moved = (datetime.date.today() - datetime.timedelta(days=5)).strftime("%d.%m.%Y")
     reply = assistant.texts(sender, "5 Quay Road", "3100", "Westfjord", moved)
@@ -176,7 +179,8 @@ def test_certificate_of_coverage_for_an_employee(assistant) -> None:
     start = (datetime.date.today() + datetime.timedelta(days=60)).strftime("%d.%m.%Y")
     end = (datetime.date.today() + datetime.timedelta(days=400)).strftime("%d.%m.%Y")
     reply = assistant.texts(
-        sender, "1", "Northhaven Shipping", "ER12345678", "Germany", start, end, "Hafenstrasse 1, Hamburg"
+        sender, "1", "Northhaven Shipping", "ER12345678", "Germany", start, end,
+        "Hafenstrasse 1, Hamburg",
     )
     assert "- Employer registration number: ER12345678" in reply[-1]
     reference = reference_in(assistant.texts(sender, "1"))

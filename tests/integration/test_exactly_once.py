@@ -1,7 +1,8 @@
-"""Exactly once against the real reference CMS: the answer to an accepted
-request is lost (the connection drops, as when the action server is killed
-right after the CMS accepted); the request is kept and sent again with the
-same key, and the CMS still has one case.
+"""Exactly once against the real reference CMS when the answer to an accepted request is lost.
+
+The connection drops, as when the action server is killed right after the CMS
+accepted; the request is kept and sent again with the same key, and the CMS
+still has one case.
 """
 
 from __future__ import annotations

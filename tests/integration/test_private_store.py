@@ -130,7 +130,9 @@ async def test_rows_hold_no_personal_number_and_the_tracker_gets_the_values(
     assert tracker.latest_message.text == "481516"
 
 
-async def test_later_saves_store_only_the_new_events(store: PrivateSQLTrackerStore, url: str) -> None:
+async def test_later_saves_store_only_the_new_events(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
     tracker = conversation("conv-2")
     await store.save(tracker)
     await store.save(tracker)  # nothing new

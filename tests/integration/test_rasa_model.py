@@ -58,7 +58,8 @@ def test_rasa_data_validate_is_clean() -> None:
     assert result.returncode == 0, output[-4000:]
     warnings = []
     for line in output.splitlines():
-        if "UserWarning" not in line or KNOWN_RASA_WARNING.search(line) or EXTERNAL_INTENT.search(line):
+        if ("UserWarning" not in line or KNOWN_RASA_WARNING.search(line)
+                or EXTERNAL_INTENT.search(line)):
             continue
         unused = UNUSED_UTTERANCE.search(line)
         if unused and _used_outside_rules(unused.group(1)):

@@ -61,7 +61,9 @@ async def talk(store: PrivateSQLTrackerStore, conversation_id: str, at: datetime
 def linked_rows(engine: Engine, conversation_id: str) -> None:
     """Rows of the project's tables that point at the conversation."""
     Persons(engine, clock=clock).remember(f"P-{conversation_id}", conversation_id, "telegram")
-    ChannelIdentities(engine, clock=clock).join("telegram", f"chat-{conversation_id}", conversation_id)
+    ChannelIdentities(engine, clock=clock).join(
+        "telegram", f"chat-{conversation_id}", conversation_id
+    )
     ContinuityCodes(engine, clock=clock).issue(conversation_id)
     MessageDeliveries(engine, clock=clock).record(
         "sms", f"SM-{conversation_id}", "delivered", conversation_id=conversation_id

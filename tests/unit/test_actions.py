@@ -50,7 +50,9 @@ async def test_session_start_sends_the_notice_and_listens() -> None:
     ],
 )
 async def test_third_misunderstanding_is_due_for_a_person(count, events) -> None:
-    messages, result = await run(ActionCountMisunderstanding(), tracker({"misunderstood_count": count}))
+    messages, result = await run(
+        ActionCountMisunderstanding(), tracker({"misunderstood_count": count})
+    )
     assert messages == []
     assert result == events
 

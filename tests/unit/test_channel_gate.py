@@ -72,7 +72,8 @@ def _app(events):  # type: ignore[no-untyped-def]
     from rasa.shared.core.trackers import DialogueStateTracker
 
     tracker = DialogueStateTracker.from_events("c", events)
-    return SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=_Store(tracker))))
+    agent = SimpleNamespace(tracker_store=_Store(tracker))
+    return SimpleNamespace(ctx=SimpleNamespace(agent=agent))
 
 
 def test_a_typed_command_is_words_unless_a_button_just_offered_it() -> None:

@@ -44,7 +44,9 @@ def test_exclusions_need_a_reason(tmp_path: Path) -> None:
 
 def test_an_uncovered_fact_is_reported(content, tmp_path: Path) -> None:
     facts = tmp_path / "facts.tsv"
-    facts.write_text("id\tfile\ttopic\tfact\tkey\nX1\tx.md\tt\tA made-up fact.\tzzz-not-in-any-answer\n")
+    facts.write_text(
+        "id\tfile\ttopic\tfact\tkey\nX1\tx.md\tt\tA made-up fact.\tzzz-not-in-any-answer\n"
+    )
     (tmp_path / "faq.md").write_text("")
     report = coverage_report(content, tmp_path / "none.tsv", handbook_dir=tmp_path)
     assert [f.id for f in report.uncovered] == ["X1"]

@@ -61,7 +61,9 @@ class FakeCms:
         if path == "/v1/identity/verify":
             body = json.loads(request.content)
             if (body["national_id"], body["date_of_birth"]) == ("85031212345", "1985-03-12"):
-                return httpx.Response(200, json={"person_id": "P-1001", "level": 1, "phone_last4": "5678"})
+                return httpx.Response(
+                    200, json={"person_id": "P-1001", "level": 1, "phone_last4": "5678"}
+                )
             return httpx.Response(404, json={"code": "not_found", "message": "no match"})
         if path == "/v1/cases":
             return httpx.Response(201, json={
@@ -103,14 +105,18 @@ def cms(store):
 
 async def test_call_back_asks_no_identity_and_confirms_last() -> None:
     slots = await ValidateCallbackForm().required_slots([], CollectingDispatcher(), tracker(), {})
-    assert slots == ["callback_name", "callback_phone", "callback_time_window", "callback_topic", "confirm"]
+    assert slots == [
+        "callback_name", "callback_phone", "callback_time_window", "callback_topic", "confirm"
+    ]
 
 
 async def test_no_means_choose_what_to_change() -> None:
     form = ValidateCallbackForm()
     slots = await form.required_slots([], CollectingDispatcher(), tracker({"confirm": False}), {})
     assert slots[-2:] == ["change_field", "confirm"]
-    result = await form.validate_change_field("2", CollectingDispatcher(), tracker(CALLBACK_SLOTS), {})
+    result = await form.validate_change_field(
+        "2", CollectingDispatcher(), tracker(CALLBACK_SLOTS), {}
+    )
     assert result == {"callback_phone": None, "change_field": None, "confirm": None}
 
 
@@ -120,13 +126,15 @@ async def test_statement_asks_identity_until_verified() -> None:
     assert unverified[:2] == ["national_id", "date_of_birth"]
     verified = tracker({"person_id": "P-1001", "identity_level": 1.0, "identity_at": time.time()})
     assert "national_id" not in await form.required_slots([], CollectingDispatcher(), verified, {})
-    expired = tracker({"person_id": "P-1001", "identity_level": 1.0, "identity_at": time.time() - 16 * 60})
+    expired = tracker(
+        {"person_id": "P-1001", "identity_level": 1.0, "identity_at": time.time() - 16 * 60}
+    )
     assert "national_id" in await form.required_slots([], CollectingDispatcher(), expired, {})
 
 
 async def test_wrong_answer_gets_the_reason_and_the_question_again() -> None:
     dispatcher = CollectingDispatcher()
-    validate = getattr(ValidateCallbackForm(), "validate_callback_phone")
+    validate = ValidateCallbackForm().validate_callback_phone
     assert await validate("12345", dispatcher, tracker(), {}) == {"callback_phone": None}
     assert "10 digits" in dispatcher.messages[0]["text"]
 
@@ -135,7 +143,7 @@ async def test_policy_question_in_a_free_text_field_is_answered() -> None:
     dispatcher = CollectingDispatcher()
     selector = {"pension": {"response": {"utter_action": "utter_pension/payment"}}}
     t = tracker(text="when is my pension paid", intent="pension", selector=selector)
-    validate = getattr(ValidateCallbackForm(), "validate_callback_name")
+    validate = ValidateCallbackForm().validate_callback_name
     assert await validate("when is my pension paid", dispatcher, t, {}) == {"callback_name": None}
     assert dispatcher.messages[0]["response"] == "utter_pension/payment"
 
@@ -152,12 +160,16 @@ async def test_three_wrong_identity_checks_lock_for_an_hour(cms) -> None:
     form = ValidateStatementForm()
     failures = 0.0
     for _ in range(3):
-        t = tracker({"national_id": "85031212345", "identity_failures": failures}, form="statement_form")
+        t = tracker(
+            {"national_id": "85031212345", "identity_failures": failures}, form="statement_form"
+        )
         dispatcher = CollectingDispatcher()
         result = await form.validate_date_of_birth("11.03.1985", dispatcher, t, {})
         failures = result.get("identity_failures", failures)
     assert result["identity_locked_until"] > time.time() + 3500
-    locked = tracker({"identity_locked_until": result["identity_locked_until"]}, form="statement_form")
+    locked = tracker(
+        {"identity_locked_until": result["identity_locked_until"]}, form="statement_form"
+    )
     assert await form.required_slots([], CollectingDispatcher(), locked, {}) == []
 
 
@@ -204,7 +216,7 @@ async def test_a_place_name_is_an_answer_not_a_question() -> None:
     dispatcher = CollectingDispatcher()
     selector = {"agency": {"response": {"utter_action": "utter_agency/office_westfjord"}}}
     t = tracker(text="Westfjord", intent="agency", selector=selector, form="address_form")
-    validate = getattr(ValidateAddressForm(), "validate_city")
+    validate = ValidateAddressForm().validate_city
     assert await validate("Westfjord", dispatcher, t, {}) == {"city": "Westfjord"}
     assert dispatcher.messages == []
 
@@ -247,7 +259,9 @@ async def test_an_expired_check_is_done_again_before_sending(cms) -> None:
              "statement_period": "2024", "statement_delivery": "online",
              "statement_language": "english", "confirm": True}
     dispatcher = CollectingDispatcher()
-    events = await ActionSubmitStatement().run(dispatcher, tracker(slots, form="statement_form"), {})
+    events = await ActionSubmitStatement().run(
+        dispatcher, tracker(slots, form="statement_form"), {}
+    )
     assert dispatcher.messages[0]["response"] == "utter_identity_again"
     assert not [r for r in cms.requests if r.url.path == "/v1/cases"], "nothing sent unchecked"
     assert SlotSet("person_id", None) in events and SlotSet("confirm", None) in events

@@ -49,8 +49,8 @@ def test_relative_sqlite_path_is_inside_the_project() -> None:
         ("NSSA_LOG_LEVEL", "LOUD", r"NSSA_LOG_LEVEL='LOUD' is not valid: use one of"),
         ("NSSA_ACTION_URL", "ftp://x", r"NSSA_ACTION_URL='ftp://x' is not valid"),
         ("NSSA_CMS_URL", "cms:8081", r"NSSA_CMS_URL='cms:8081' is not valid"),
-        ("NSSA_EMBEDDED_BACKENDS", "maybe", r"NSSA_EMBEDDED_BACKENDS='maybe' is not valid: use true"),
-        ("NSSA_CMS_EVENTS_SECRET", "short", r"NSSA_CMS_EVENTS_SECRET='\*\*\*' is not valid: use at least 16"),
+        ("NSSA_EMBEDDED_BACKENDS", "maybe", r"NSSA_EMBEDDED_BACKENDS='maybe' is not valid: use true"),  # noqa: E501
+        ("NSSA_CMS_EVENTS_SECRET", "short", r"NSSA_CMS_EVENTS_SECRET='\*\*\*' is not valid: use at least 16"),  # noqa: E501
     ],
 )
 def test_bad_value_names_the_setting(key: str, value: str, message: str) -> None:

@@ -18,7 +18,8 @@ D = dt.date
 
 def with_check_digit(first_ten: str) -> str:
     """A national ID number with its check digit, computed here as the handbook says."""
-    remainder = sum(int(digit) * weight for digit, weight in zip(first_ten, range(1, 11))) % 11
+    weighted = zip(first_ten, range(1, 11), strict=True)
+    remainder = sum(int(digit) * weight for digit, weight in weighted) % 11
     assert remainder != 10, "no check digit exists for " + first_ten
     return first_ten + str(remainder)
 
