@@ -84,19 +84,22 @@ class EvaluationResult:
             lines.append(f"{'intent':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
             for label, (p, r, f, n) in sorted(self.intents.per_label.items()):
                 lines.append(f"{label:<22}{p:>10.3f}{r:>10.3f}{f:>10.3f}{n:>9}")
+        intents, answers = self.intents, self.answers
         lines += [
             "",
-            f"Intent macro F1:   {self.intents.macro_f1:.3f}  (accuracy {self.intents.accuracy:.3f})",
-            f"Answer macro F1:   {self.answers.macro_f1:.3f}  (accuracy {self.answers.accuracy:.3f}, "
-            f"{len(self.answers.per_label)} answers: topic and the answer within it)",
+            f"Intent macro F1:   {intents.macro_f1:.3f}  (accuracy {intents.accuracy:.3f})",
+            f"Answer macro F1:   {answers.macro_f1:.3f}  (accuracy {answers.accuracy:.3f}, "
+            f"{len(answers.per_label)} answers: topic and the answer within it)",
             f"Fallback rate:     {self.fallback_rate:.3f}",
-            f"Prediction time:   {self.ms_per_message:.1f} ms per message (p95 {self.p95_ms:.1f} ms)",
+            f"Prediction time:   {self.ms_per_message:.1f} ms per message "
+            f"(p95 {self.p95_ms:.1f} ms)",
         ]
         worst = sorted(
             (f, label) for label, (_, _, f, n) in self.answers.per_label.items() if n
         )[:8]
         if worst:
-            lines.append("Weakest answers:   " + ", ".join(f"{l} {f:.2f}" for f, l in worst))
+            lines.append("Weakest answers:   "
+                         + ", ".join(f"{label} {f1:.2f}" for f1, label in worst))
         return "\n".join(lines)
 
 
@@ -231,6 +234,6 @@ def compare_configs(settings: Settings, out: Path, configs: Optional[List[Path]]
     lines = []
     for name, seconds, report in rows:
         lines.append(f"== {name}: rasa train {seconds:.0f} s")
-        lines.extend(l for l in report.splitlines() if l.split(":")[0] in
+        lines.extend(line for line in report.splitlines() if line.split(":")[0] in
                      ("Intent macro F1", "Answer macro F1", "Fallback rate", "Prediction time"))
     return "\n".join(lines)
