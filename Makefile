@@ -15,7 +15,7 @@ help:
 	@echo "make run      install what is missing, train if needed, start the assistant"
 	@echo "make test     install what is missing and run the whole suite"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths"
-	@echo "make eval     per-intent precision/recall/F1 on the held-out set (results/)"
+	@echo "make eval     the frozen set (tests/eval) per category against its targets, then held-out F1 (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
 

@@ -225,7 +225,7 @@ def compare_configs(settings: Settings, out: Path, configs: Optional[List[Path]]
         # Evaluate in a fresh process so one model's TensorFlow state does
         # not slow the next one down.
         subprocess.run(
-            [sys.executable, "-m", "bot", "eval", "--model", str(model),
+            [sys.executable, "-m", "bot", "eval", "--held-out-only", "--model", str(model),
              "--out", str(model_dir / "eval")],
             cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL,
         )
