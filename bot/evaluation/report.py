@@ -192,7 +192,7 @@ def plot(results: List[LanguageResult], path: Path) -> Path:
         xs = [i + index * width for i, c in enumerate(categories) if c in values]
         ys = [values[c] for c in categories if c in values]
         bars = ax.bar(xs, ys, width, label=result.lang)
-        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7)
     for i, category in enumerate(categories):
         target = TARGETS.get(category, (0.0 if category == ROUTED else None, ""))[0]
         if target is not None:
