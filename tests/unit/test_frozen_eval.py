@@ -132,3 +132,16 @@ def test_the_hash_ignores_layout_but_not_values() -> None:
     row = {"id": "x", "text": "a", "expect": ["b"]}
     assert row_hash(row) == row_hash({"expect": ["b"], "text": "a", "id": "x"})
     assert row_hash(row) != row_hash({**row, "expect": ["b", "c"]})
+
+
+def test_the_freeze_command_leaves_a_frozen_set_as_it_is() -> None:
+    """`python -m bot eval --freeze` on a fully frozen set appends nothing."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    before = (EVAL_DIR / "MANIFEST.tsv").read_bytes()
+    result = CliRunner().invoke(cli, ["eval", "--freeze"])
+    assert result.exit_code == 0, result.output
+    assert "Froze 0 new rows." in result.output
+    assert (EVAL_DIR / "MANIFEST.tsv").read_bytes() == before
