@@ -108,25 +108,26 @@ def _post_event(assistant: Assistant, body: bytes, signature: Optional[str]) -> 
 
 def test_notice_reaches_the_conversation_and_stop_notices_stops_it(notices) -> None:
     sender = "notice-anna"
+    conversation = notices.conversation(sender)
     notices.texts(sender, "check my case", *ANNA)
     notices.texts(sender, "all")
 
     # A case worker decides the case; the CMS delivers the event within seconds.
     assert "event" in _cms_admin(notices, "set-status", "NSSA-2026-000123", "decided")
-    wait_until(lambda: DECIDED in notices.bot_texts(sender), "the decided notice")
+    wait_until(lambda: DECIDED in notices.bot_texts(conversation), "the decided notice")
     wait_until(lambda: _all_delivered(notices), "the CMS to record the delivery")
-    assert notices.bot_texts(sender).count(DECIDED) == 1
+    assert notices.bot_texts(conversation).count(DECIDED) == 1
 
     assert notices.texts(sender, "stop notices") == [STOPPED]
-    told = len(notices.bot_texts(sender))
+    told = len(notices.bot_texts(conversation))
     _cms_admin(notices, "set-status", "NSSA-2026-000123", "closed")
     wait_until(lambda: _all_delivered(notices), "the CMS to deliver the second event")
-    assert len(notices.bot_texts(sender)) == told, "an opted-out citizen got a notice"
+    assert len(notices.bot_texts(conversation)) == told, "an opted-out citizen got a notice"
 
     reply = notices.texts(sender, "start notices")
     assert reply and reply[0].startswith("We will send you notices again")
     _cms_admin(notices, "payment-date-change", "P-1001", "Your pension is paid on 18 December.")
-    wait_until(lambda: "Your pension is paid on 18 December." in notices.bot_texts(sender),
+    wait_until(lambda: "Your pension is paid on 18 December." in notices.bot_texts(conversation),
           "the payment date notice after start notices")
 
 
