@@ -43,14 +43,29 @@ class Assistant:
         """POST one message; return the bot's messages."""
         body = json.dumps({"sender": sender, "message": message}).encode()
         headers = {"Content-Type": "application/json"}
-        rest_token = getattr(self.settings, "rest_token", None)
-        if rest_token:
-            headers["Authorization"] = f"Bearer {rest_token}"
+        if self.settings.rest_token:
+            headers["Authorization"] = f"Bearer {self.settings.rest_token}"
         request = urllib.request.Request(
             f"{self.settings.rasa_url}/webhooks/rest/webhook", data=body, headers=headers
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
+
+    def trigger_intent(
+        self, conversation_id: str, name: str, entities: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
+        """Run an intent in a conversation through the internal API (with NSSA_API_TOKEN)."""
+        from urllib.parse import quote
+
+        request = urllib.request.Request(
+            f"{self.settings.rasa_url}/webhooks/internal/conversations/"
+            f"{quote(conversation_id, safe='')}/trigger_intent",
+            data=json.dumps({"name": name, "entities": entities or {}}).encode(),
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.settings.api_token}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())["messages"]
 
     @staticmethod
     def conversation(sender: str) -> str:
