@@ -245,8 +245,9 @@ class Settings:
     def environment(self) -> Dict[str, str]:
         """These settings as variables, for the processes the CLI starts.
 
-        `endpoints.yml` expands NSSA_DATABASE_URL and NSSA_ACTION_URL; the
-        action server reads the rest through `load_settings`.
+        `endpoints.yml` expands NSSA_DATABASE_URL, NSSA_ACTION_URL and
+        NSSA_ACTION_TOKEN; the other processes read the rest through
+        `load_settings`. Unset tokens are left out.
         """
         optional = {
             "NSSA_TELEGRAM_TOKEN": self.telegram_token,
