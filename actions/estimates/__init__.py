@@ -12,5 +12,7 @@ the figures and says the result is `actions/estimate_forms/`.
     child_benefit   number of children, the "1st child" rule
     wage_benefits   unemployment, sickness and parental benefit from the wage
     housing         housing allowance (Housing Office): limits by household
-    parsing         the figures in a citizen's words ("28 yrs", "€2,400 a month")
+    numbers         number words, halves, thousands ("twenty eight", "65 and a half")
+    parsing         the figures in a citizen's words ("28 yrs", "at 65", "3 kids");
+                    amounts in amount_parsing ("€2,400 a month", "rent 750")
 """
