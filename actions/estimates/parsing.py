@@ -304,7 +304,8 @@ def care_supplement(text: str) -> Optional[bool]:
 
 _PARTNER = r"(?:husband|wife|partner|spouse|hubby)"
 _SPOUSE = re.compile(
-    rf"\bmy (?:late )?{_PARTNER}\b|\bwidow(?:er|ed)?\b|\bi'?m the widow"
+    rf"\bmy (?:late )?{_PARTNER}\b|\bwidow(?:er|ed)?\b|"
+    rf"\bi(?:'?m| am| was) (?:his|her|the) (?:late )?(?:{_PARTNER}|widow(?:er)?)\b"
 )
 _OWN_CHILDREN = re.compile(rf"\b(?:our|my)\s+(?:{_CHILD_NOUN})\b")
 _BOTH_PARENTS = re.compile(r"\bboth (?:parents|of (?:his|her|their|my) parents)\b|\borphaned\b")
