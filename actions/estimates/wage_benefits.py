@@ -40,6 +40,8 @@ __all__ = [
     "longest_unemployment_months",
     "earnings_deduction",
     "payment_with_earnings",
+    "EARNINGS_ALLOWANCE",
+    "EARNINGS_DEDUCTION_RATE",
     "estimate_unemployment",
     "SICKNESS_RATE",
     "SICKNESS_MAX_WEEKS",

@@ -154,6 +154,26 @@ FORMULA_FACTS: Dict[str, Callable[[], str]] = {
     "F178": lambda: euros(housing.estimate_housing(2, D("900"), D("0")).monthly),
     "F179": lambda: euros(housing.estimate_housing(3, D("900"), D("0")).monthly),
     "F181": lambda: euros(housing.estimate_housing(1, D("750.00"), D("1600.00")).monthly),
+    # The rates and limits the calculators use.
+    "F061": lambda: f"{pension.MIN_MONTHS} months",
+    "F062": lambda: percent(pension.EARLY_RATE),
+    "F066": lambda: f"{pension.FULL_YEARS} years",
+    "F087": lambda: percent(survivors.SPOUSE_RATE),
+    "F088": lambda: percent(survivors.ORPHAN_RATE),
+    "F089": lambda: percent(survivors.FULL_ORPHAN_RATE),
+    "F090": lambda: percent(survivors.TOTAL_LIMIT),
+    "F103": lambda: percent(wb.UNEMPLOYMENT_FIRST_RATE),
+    "F104": lambda: percent(wb.UNEMPLOYMENT_LATER_RATE),
+    "F105": lambda: euros(wb.reference_wage(D("9999"))),
+    "F109": lambda: euros(wb.EARNINGS_ALLOWANCE),
+    "F110": lambda: f"{wb.longest_unemployment_months(29)} months",
+    "F111": lambda: f"{wb.longest_unemployment_months(55)} months",
+    "F112": lambda: f"{wb.longest_unemployment_months(66)} months",
+    "F136": lambda: percent(wb.PARENTAL_RATE),
+    "F161": lambda: percent(wb.SICKNESS_RATE),
+    "F175": lambda: euros(housing.SAVINGS_LIMIT),
+    "F177": lambda: percent(housing.OWN_SHARE_RATE),
+    "F180": lambda: euros(housing.MIN_PAID),
 }
 
 
