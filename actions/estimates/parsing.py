@@ -54,7 +54,8 @@ _OTHER_UNIT = re.compile(
     r"daughters?\b|people\b|persons?\b|weeks?\b|days?\b|hours?\b|am\b|pm\b|:\d)"
 )
 _AFTER_AGE_WORD = re.compile(
-    r"(?:\bat|\bfrom|\bage|\baged|\bturn|\bturning|\bwhen i'?m|\bwhen i am|\bby|\bat the age of)"
+    r"(?:\bat|\bfrom|\bage|\baged|\bturn|\bturning|\bwhen i'?m|\bwhen i am|\bby|\bat the age of"
+    r"|\buntil|\btill|\btil)"
     r"\s*$"
 )
 
@@ -111,7 +112,8 @@ def _bare_numbers(value: str) -> List[Number]:
 
 _AGE_AT = re.compile(
     rf"(?:\bat|\bfrom|\bage|\baged|\bwhen i'?m|\bwhen i am|\bwhen i turn|\bturning|"
-    rf"\bat the age of|\bby)\s+{_N}(?:\s*{_YEARS}(?:\s*(?:and|,)?\s*{_N}\s*{_MONTHS}\b)?)?"
+    rf"\bat the age of|\bby|\buntil|\btill|\btil)\s+{_N}"
+    rf"(?:\s*{_YEARS}(?:\s*(?:and|,)?\s*{_N}\s*{_MONTHS}\b)?)?"
     r"(?!\s*(?:%|€|euros?|years? of|yrs? of|kids|children|am\b|pm\b|:\d|o'?clock))"
 )
 _NOW = re.compile(r"\b(?:now|today|right away|straight away|immediately|this year)\b")

@@ -86,6 +86,8 @@ def test_contribution_months_as_an_answer(text: str, months: Optional[int]) -> N
         ("when i'm 68", 816),
         ("at 64 years and 6 months", 774),
         ("at the state pension age", 804),
+        ("what if I wait until 71", 71 * 12),
+        ("my pension if i keep working till 70, i have 41 years", 70 * 12),
         ("i am 64 and want to retire now", 768),
         ("I'm 64 years old and have 30 years", None),  # their age now, not the start
         ("at 3pm", None),
