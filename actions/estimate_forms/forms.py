@@ -39,6 +39,7 @@ __all__ = [
     "ValidateHousingEstimateForm",
     "EarnedPension",
     "HIGHEST_PENSION",
+    "LOWEST_PENSION",
     "ESTIMATE_FORM_CLASSES",
 ]
 
@@ -47,8 +48,10 @@ MAX_AGE = 110
 MAX_CHILDREN = 20
 MAX_HOUSEHOLD = 20
 MAX_AMOUNT = Decimal("1000000")
-# The full pension started at 70: €1,480.00 + 18%.
+# The full pension started at 70: €1,480.00 + 18%; the 5-year pension
+# started at 63: €185.00 − 19.2%.
 HIGHEST_PENSION = Decimal("1746.40")
+LOWEST_PENSION = Decimal("149.48")
 
 
 def _yes_no(explicit: Any) -> Any:
@@ -139,8 +142,9 @@ def _deceased_pension(text: Text, answer: bool) -> Union[None, Decimal, EarnedPe
 def _deceased_check(value: Union[Decimal, EarnedPension]) -> Optional[Text]:
     if isinstance(value, EarnedPension):
         return "utter_estimate_survivors_too_few_years" if value.months < MIN_MONTHS else None
-    if value <= 0:
-        return "utter_estimate_invalid_amount"
+    if value < LOWEST_PENSION:
+        # "32" is more likely contribution years than a pension of €32.00.
+        return "utter_estimate_survivors_pension_too_low"
     return "utter_estimate_survivors_pension_too_high" if value > HIGHEST_PENSION else None
 
 

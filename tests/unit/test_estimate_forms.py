@@ -140,6 +140,14 @@ async def test_survivors_contribution_years_give_the_earned_pension() -> None:
     assert messages[0]["pension"] == "€1,184.00"
 
 
+async def test_a_bare_small_number_is_not_taken_for_a_pension() -> None:
+    form = ValidateSurvivorsEstimateForm()
+    t = tracker(form, "32", requested="estimate_deceased_pension")
+    slots, said, _ = await run(form, t)
+    assert said == ["utter_estimate_survivors_pension_too_low"]
+    assert slots["estimate_deceased_pension"] is None
+
+
 async def test_children_without_a_spouse_are_asked_about_both_parents() -> None:
     form = ValidateSurvivorsEstimateForm()
     t = tracker(form, "2", {"estimate_deceased_pension": "1000.00", "estimate_is_spouse": False},
