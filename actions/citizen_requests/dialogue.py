@@ -11,6 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.citizen_requests import paused
 from actions.citizen_requests.forms import FORMS
+from actions.estimate_forms.base import dont_know, forget_estimates
+from actions.estimate_forms.forms import ESTIMATE_FORM_CLASSES
 
 __all__ = ["ActionAskConfirm", "ActionAskChangeField", "ActionCancelRequest", "reset_form_slots"]
 
@@ -67,7 +69,7 @@ class ActionAskChangeField(Action):
 
 
 class ActionCancelRequest(Action):
-    """Stop the request in progress; nothing is sent."""
+    """Stop the request (or estimate) in progress; nothing is sent."""
 
     def name(self) -> Text:
         """Name of the action."""
@@ -77,7 +79,17 @@ class ActionCancelRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Deactivate the form and forget its answers."""
-        if not (tracker.active_loop or {}).get("name"):
+        active = (tracker.active_loop or {}).get("name")
+        estimate = ESTIMATE_FORM_CLASSES.get(active or "")
+        if estimate is not None:
+            if dont_know((tracker.latest_message or {}).get("text") or ""):
+                # "I don't know" is not "stop": say where to find the figure;
+                # the form asks its question again.
+                dispatcher.utter_message(response=estimate().reply_to_dont_know(tracker))
+                return []
+            dispatcher.utter_message(response="utter_estimate_cancelled")
+            return [ActiveLoop(None), SlotSet("requested_slot", None), *forget_estimates()]
+        if not active:
             if paused.paused_form(tracker):
                 # "cancel" in answer to the offer of a paused request: as 2 No.
                 dispatcher.utter_message(response="utter_paused_form_discarded")

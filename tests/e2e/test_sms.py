@@ -122,6 +122,19 @@ def test_a_handbook_question_gets_the_short_sms_answer(phone: Phone) -> None:
     assert "215" in answer
 
 
+def test_an_estimate_comes_in_sms_of_at_most_320_characters(phone: Phone) -> None:
+    bodies = phone.text("I have 28 years of contributions and want to stop at 65, what do I get?")
+    said = "\n".join(bodies)
+    assert "Your estimate: €936.54 a month, before tax, for life." in said
+    assert "This is an estimate. A case worker decides." in said
+    assert "24 × 0.4%" not in said  # the web chat's longer working
+    assert all(len(b) <= PREFERRED_CHARS and segments(b).encoding == "GSM-7" for b in bodies)
+    # A follow-up with another start age: the figures are kept, the answer fits.
+    bodies = phone.text("what if I start at 66?")
+    assert "€986.27" in "\n".join(bodies)
+    assert all(len(b) <= PREFERRED_CHARS and segments(b).encoding == "GSM-7" for b in bodies)
+
+
 @pytest.mark.parametrize(
     "request_text", ["apply for child benefit", "I need a certificate of coverage",
                      "apply for housing allowance"],
