@@ -1,0 +1,100 @@
+"""The conversation's language: the privacy notice in it, and the citizen's own choice.
+
+The NLU component `bot.i18n.langid.LanguageIdentifier` writes the language
+of every message (entity and slot `language`); the Rasa server's generator
+(`bot.i18n.nlg`) answers in it. This module:
+
+- `ActionPrivacyNotice` runs after every message as the custom slot mapping
+  of `privacy_notice_due` (domain.yml): when a new conversation has marked
+  the notice due, it tells the notice in the language of the message that
+  started it, then offers a request kept from the last conversation.
+- `ActionChooseLanguage` answers "English please" / "po polsku" in the
+  language chosen, or offers the languages as buttons ("language").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.citizen_requests import paused
+from actions.session import CONSENT_RESPONSE, NOTICE_DUE
+
+__all__ = ["ActionPrivacyNotice", "ActionChooseLanguage", "message_language", "language_buttons"]
+
+LANGUAGE_SLOT = "language"
+CHOSEN_ENTITY = "language_chosen"
+
+
+def _entities(tracker: Tracker) -> List[Dict[Text, Any]]:
+    return list((tracker.latest_message or {}).get("entities") or [])
+
+
+def message_language(tracker: Tracker) -> Optional[Text]:
+    """The language of the latest message (its `language` entity), else the slot's."""
+    for entity in reversed(_entities(tracker)):
+        if entity.get("entity") == LANGUAGE_SLOT and entity.get("value"):
+            return str(entity["value"])
+    value = tracker.get_slot(LANGUAGE_SLOT)
+    return str(value) if value else None
+
+
+def language_buttons() -> List[Dict[Text, Text]]:
+    """One button per offered language, titled in that language."""
+    from bot.i18n.languages import languages, offered
+
+    known = languages()
+    return [
+        {
+            "title": known[code].native,
+            "payload": "/choose_language" + json.dumps(
+                {LANGUAGE_SLOT: code, CHOSEN_ENTITY: True}, ensure_ascii=False),
+        }
+        for code in offered()
+    ]
+
+
+class ActionPrivacyNotice(Action):
+    """The consent notice of a new conversation, in the language of its first message."""
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_privacy_notice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Tell the notice (and offer a kept request) once, when it is due."""
+        if not tracker.get_slot(NOTICE_DUE):
+            return []
+        lang = message_language(tracker)
+        extra = {"language": lang} if lang else {}
+        # The consent text is the privacy notice answer (short on SMS).
+        dispatcher.utter_message(response=CONSENT_RESPONSE, **extra)
+        form_name = paused.paused_form(tracker)
+        if form_name and tracker.get_slot(paused.FORM_OFFERED):
+            paused.offer(dispatcher, form_name, **extra)
+        return [SlotSet(NOTICE_DUE, False)]
+
+
+class ActionChooseLanguage(Action):
+    """Confirm a chosen language in itself, or offer the languages."""
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_choose_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Confirm the choice the message made; without one, offer buttons."""
+        if any(e.get("entity") == CHOSEN_ENTITY and e.get("value") for e in _entities(tracker)):
+            dispatcher.utter_message(response="utter_language_chosen")
+            return []
+        dispatcher.utter_message(response="utter_choose_language", buttons=language_buttons())
+        return []

@@ -1,0 +1,85 @@
+"""The Rasa server's natural language generator: responses in the conversation's language.
+
+endpoints.yml names it (`nlg: type: bot.i18n.nlg.TranslatingNLG`); Rasa 3.6
+builds it with the model's domain. It is Rasa's template generator (channel
+variations, conditions, slot and keyword variables) over the responses of
+the conversation's `language` slot: each variation translated where
+translations/<code>/ has a fresh translation, English otherwise
+(`bot.i18n.catalogue`). Translations are read from disk, not from the model,
+so they change without retraining.
+
+Every message carries `language` (the language it is really in), which Rasa
+keeps in the BotUttered event's metadata: the web chat sets `lang` and `dir`
+from it. An action may name the language for one message (`language=` in
+utter_message), as the privacy notice does before the slot is set.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.i18n.catalogue import LANGUAGE_KEY, Catalogue
+from bot.i18n.languages import SOURCE, languages
+
+__all__ = ["TranslatingNLG", "LANGUAGE_SLOT"]
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+# What the action server sends along with a response name: never variables.
+_RASA_KEYS = frozenset({
+    "text", "buttons", "elements", "custom", "image", "attachment", "quick_replies",
+    "response", "template", "utter_action",
+})
+
+
+class TranslatingNLG(TemplatedNaturalLanguageGenerator):
+    """Rasa's template generator over the responses in the conversation's language."""
+
+    def __init__(
+        self,
+        endpoint_config: Any = None,
+        domain: Any = None,
+        catalogue: Optional[Catalogue] = None,
+    ) -> None:
+        responses = dict(domain.responses) if domain is not None else {}
+        super().__init__(responses)
+        self.catalogue = catalogue or Catalogue(english=responses)
+
+    def language_of(self, tracker: DialogueStateTracker, kwargs: Dict[Text, Any]) -> str:
+        """The language to answer in: named by the action, else the slot, else English."""
+        wanted = kwargs.get(LANGUAGE_KEY) or tracker.get_slot(LANGUAGE_SLOT) or SOURCE
+        return wanted if wanted in languages() else SOURCE
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        """The response in the conversation's language, with `language` set."""
+        lang = self.language_of(tracker, kwargs)
+        self.responses = self.catalogue.responses(lang)
+        filled_slots = tracker.current_slot_values()
+        chosen = self._random_response_for(utter_action, output_channel, filled_slots)
+        if chosen is None:
+            return None
+        response = copy.deepcopy(chosen)
+        actual = response.pop(LANGUAGE_KEY, SOURCE)
+        if actual != lang:
+            logger.debug("No fresh %s translation of %s; sent in English.", lang, utter_action)
+        # Variables are written in the language the text really is in.
+        variables = {
+            key: value if key in _RASA_KEYS else self.catalogue.render(value, actual)
+            for key, value in kwargs.items()
+            if key != LANGUAGE_KEY
+        }
+        response = self._fill_response(response, filled_slots, **variables)
+        response[LANGUAGE_KEY] = actual
+        return response
