@@ -13,8 +13,9 @@ on the channel they used there (service-standards.md, Proactive notices).
       503  anything else went wrong: the event id is forgotten, so the CMS's
            retry is taken as new; logged with its traceback. Never 500.
 
-The notice is the intent `EXTERNAL_notice` with the entity `notice_text`
-(`bot.notices.notice_text`), run by the Rasa agent of this server, as
+The notice is the intent `EXTERNAL_notice` with the entities of
+`bot.notices.notice_entities` (the response, its variables and the English
+text), told in the conversation's language, run by the Rasa agent of this server, as
 Rasa's own `trigger_intent` endpoint does, under the conversation's lock.
 The bot's answer goes out through the output channel of the conversation's
 latest input channel where that channel can make one (Telegram, SMS), else
@@ -44,11 +45,10 @@ from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
 from bot.notices import (
-    NOTICE_ENTITY,
     NOTICE_INTENT,
     CmsEvent,
     InvalidEvent,
-    notice_text,
+    notice_entities,
     parse_event,
 )
 from bot.store.persons import Persons
@@ -230,7 +230,7 @@ class CmsEventsInput(InputChannel):
         if NOTICE_INTENT not in agent.domain.intents:
             raise NoticeNotDelivered(f"the model's domain has no intent {NOTICE_INTENT}")
         conversation_id = conversation.conversation_id
-        entities = [{"entity": NOTICE_ENTITY, "value": notice_text(event)}]
+        entities = notice_entities(event)
         async with agent.lock_store.lock(conversation_id):
             # The channel first (without starting a session), so a new session's
             # greeting and the notice go out the same way.

@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -47,6 +47,7 @@ __all__ = [
     "Entry",
     "Catalogue",
     "default_catalogue",
+    "EnglishTerms",
     "fill",
     "LANGUAGE_KEY",
     "english_files",
@@ -269,7 +270,8 @@ class Catalogue:
                 continue
             merged = {k: v for k, v in english.variation.items()
                       if k != "text" and k not in PLURAL_FORMS}
-            merged.update({k: v for k, v in entry.variation.items() if k != "source"})
+            merged.update({k: v for k, v in entry.variation.items()
+                           if k not in ("source", "english")})
             merged["buttons"] = _buttons(english.variation, entry.variation)
             if not merged["buttons"]:
                 merged.pop("buttons")
@@ -362,3 +364,22 @@ def _buttons(english: Mapping[str, Any], translated: Mapping[str, Any]) -> List[
 def default_catalogue() -> Catalogue:
     """The process's catalogue of the project's files, made on first use."""
     return Catalogue()
+
+
+class EnglishTerms(Mapping[str, str]):
+    """Some terms of texts.yml by their key, in English, read on first use (tests, logs)."""
+
+    def __init__(self, prefix: str, keys: Tuple[str, ...]) -> None:
+        self.prefix = prefix
+        self.keys_ = keys
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self.keys_:
+            raise KeyError(key)
+        return default_catalogue().text(self.prefix + key, SOURCE)[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys_)
+
+    def __len__(self) -> int:
+        return len(self.keys_)
