@@ -4,10 +4,12 @@ The NLU component `bot.i18n.langid.LanguageIdentifier` writes the language
 of every message (entity and slot `language`); the Rasa server's generator
 (`bot.i18n.nlg`) answers in it. This module:
 
-- `ActionPrivacyNotice` runs after every message as the custom slot mapping
-  of `privacy_notice_due` (domain.yml): when a new conversation has marked
-  the notice due, it tells the notice in the language of the message that
-  started it, then offers a request kept from the last conversation.
+- `ActionPrivacyNotice` is `action_validate_slot_mappings`, which Rasa runs
+  after every message once the slots (the language among them) are set:
+  when a new conversation has marked the notice due (`privacy_notice_due`),
+  it tells the notice in the language of the message that started it, then
+  offers a request kept from the last conversation. (A custom slot
+  mapping's action cannot: Rasa keeps only the slots it sets.)
 - `ActionChooseLanguage` answers "English please" / "po polsku" in the
   language chosen, or offers the languages as buttons ("language").
 """
@@ -63,8 +65,8 @@ class ActionPrivacyNotice(Action):
     """The consent notice of a new conversation, in the language of its first message."""
 
     def name(self) -> Text:
-        """Name of the action."""
-        return "action_privacy_notice"
+        """Name of the action: Rasa's hook after each message's slots are set."""
+        return "action_validate_slot_mappings"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

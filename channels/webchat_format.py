@@ -54,6 +54,12 @@ def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
         }
     if message.get("custom"):
         out["custom"] = message["custom"]
+    if out and isinstance(message.get("language"), str):
+        # The language the text is in (bot/i18n/nlg.py): the page sets lang and dir.
+        from bot.i18n.languages import language
+
+        out["lang"] = language(message["language"]).code
+        out["dir"] = language(message["language"]).direction
     return out
 
 
@@ -73,7 +79,8 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
                 continue
             messages.append({"sender": "user", "text": last_buttons.get(text, text)})
         elif isinstance(event, BotUttered):
-            shown = widget_message({"text": event.text, **(event.data or {})})
+            shown = widget_message({"text": event.text, **(event.data or {}),
+                                    "language": (event.metadata or {}).get("language")})
             if not shown:
                 continue
             buttons = [{"title": b["title"], "payload": b["payload"]}
@@ -86,6 +93,8 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
                 entry["links"] = shown["buttons"]
             if shown.get("attachment"):
                 entry["attachment"] = shown["attachment"]
+            if shown.get("lang"):
+                entry["lang"], entry["dir"] = shown["lang"], shown["dir"]
             messages.append(entry)
     return messages[-limit:]
 

@@ -79,9 +79,10 @@ class _Choice:
             return
         from bot.i18n.catalogue import default_catalogue
 
+        values = {str(value).lower(): value for value in self.values}
         for value, synonyms in default_catalogue().choices(self.name).items():
-            if value in self.values:
-                self._add(value, synonyms)
+            if value.lower() in values:
+                self._add(values[value.lower()], synonyms)
         self._translated = True
 
     def __call__(self, text: Any) -> Any:

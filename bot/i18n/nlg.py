@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
+from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -47,14 +48,39 @@ class TranslatingNLG(TemplatedNaturalLanguageGenerator):
         domain: Any = None,
         catalogue: Optional[Catalogue] = None,
     ) -> None:
-        responses = dict(domain.responses) if domain is not None else {}
-        super().__init__(responses)
-        self.catalogue = catalogue or Catalogue(english=responses)
+        self._given = catalogue
+        super().__init__(dict(domain.responses) if domain is not None else {})
+
+    @property  # type: ignore[override]
+    def responses(self) -> Dict[Text, List[Dict[Text, Any]]]:
+        """The English responses (the model's domain)."""
+        return self._english
+
+    @responses.setter
+    def responses(self, value: Dict[Text, List[Dict[Text, Any]]]) -> None:
+        # Rasa sets the responses again when it loads a model (Agent.load_model):
+        # the catalogue's English is the model's.
+        self._english = dict(value or {})
+        self.catalogue = self._given or Catalogue(english=self._english)
 
     def language_of(self, tracker: DialogueStateTracker, kwargs: Dict[Text, Any]) -> str:
         """The language to answer in: named by the action, else the slot, else English."""
         wanted = kwargs.get(LANGUAGE_KEY) or tracker.get_slot(LANGUAGE_SLOT) or SOURCE
         return wanted if wanted in languages() else SOURCE
+
+    def _variation(
+        self, utter_action: Text, lang: str, output_channel: Text, filled_slots: Dict[Text, Any]
+    ) -> Optional[Dict[Text, Any]]:
+        """One variation of the response in `lang`, as Rasa picks it (channel, conditions)."""
+        import numpy as np
+
+        responses = self.catalogue.responses(lang)
+        if utter_action not in responses:
+            return None
+        suitable = ResponseVariationFilter(responses).responses_for_utter_action(
+            utter_action, output_channel, filled_slots
+        )
+        return copy.deepcopy(np.random.choice(suitable)) if suitable else None
 
     async def generate(
         self,
@@ -65,12 +91,10 @@ class TranslatingNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         """The response in the conversation's language, with `language` set."""
         lang = self.language_of(tracker, kwargs)
-        self.responses = self.catalogue.responses(lang)
         filled_slots = tracker.current_slot_values()
-        chosen = self._random_response_for(utter_action, output_channel, filled_slots)
-        if chosen is None:
+        response = self._variation(utter_action, lang, output_channel, filled_slots)
+        if response is None:
             return None
-        response = copy.deepcopy(chosen)
         actual = response.pop(LANGUAGE_KEY, SOURCE)
         if actual != lang:
             logger.debug("No fresh %s translation of %s; sent in English.", lang, utter_action)
