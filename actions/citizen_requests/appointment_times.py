@@ -22,9 +22,9 @@ from actions.validation import (
     clean,
     format_date,
     term,
-    weekday,
 )
 from actions.validation import date as parse_date
+from actions.validation import weekday as weekday_name
 from bot.settings import SettingsSource
 
 __all__ = [
@@ -84,7 +84,7 @@ def hhmm(start: Any) -> Text:
 def long_day(day: Any) -> List[Any]:
     """A day as "Tuesday 01.12.2026", a response variable in the message's language."""
     value = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
-    return [weekday(value), " ", format_date(value)]
+    return [weekday_name(value), " ", format_date(value)]
 
 
 def office_name(office_id: Any) -> Any:
@@ -144,7 +144,7 @@ def _day_without_year(text: str, today: dt.date) -> Optional[dt.date]:
         return None
     if weekdays and weekdays[0] != found.weekday():
         raise ValidationError("utter_invalid_date_weekday", date=format_date(found),
-                              weekday=weekday(found))
+                              weekday=weekday_name(found))
     return found
 
 

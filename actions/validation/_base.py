@@ -40,7 +40,7 @@ class ValidationError(NssaError, ValueError):
         return default_catalogue().text(self.response, "en", **self.variables)[0]
 
     def __str__(self) -> str:
-        return self.response
+        return self.message
 
 
 def term(name: str, **variables: Any) -> Dict[str, Any]:

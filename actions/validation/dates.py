@@ -198,11 +198,7 @@ def date_within(
     early: str = "utter_invalid_date_too_early",
     late: str = "utter_invalid_date_too_late",
 ) -> dt.date:
-    """Return the date if it is at most N days or months before or after today.
-
-    `early` and `late` are the answers (with `limit` and `date`) to a date
-    before or after that.
-    """
+    """Return the date if at most N days or months from today; else `early` or `late` is said."""
     now = today_or(today)
     result = date(value, now)
     earliest = latest = None

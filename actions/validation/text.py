@@ -60,10 +60,7 @@ def text_length(
     empty: str = "utter_invalid_empty",
     single_line: bool = True,
 ) -> str:
-    """Return the trimmed text if it has from `minimum` to `maximum` characters.
-
-    `empty` is the answer (a response of data/core/errors.yml) to no text.
-    """
+    """Return the trimmed text if it has from `minimum` to `maximum` characters (else `empty`)."""
     value = unicodedata.normalize("NFC", "" if text is None else str(text))
     value = _EDGES.sub("", _CONTROL.sub("", value.replace("\r\n", "\n")))
     if single_line:

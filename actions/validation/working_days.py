@@ -124,7 +124,7 @@ def _office(office_id: str) -> Office:
     try:
         return OFFICES[office_id]
     except KeyError:
-        raise ValidationError("utter_invalid_office") from None
+        raise ValidationError("utter_invalid_office_name") from None
 
 
 def office_open_on(office_id: str, day: dt.date) -> bool:

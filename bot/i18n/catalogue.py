@@ -338,6 +338,8 @@ def _is_part(value: Any) -> bool:
     """A string, a number, or a term or amount reference (not a button)."""
     if isinstance(value, dict):
         return "term" in value or "money" in value
+    if isinstance(value, list):
+        return all(_is_part(part) for part in value)
     return isinstance(value, (str, int, float))
 
 

@@ -14,7 +14,8 @@ citizen chose a language themselves. `decide()` holds the rules:
    dates: they never change the language.
 4. A message with fewer than 2 words of letters ("ok", "1", "dzięki", an
    emoji) never changes a conversation's language. The first message of a
-   conversation takes its detected language only if the detection is sure.
+   conversation takes the channel's hint, else its detected language if the
+   detection is sure.
 5. Otherwise the detected language when the detection is sure, else the
    conversation's language; a conversation without one takes the
    channel's hint (Telegram's language_code, the browser's language in
@@ -103,7 +104,7 @@ def decide(
     language, confidence = detected or (fallback, 0.0)
     is_sure = confidence >= sure and language in offered()
     if word_count(text) < 2:
-        if current is None and is_sure:
+        if current is None and is_sure and not from_hint(hint):
             return Decision(language, False, "first message")
         return Decision(fallback, False, "kept: short")
     if is_sure:
