@@ -16,7 +16,7 @@ help:
 	@echo "make test     install what is missing, run make lint, then the whole suite"
 	@echo "make lint     ruff on the whole tree and mypy (config in pyproject.toml)"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths"
-	@echo "make eval     per-intent precision/recall/F1 on the held-out set (results/)"
+	@echo "make eval     the frozen set (tests/eval) per category against its targets, then held-out F1 (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
 

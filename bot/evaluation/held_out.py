@@ -84,13 +84,12 @@ class EvaluationResult:
             lines.append(f"{'intent':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
             for label, (p, r, f, n) in sorted(self.intents.per_label.items()):
                 lines.append(f"{label:<22}{p:>10.3f}{r:>10.3f}{f:>10.3f}{n:>9}")
+        intents, answers = self.intents, self.answers
         lines += [
             "",
-            f"Intent macro F1:   {self.intents.macro_f1:.3f}  "
-            f"(accuracy {self.intents.accuracy:.3f})",
-            f"Answer macro F1:   {self.answers.macro_f1:.3f}  "
-            f"(accuracy {self.answers.accuracy:.3f}, "
-            f"{len(self.answers.per_label)} answers: topic and the answer within it)",
+            f"Intent macro F1:   {intents.macro_f1:.3f}  (accuracy {intents.accuracy:.3f})",
+            f"Answer macro F1:   {answers.macro_f1:.3f}  (accuracy {answers.accuracy:.3f}, "
+            f"{len(answers.per_label)} answers: topic and the answer within it)",
             f"Fallback rate:     {self.fallback_rate:.3f}",
             f"Prediction time:   {self.ms_per_message:.1f} ms per message "
             f"(p95 {self.p95_ms:.1f} ms)",
@@ -99,7 +98,8 @@ class EvaluationResult:
             (f, label) for label, (_, _, f, n) in self.answers.per_label.items() if n
         )[:8]
         if worst:
-            lines.append("Weakest answers:   " + ", ".join(f"{name} {f:.2f}" for f, name in worst))
+            lines.append("Weakest answers:   "
+                         + ", ".join(f"{label} {f1:.2f}" for f1, label in worst))
         return "\n".join(lines)
 
 
@@ -225,7 +225,7 @@ def compare_configs(settings: Settings, out: Path, configs: Optional[List[Path]]
         # Evaluate in a fresh process so one model's TensorFlow state does
         # not slow the next one down.
         subprocess.run(
-            [sys.executable, "-m", "bot", "eval", "--model", str(model),
+            [sys.executable, "-m", "bot", "eval", "--held-out-only", "--model", str(model),
              "--out", str(model_dir / "eval")],
             cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL,
         )
