@@ -9,7 +9,9 @@ of every message (entity and slot `language`); the Rasa server's generator
   when a new conversation has marked the notice due (`privacy_notice_due`),
   it tells the notice in the language of the message that started it, then
   offers a request kept from the last conversation. (A custom slot
-  mapping's action cannot: Rasa keeps only the slots it sets.)
+  mapping's action cannot: Rasa keeps only the slots it sets.) A first
+  message about self-harm gets the crisis line first (service-standards.md):
+  the notice waits for the next message.
 - `ActionChooseLanguage` answers "English please" / "po polsku" in the
   language chosen, or offers the languages as buttons ("language").
 """
@@ -30,6 +32,8 @@ from actions.session import CONSENT_RESPONSE, NOTICE_DUE
 __all__ = ["ActionPrivacyNotice", "ActionChooseLanguage", "message_language", "language_buttons"]
 
 LANGUAGE_SLOT = "language"
+# Answers that go before the privacy notice: the crisis line comes first.
+FIRST_ANSWERS = frozenset({"self_harm"})
 CHOSEN_ENTITY = "language_chosen"
 
 
@@ -73,6 +77,8 @@ class ActionPrivacyNotice(Action):
     ) -> List[EventType]:
         """Tell the notice (and offer a kept request) once, when it is due."""
         if not tracker.get_slot(NOTICE_DUE):
+            return []
+        if ((tracker.latest_message or {}).get("intent") or {}).get("name") in FIRST_ANSWERS:
             return []
         lang = message_language(tracker)
         extra = {"language": lang} if lang else {}

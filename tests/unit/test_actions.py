@@ -63,6 +63,12 @@ async def test_the_due_notice_is_told_once_in_the_first_messages_language() -> N
     assert messages == [] and events == []
 
 
+async def test_the_crisis_line_comes_before_the_notice() -> None:
+    first = tracker({"privacy_notice_due": True})
+    first.latest_message["intent"] = {"name": "self_harm", "confidence": 1.0}
+    assert await run(ActionPrivacyNotice(), first) == ([], [])
+
+
 @pytest.mark.parametrize(
     "count,events",
     [
