@@ -49,8 +49,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# make eval LANGS="pl uk": only those languages of the frozen set (tests/eval/<code>/).
+LANGS ?=
 eval: train
-	$(PY) -m bot eval
+	$(PY) -m bot eval $(foreach code,$(LANGS),--lang $(code))
 
 languages: train
 	$(PY) -m bot languages

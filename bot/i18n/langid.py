@@ -93,6 +93,7 @@ def decide(
 ) -> Decision:
     """Apply the rules of the module docstring to one message."""
     named = named_in(text)
+    named = named if named in offered() else None
     only_a_name = named is not None and word_count(text) <= 2
     if named is not None and (choice_intent or only_a_name):
         return Decision(named, True, "choice")

@@ -129,3 +129,8 @@ def test_the_reply_hint_is_in_the_turns_language() -> None:
     buttons = [{"title": "Tak", "payload": "1"}, {"title": "Nie", "payload": "2"}]
     [body] = sms_text.compose_turn([sms_text.BotMessage("Oddzwonić?", buttons, "pl")])
     assert body.endswith("Odpisz 1 lub 2")
+
+
+def test_a_language_not_offered_yet_is_not_chosen() -> None:
+    decision = decide("Northlandic please", EN, current="en")
+    assert decision.language == "en" and not decision.chosen
