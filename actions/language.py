@@ -5,8 +5,9 @@ of every message (entity and slot `language`); the Rasa server's generator
 (`bot.i18n.nlg`) answers in it. This module:
 
 - `ActionPrivacyNotice` is `action_validate_slot_mappings`, which Rasa runs
-  after every message once the slots (the language among them) are set:
-  when a new conversation has marked the notice due (`privacy_notice_due`),
+  after every message: it sets the slots `language` and `language_chosen`
+  from the message (the language identifier's parse data, or a language
+  button's entities); when a new conversation has marked the notice due (`privacy_notice_due`),
   it tells the notice in the language of the message that started it, then
   offers a request kept from the last conversation. (A custom slot
   mapping's action cannot: Rasa keeps only the slots it sets.) A first
@@ -37,17 +38,35 @@ FIRST_ANSWERS = frozenset({"self_harm"})
 CHOSEN_ENTITY = "language_chosen"
 
 
-def _entities(tracker: Tracker) -> List[Dict[Text, Any]]:
-    return list((tracker.latest_message or {}).get("entities") or [])
+def _said(tracker: Tracker, key: Text) -> Any:
+    """The latest message's parse data under `key`, else its entity of that name (a button)."""
+    message = tracker.latest_message or {}
+    if message.get(key) is not None:
+        return message[key]
+    return next((e.get("value") for e in reversed(message.get("entities") or [])
+                 if e.get("entity") == key), None)
 
 
 def message_language(tracker: Tracker) -> Optional[Text]:
-    """The language of the latest message (its `language` entity), else the slot's."""
-    for entity in reversed(_entities(tracker)):
-        if entity.get("entity") == LANGUAGE_SLOT and entity.get("value"):
-            return str(entity["value"])
+    """The language of the latest message, else the conversation's."""
+    from bot.i18n.languages import languages
+
+    said = _said(tracker, LANGUAGE_SLOT)
+    if isinstance(said, str) and said in languages():
+        return said
     value = tracker.get_slot(LANGUAGE_SLOT)
     return str(value) if value else None
+
+
+def language_events(tracker: Tracker) -> List[EventType]:
+    """The slots `language` and `language_chosen` as the latest message sets them."""
+    events: List[EventType] = []
+    lang = message_language(tracker)
+    if lang and lang != tracker.get_slot(LANGUAGE_SLOT):
+        events.append(SlotSet(LANGUAGE_SLOT, lang))
+    if _said(tracker, CHOSEN_ENTITY) is True and not tracker.get_slot(CHOSEN_ENTITY):
+        events.append(SlotSet(CHOSEN_ENTITY, True))
+    return events
 
 
 def language_buttons() -> List[Dict[Text, Text]]:
@@ -75,11 +94,12 @@ class ActionPrivacyNotice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Tell the notice (and offer a kept request) once, when it is due."""
+        """Set the message's language; tell the notice (and offer a kept request) once."""
+        events = language_events(tracker)
         if not tracker.get_slot(NOTICE_DUE):
-            return []
+            return events
         if ((tracker.latest_message or {}).get("intent") or {}).get("name") in FIRST_ANSWERS:
-            return []
+            return events
         lang = message_language(tracker)
         extra = {"language": lang} if lang else {}
         # The consent text is the privacy notice answer (short on SMS).
@@ -87,7 +107,7 @@ class ActionPrivacyNotice(Action):
         form_name = paused.paused_form(tracker)
         if form_name and tracker.get_slot(paused.FORM_OFFERED):
             paused.offer(dispatcher, form_name, **extra)
-        return [SlotSet(NOTICE_DUE, False)]
+        return [*events, SlotSet(NOTICE_DUE, False)]
 
 
 class ActionChooseLanguage(Action):
@@ -101,7 +121,7 @@ class ActionChooseLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Confirm the choice the message made; without one, offer buttons."""
-        if any(e.get("entity") == CHOSEN_ENTITY and e.get("value") for e in _entities(tracker)):
+        if _said(tracker, CHOSEN_ENTITY) is True:
             dispatcher.utter_message(response="utter_language_chosen")
             return []
         dispatcher.utter_message(response="utter_choose_language", buttons=language_buttons())

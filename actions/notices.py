@@ -14,7 +14,6 @@ identity check calls it, and so do these actions.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from abc import ABC, abstractmethod
 from functools import lru_cache
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
     from bot.store.persons import Persons
 
 __all__ = [
-    "ActionTellNotice",
     "ActionStopNotices",
     "ActionStartNotices",
     "persons",
@@ -78,35 +76,6 @@ async def remember_conversation(tracker: Tracker, person_id: Text) -> bool:
                        type(error).__name__)
         return False
     return True
-
-
-class ActionTellNotice(Action):
-    """Tell a CMS event's notice (channels/cms_events.py) in the conversation's language."""
-
-    def name(self) -> Text:
-        """Name of the action."""
-        return "action_tell_notice"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        """The response and variables the event's entities name; the English text else."""
-        entities = {e.get("entity"): e.get("value")
-                    for e in (tracker.latest_message or {}).get("entities") or []}
-        name = entities.get("notice")
-        try:
-            variables = json.loads(entities.get("notice_vars") or "{}")
-        except ValueError:
-            variables = {}
-        if not isinstance(name, str) or not name.startswith("utter_notice_") \
-                or not isinstance(variables, dict):
-            dispatcher.utter_message(response="utter_notice")
-            return []
-        if name == "utter_notice_payment_text" and (tracker.get_slot("language") or "en") != "en":
-            # The CMS writes its own text in English: other languages get the general line.
-            name, variables = "utter_notice_payment_changed", {}
-        dispatcher.utter_message(response=name, **variables)
-        return []
 
 
 class _NoticeChoice(Action, ABC):

@@ -48,6 +48,7 @@ __all__ = [
     "notice",
     "notice_entities",
     "notice_text",
+    "told_notice",
     "parse_event",
     "subscribe",
     "webhook_url",
@@ -164,6 +165,27 @@ def notice_entities(event: CmsEvent) -> List[Dict[str, Any]]:
         {"entity": NOTICE_NAME_ENTITY, "value": name},
         {"entity": NOTICE_VARS_ENTITY, "value": json.dumps(variables, ensure_ascii=False)},
     ]
+
+
+def told_notice(entities: List[Dict[str, Any]], lang: str) -> Optional[Notice]:
+    """The response and variables EXTERNAL_notice's entities name, for a conversation in `lang`.
+
+    The CMS writes its own payment text in English: a conversation in
+    another language gets the general line instead. None when the entities
+    name no notice response (the English `notice_text` is said then).
+    """
+    found = {e.get("entity"): e.get("value") for e in entities}
+    name = found.get(NOTICE_NAME_ENTITY)
+    try:
+        variables = json.loads(found.get(NOTICE_VARS_ENTITY) or "{}")
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(name, str) or not name.startswith("utter_notice_") \
+            or not isinstance(variables, dict):
+        return None
+    if name == "utter_notice_payment_text" and lang != "en":
+        return "utter_notice_payment_changed", {}
+    return name, variables
 
 
 def _case_notice(case: Mapping[str, Any]) -> Notice:

@@ -4,7 +4,7 @@ The reply comes from the REST channel (what the citizen reads); what the
 assistant did comes from the conversation's stored events (Rasa's tracker):
 the intent it read, the responses it sent (`utter_action` of each bot event),
 the actions it ran and the requests (forms) it started, the language the
-message was read in (its `language` entity, bot/i18n/langid.py) and the
+message was read in (its parse data's `language`, bot/i18n/langid.py) and the
 languages the replies were in (each bot event's `language`, bot/i18n/nlg.py).
 The privacy notice is told once the first message's language is known: it
 comes after the citizen's message but before any action of the turn (a
@@ -108,8 +108,7 @@ def turn_of(messages: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str,
             intent: Dict[str, Any] = parse.get("intent") or {}
             turn.intent = str(intent.get("name") or "")
             turn.confidence = float(intent.get("confidence") or 0.0)
-            turn.detected = next((str(e.get("value")) for e in parse.get("entities") or []
-                                  if e.get("entity") == "language"), "")
+            turn.detected = str(parse.get("language") or "")
         elif kind == "bot":
             metadata: Dict[str, Any] = event.get("metadata") or {}
             name = str(metadata.get("utter_action") or "")

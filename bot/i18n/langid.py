@@ -1,9 +1,11 @@
 """LanguageIdentifier: the language of each message, kept steady over a conversation.
 
-An NLU component (config.yml, after the intent classifier). It writes the
-entity `language` on every message, which fills the `language` slot the
-responses are chosen by (bot/i18n/nlg.py), and `language_chosen` when the
-citizen chose a language themselves. `decide()` holds the rules:
+An NLU component (config.yml, after the intent classifier). It writes
+`language` into every message's parse data (and `language_chosen` when the
+citizen chose a language themselves); `action_validate_slot_mappings`
+(actions/language.py) puts it in the `language` slot the responses are
+chosen by (bot/i18n/nlg.py). Not an entity: the intents and entities of the
+NLU data and test stories stay as they are. `decide()` holds the rules:
 
 1. A choice ("English please", "po polsku", "українською", a language
    button): the intent `choose_language` or a message that is only a
@@ -40,13 +42,15 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, METADATA, TEXT
+from rasa.shared.nlu.constants import INTENT, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.i18n.languages import SOURCE, from_hint, languages, named_in, offered, script_of
 
 __all__ = [
+    "LANGUAGE_KEY",
+    "CHOSEN_KEY",
     "Decision",
     "Detector",
     "LanguageIdentifier",
@@ -59,8 +63,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 CHOICE_INTENT = "choose_language"
-LANGUAGE_ENTITY = "language"
-CHOSEN_ENTITY = "language_chosen"
+# The keys of the parse data (and, for a language button, of its payload's entities).
+LANGUAGE_KEY = "language"
+CHOSEN_KEY = "language_chosen"
 _MODEL_FILE = "language.joblib"
 _SCRIPTS = {"arabic": "ar", "cyrillic": "uk"}
 _LETTERS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
@@ -166,10 +171,10 @@ def example_language(message: Message) -> str:
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
 )
 class LanguageIdentifier(GraphComponent):
-    """Write the message's language (entity `language`) by the rules of `decide`."""
+    """Write the message's language (parse data `language`) by the rules of `decide`."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -237,7 +242,7 @@ class LanguageIdentifier(GraphComponent):
         return cls(config, model_storage, resource, Detector(pipeline))
 
     def process(self, messages: List[Message], tracker: Optional[Any] = None) -> List[Message]:
-        """Add the entities `language` (and `language_chosen`) to each message."""
+        """Write `language` (and `language_chosen`) into each message's parse data."""
         current = chosen = None
         in_form = False
         if tracker is not None:
@@ -259,15 +264,7 @@ class LanguageIdentifier(GraphComponent):
                 and (intent.get("confidence") or 0.0) >= self._config["choice_confidence"],
                 sure=self._config["sure"],
             )
-            entities = list(message.get(ENTITIES) or [])
-            entities.append(_entity(LANGUAGE_ENTITY, decision.language))
-            if decision.reason == "choice":
-                entities.append(_entity(CHOSEN_ENTITY, True))
-            message.set(ENTITIES, entities, add_to_output=True)
+            message.set(LANGUAGE_KEY, decision.language, add_to_output=True)
+            message.set(CHOSEN_KEY, decision.reason == "choice", add_to_output=True)
             message.set("language_decision", decision.reason, add_to_output=True)
         return messages
-
-
-def _entity(name: str, value: Any) -> Dict[str, Any]:
-    return {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0,
-            "extractor": "LanguageIdentifier"}

@@ -74,8 +74,7 @@ async def _parse_all(model: Path, rows: Dict[str, List[dict]]) -> Tuple[
             start = time.perf_counter()
             parse = await agent.parse_message(text)
             seconds.append(time.perf_counter() - start)
-            got = next((e.get("value") for e in parse.get("entities") or []
-                        if e.get("entity") == "language"), None)
+            got = parse.get("language")
             ok = got == wanted
             score.total += 1
             score.right += ok

@@ -6,7 +6,8 @@ variations, conditions, slot and keyword variables) over the responses of
 the conversation's `language` slot: each variation translated where
 translations/<code>/ has a fresh translation, English otherwise
 (`bot.i18n.catalogue`). Translations are read from disk, not from the model,
-so they change without retraining.
+so they change without retraining. `utter_notice` (a CMS event told in a
+conversation) is said as the response the event names.
 
 Every message carries `language` (the language it is really in), which Rasa
 keeps in the BotUttered event's metadata: the web chat sets `lang` and `dir`
@@ -26,12 +27,16 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.i18n.catalogue import LANGUAGE_KEY, Catalogue
 from bot.i18n.languages import SOURCE, languages
+from bot.notices import told_notice
 
 __all__ = ["TranslatingNLG", "LANGUAGE_SLOT"]
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
+# A CMS event's notice (channels/cms_events.py): said as the response its
+# entities name, in the conversation's language (bot.notices.told_notice).
+NOTICE_RESPONSE = "utter_notice"
 # What the action server sends along with a response name: never variables.
 _RASA_KEYS = frozenset({
     "text", "buttons", "elements", "custom", "image", "attachment", "quick_replies",
@@ -91,6 +96,12 @@ class TranslatingNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         """The response in the conversation's language, with `language` set."""
         lang = self.language_of(tracker, kwargs)
+        if utter_action == NOTICE_RESPONSE:
+            told = told_notice(list((tracker.latest_message.entities if tracker.latest_message
+                                     else None) or []), lang)
+            if told is not None:
+                return await self.generate(told[0], tracker, output_channel,
+                                           **{**kwargs, **told[1]})
         filled_slots = tracker.current_slot_values()
         response = self._variation(utter_action, lang, output_channel, filled_slots)
         if response is None:

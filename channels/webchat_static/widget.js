@@ -142,6 +142,7 @@
     var root = document.documentElement;
     root.lang = PAGE.code;
     root.dir = direction(PAGE.code);
+    document.title = label("page_title", document.title);
     Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (node) {
       node.textContent = label(node.getAttribute("data-text"), node.textContent);
     });

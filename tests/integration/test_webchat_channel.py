@@ -365,7 +365,8 @@ class TestMessages:
         self, chat: Chat, server: Server
     ) -> None:
         await chat.session()
-        assert await chat.say("fail") == {"text": SORRY_REPLY}
+        # In the conversation's language (English here), with its lang and dir.
+        assert await chat.say("fail") == {"text": SORRY_REPLY, "lang": "en", "dir": "ltr"}
         assert (await chat.say("again"))["text"] == "You said: again"
 
     async def test_metadata_that_is_not_a_small_object_is_dropped(

@@ -55,10 +55,27 @@ async def test_session_start_keeps_the_language_and_the_choice() -> None:
 
 async def test_the_due_notice_is_told_once_in_the_first_messages_language() -> None:
     first = tracker({"privacy_notice_due": True})
-    first.latest_message["entities"] = [{"entity": "language", "value": "uk"}]
+    first.latest_message["language"] = "uk"
     messages, events = await run(ActionPrivacyNotice(), first)
     assert [(m["response"], m["language"]) for m in messages] == [("utter_privacy/notice", "uk")]
-    assert events == [SlotSet("privacy_notice_due", False)]
+    assert events == [SlotSet("language", "uk"), SlotSet("privacy_notice_due", False)]
+
+
+async def test_every_message_sets_the_language_and_a_choice() -> None:
+    later = tracker({"language": "pl"})
+    later.latest_message.update({"language": "en", "language_chosen": True})
+    assert await run(ActionPrivacyNotice(), later) == (
+        [], [SlotSet("language", "en"), SlotSet("language_chosen", True)])
+    # A language button: its payload's entities.
+    pressed = tracker({"language": "en"})
+    pressed.latest_message["entities"] = [{"entity": "language", "value": "ar"},
+                                          {"entity": "language_chosen", "value": True}]
+    assert (await run(ActionPrivacyNotice(), pressed))[1] == [
+        SlotSet("language", "ar"), SlotSet("language_chosen", True)]
+    # The same language again sets nothing.
+    same = tracker({"language": "pl"})
+    same.latest_message["language"] = "pl"
+    assert await run(ActionPrivacyNotice(), same) == ([], [])
     messages, events = await run(ActionPrivacyNotice(), tracker({"privacy_notice_due": False}))
     assert messages == [] and events == []
 

@@ -216,7 +216,7 @@ class TestTurns:
             {"event": "action", "name": "action_listen"},
             {"event": "user", "text": "ile wynosi emerytura", "parse_data": {
                 "intent": {"name": "pension", "confidence": 0.9},
-                "entities": [{"entity": "language", "value": "pl"}]}},
+                "language": "pl"}},
             {"event": "bot", "text": self.notice,
              "metadata": {"utter_action": NOTICE_RESPONSE, "language": "pl"}},
             {"event": "action", "name": "utter_pension"},

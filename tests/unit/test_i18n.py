@@ -283,3 +283,42 @@ def test_scripts() -> None:
 ])
 def test_plural_forms(code: str, forms: dict) -> None:
     assert {n: plural_form(n, code) for n in forms} == forms
+
+
+# --- proactive notices -------------------------------------------------------------
+
+
+def _notice_tracker(language: str, name: str, variables: str) -> DialogueStateTracker:
+    from rasa.shared.core.events import UserUttered
+
+    domain = Domain.from_dict({"slots": {"language": {
+        "type": "text", "mappings": [{"type": "custom"}]}}})
+    entities = [{"entity": "notice_text", "value": "English text"},
+                {"entity": "notice", "value": name}, {"entity": "notice_vars", "value": variables}]
+    events = [SlotSet("language", language),
+              UserUttered.create_external("EXTERNAL_notice", entities)]
+    return DialogueStateTracker.from_events("someone", events, slots=domain.slots)
+
+
+def test_a_cms_notice_is_said_in_the_conversations_language() -> None:
+    nlg = TranslatingNLG(domain=Domain.from_dict({"responses": {}}),
+                         catalogue=Catalogue())
+    tracker = _notice_tracker("pl", "utter_notice_case_status",
+                              '{"reference": "NSSA-2026-000123", '
+                              '"status": {"term": "term_status_decided"}}')
+    said = asyncio.run(nlg.generate("utter_notice", tracker, "rest"))
+    assert said["text"] == ("Twoja sprawa NSSA-2026-000123 została zaktualizowana: Zapadła "
+                            "decyzja. List jest w My NSSA lub jest w drodze pocztą.")
+    assert said["language"] == "pl"
+
+
+def test_the_cms_english_payment_text_is_replaced_in_another_language() -> None:
+    nlg = TranslatingNLG(domain=Domain.from_dict({"responses": {}}), catalogue=Catalogue())
+    tracker = _notice_tracker("pl", "utter_notice_payment_text",
+                              '{"text": "Your pension is paid on 18 December."}')
+    said = asyncio.run(nlg.generate("utter_notice", tracker, "rest"))
+    assert said["text"].startswith("Zmienił się termin jednej z Twoich wypłat")
+    english = _notice_tracker("en", "utter_notice_payment_text",
+                              '{"text": "Your pension is paid on 18 December."}')
+    assert asyncio.run(nlg.generate("utter_notice", english, "rest"))["text"] == (
+        "Your pension is paid on 18 December.")
