@@ -27,9 +27,9 @@ from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
 from bot.store.schema import upgrade
+from channels import sms_text
 from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, ChannelStore, Gate
 from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
-from channels import sms_text
 from channels.sms_text import HELP_TEXT
 from channels.twilio_api import SmsSender
 from tests.conftest import free_port
