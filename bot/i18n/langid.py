@@ -171,7 +171,7 @@ def example_language(message: Message) -> str:
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
 )
 class LanguageIdentifier(GraphComponent):
     """Write the message's language (parse data `language`) by the rules of `decide`."""
