@@ -22,7 +22,8 @@ with a number (facts.tsv) a fresh translation in the language tells.
 
 `scaffold(code)` adds every missing entry to the language's files, with the
 English text beside it and its `source` hash, so a translator only writes
-`text:` (docs/translating.md).
+`text:` (docs/translating.md); an entry still without a text whose English
+changed gets the new English and hash.
 """
 
 from __future__ import annotations
@@ -195,8 +196,11 @@ def scaffold(code: str, catalogue: Optional[Catalogue] = None,
     by_file: Dict[str, List[Entry]] = {}
     for variations in catalogue.english().values():
         for english in variations:
-            if variation_key(english.name, english.channel, english.index) not in present:
+            entry = present.get(variation_key(english.name, english.channel, english.index))
+            if entry is None:
                 by_file.setdefault(english.file, []).append(english)
+            elif not entry.text.strip() and entry.source != source_hash(english.variation):
+                _refresh(translations / code / english.file, english)
     written = []
     for relative, entries in by_file.items():
         path = translations / code / relative
@@ -221,6 +225,21 @@ def scaffold(code: str, catalogue: Optional[Catalogue] = None,
                                            sort_keys=False, width=1000), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _refresh(path: Path, english: Entry) -> None:
+    """An untranslated entry whose English changed: the new English and hash beside it."""
+    raw = path.read_text(encoding="utf-8")
+    header = "".join(line + "\n" for line in raw.splitlines() if line.startswith("#"))
+    data = yaml.safe_load(raw) or {}
+    section = "texts" if english.file == "texts.yml" else "responses"
+    same = [v for v in (data.get(section) or {}).get(english.name) or []
+            if (v.get("channel") or None) == english.channel]
+    if english.index < len(same):
+        same[english.index]["source"] = source_hash(english.variation)
+        same[english.index]["english"] = english.text
+        path.write_text(header + yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True,
+                                           sort_keys=False, width=1000), encoding="utf-8")
 
 
 def relative_to_project(path: Path) -> str:

@@ -322,3 +322,17 @@ def test_the_cms_english_payment_text_is_replaced_in_another_language() -> None:
                               '{"text": "Your pension is paid on 18 December."}')
     assert asyncio.run(nlg.generate("utter_notice", english, "rest"))["text"] == (
         "Your pension is paid on 18 December.")
+
+
+def test_the_scaffold_refreshes_an_untranslated_entry_whose_english_changed(
+    project: Path,
+) -> None:
+    scaffold("uk", catalogue_of(project), project / "translations")
+    changed = {"responses": {**ENGLISH["responses"],
+                             "utter_untranslated": [{"text": "Only in English, now."}]}}
+    _write(project / "domain.yml", changed)
+    scaffold("uk", catalogue_of(project), project / "translations")
+    data = yaml.safe_load((project / "translations" / "uk" / "domain.yml").read_text("utf-8"))
+    [entry] = data["responses"]["utter_untranslated"]
+    assert entry == {"source": source_hash({"text": "Only in English, now."}),
+                     "english": "Only in English, now.", "text": ""}
