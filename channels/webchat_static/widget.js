@@ -150,6 +150,7 @@
       node.setAttribute("aria-label", label(node.getAttribute("data-label"),
                                             node.getAttribute("aria-label")));
     });
+    if (window.nssaChat) { window.nssaChat.relabel(); }
   }
 
   function loadLanguages(then) {
@@ -179,6 +180,7 @@
     this.confirmed = false;
     this.awaitingHistory = false;
     this.queue = [];
+    this.statusLabel = ["connecting", "Connecting…"];
     this.bind(root);
   }
 
@@ -219,9 +221,19 @@
     this.launcher.focus();
   };
 
-  Widget.prototype.setStatus = function (text, offline) {
+  // The status line: a label's key and its English, said in the page's language.
+  Widget.prototype.setStatus = function (key, english, offline) {
+    this.statusLabel = [key, english];
+    var text = label(key, english);
     if (this.status.textContent !== text) { this.status.textContent = text; }
     this.status.classList.toggle("offline", Boolean(offline));
+  };
+
+  Widget.prototype.relabel = function () {
+    if (this.statusLabel) {
+      this.setStatus(this.statusLabel[0], this.statusLabel[1],
+                     this.status.classList.contains("offline"));
+    }
   };
 
   Widget.prototype.connect = function () {
@@ -233,13 +245,13 @@
     });
     socket.on("disconnect", function () {
       self.confirmed = false;
-      self.setStatus(label("connection_lost", "Connection lost. Reconnecting…"), true);
+      self.setStatus("connection_lost", "Connection lost. Reconnecting…", true);
     });
     socket.on("session_confirm", function (data) {
       var id = data && typeof data === "object" ? data.session_id : data;
       if (typeof id !== "string" || !id) { return; }
       self.confirmed = true;
-      self.setStatus(label("connected", "Connected"), false);
+      self.setStatus("connected", "Connected", false);
       if (id === self.sessionId) {
         self.awaitingHistory = true;
         socket.emit("history_request", {});
@@ -277,8 +289,8 @@
     this.queue.push(message);
     this.flush();
     if (this.queue.length) {
-      this.setStatus(label("not_connected",
-        "Not connected. Your message will be sent when the connection is back."), true);
+      this.setStatus("not_connected",
+        "Not connected. Your message will be sent when the connection is back.", true);
     }
   };
 
@@ -464,9 +476,9 @@
 
   function start() {
     if (!document.getElementById("nssa-chat")) { return; }
-    loadLanguages(function () {
-      if (!window.nssaChat) { window.nssaChat = new Widget(document); }
-    });
+    // The widget works at once (in English); the labels follow when they arrive.
+    window.nssaChat = new Widget(document);
+    loadLanguages(function () {});
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
