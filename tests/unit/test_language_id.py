@@ -134,3 +134,28 @@ def test_the_reply_hint_is_in_the_turns_language() -> None:
 def test_a_language_not_offered_yet_is_not_chosen() -> None:
     decision = decide("Northlandic please", EN, current="en")
     assert decision.language == "en" and not decision.chosen
+
+
+# --- the channels' own texts -------------------------------------------------------
+
+
+def test_the_gate_answers_in_the_conversations_language() -> None:
+    from channels.common import EMPTY_REPLY, Gate
+
+    gate = Gate(10, 20)
+    refused = gate.check("someone", "   ")
+    assert refused.reply == EMPTY_REPLY
+    assert gate.check_again(refused, "pl").reply.startswith("Nie dostałem żadnego tekstu")
+    too_long = gate.check_again(gate.check("someone", "x" * 11), "ar")
+    assert "10" in too_long.reply and too_long.reason == "too_long"
+    assert gate.check_again(gate.check("someone", "ok"), "pl").ok
+
+
+def test_the_web_chat_pages_labels_come_in_every_offered_language() -> None:
+    from channels.texts import page_texts
+
+    texts = page_texts()
+    assert set(texts) == {"en", "ar", "pl", "uk"}
+    assert texts["ar"]["dir"] == "rtl" and texts["ar"]["texts"]["send"] == "إرسال"
+    # Not translated yet: the English label.
+    assert texts["uk"]["texts"]["send"] == "Send"
