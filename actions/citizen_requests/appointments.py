@@ -296,7 +296,8 @@ class ActionSubmitAppointment(Action):
         place = OFFICES.get(booked.office_id) or OFFICES[office_id]
         day = times.local_time(booked.start).date()
         dispatcher.utter_message(
-            response="utter_appointment_booked", office=place.name, address=place.address,
+            response="utter_appointment_booked", office=term(f"term_office_{place.id}"),
+            address=place.address,
             date=times.long_day(day), time=times.hhmm(booked.start),
             booking_number=booked.appointment_id,
         )
