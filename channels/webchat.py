@@ -31,10 +31,11 @@ HTTP, under /webhooks/webchat/: GET / the chat page (webchat_static/index.html),
 /widget.js and /widget.css its widget (no build step, no CDN), /texts.json
 its labels in every offered language (texts.yml `webchat_*`), /health.
 
-Languages: every `bot_uttered` and history message carries `lang` and `dir`,
-the language its text is in (bot/i18n/nlg.py); the page sets them on the
-message's element. The page sends the browser's language as `customData.language`,
-the hint the language identifier uses until the citizen writes enough.
+Languages: every `bot_uttered` carries `metadata: {lang, dir}` and every
+history message `lang` and `dir`: the language its text is in
+(bot/i18n/nlg.py); the page sets them on the message's element. The page
+sends the browser's language as `customData.language`, the hint the language
+identifier uses until the citizen writes enough.
 
 credentials.yml (every key optional):
 
@@ -63,8 +64,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.common import Gate, unforged
-from channels.texts import conversation_language, direction, page_texts, say
-from channels.webchat_format import log_tag, transcript, widget_message
+from channels.texts import conversation_language, page_texts, say
+from channels.webchat_format import language_metadata, log_tag, transcript, widget_message
 
 __all__ = [
     "WebchatInput",
@@ -380,11 +381,13 @@ class WebchatInput(InputChannel):
         hint = metadata.get("language") if metadata else None
         verdict = self.gate.check(session_id, text if isinstance(text, str) else "")
         if not verdict.ok:
-            lang = await conversation_language(self._app, session_id, hint)
-            verdict = self.gate.check_again(verdict, lang)
             logger.info("Web chat message of %s not passed on: %s",
                         log_tag(session_id), verdict.reason)
-            await self.sio.emit(self.bot_message_evt, {"text": verdict.reply}, to=sid)
+            lang = await conversation_language(self._app, session_id, hint)
+            verdict = self.gate.check_again(verdict, lang)
+            await self.sio.emit(self.bot_message_evt, {"text": verdict.reply,
+                                                       "metadata": language_metadata(lang)},
+                                to=sid)
             return
         try:
             # A typed "/intent{...}" is words unless a button just offered it.
@@ -400,7 +403,7 @@ class WebchatInput(InputChannel):
             logger.exception("Web chat message of %s not handled", log_tag(session_id))
             lang = await conversation_language(self._app, session_id, hint)
             await self.sio.emit(self.bot_message_evt, {"text": say("webchat_sorry", lang),
-                                                       "lang": lang, "dir": direction(lang)},
+                                                       "metadata": language_metadata(lang)},
                                 to=sid)
 
 

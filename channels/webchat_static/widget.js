@@ -359,8 +359,11 @@
   Widget.prototype.addBot = function (message, live) {
     var self = this;
     var item = null;
-    var lang = typeof message.lang === "string" ? message.lang : null;
-    var dir = message.dir === "rtl" || message.dir === "ltr" ? message.dir : null;
+    // The language the server says the text is in (metadata of bot_uttered, or the
+    // history entry's own lang and dir).
+    var meta = message.metadata && typeof message.metadata === "object" ? message.metadata : message;
+    var lang = typeof meta.lang === "string" ? meta.lang : null;
+    var dir = meta.dir === "rtl" || meta.dir === "ltr" ? meta.dir : null;
     if (live && lang && PAGE.languages && PAGE.languages[lang] && lang !== PAGE.code) {
       // The conversation changed language: the page's labels follow it.
       save(LANG_KEY, lang);

@@ -159,3 +159,16 @@ def test_the_web_chat_pages_labels_come_in_every_offered_language() -> None:
     assert texts["ar"]["dir"] == "rtl" and texts["ar"]["texts"]["send"] == "إرسال"
     # Not translated yet: the English label.
     assert texts["uk"]["texts"]["send"] == "Send"
+
+
+def test_a_web_chat_message_carries_its_language_in_metadata() -> None:
+    from rasa.shared.core.events import BotUttered
+
+    from channels.webchat_format import transcript, widget_message
+
+    assert widget_message({"text": "مرحبًا", "language": "ar"}) == {
+        "text": "مرحبًا", "metadata": {"lang": "ar", "dir": "rtl"}}
+    # Without a language (another generator), the message is as rasa-webchat knows it.
+    assert widget_message({"text": "Hello"}) == {"text": "Hello"}
+    [entry] = transcript([BotUttered("Cześć", metadata={"language": "pl"})])
+    assert (entry["lang"], entry["dir"]) == ("pl", "ltr")
