@@ -4,9 +4,9 @@ credentials.yml lists every channel the assistant has. Telegram and SMS need
 credentials an embedded (development) set-up does not have, so the CLI hands
 Rasa a copy without the channels whose settings are missing, and says so:
 
-    rest, cms_events, web chat   always
-    telegram                     NSSA_TELEGRAM_TOKEN and NSSA_TELEGRAM_SECRET set
-    sms                          NSSA_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM set
+    rest, internal, cms_events, web chat   always
+    telegram    NSSA_TELEGRAM_TOKEN and NSSA_TELEGRAM_SECRET set
+    sms         NSSA_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM set
 
 The copy holds no secret: the channels read theirs from the settings.
 """

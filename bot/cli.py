@@ -23,9 +23,29 @@ __all__ = ["main", "cli", "fail"]
 
 
 def fail(message: str) -> NoReturn:
-    """Print the message in red on stderr and exit with status 2."""
+    """Print the message in red on stderr and exit with status 2 (did not start)."""
     click.secho(message, fg="red", err=True)
     sys.exit(2)
+
+
+def _refuse_unsafe(settings: Settings) -> None:
+    """Stop, naming each setting, when serving beyond loopback with unsafe settings."""
+    from bot.security import unsafe_settings
+
+    problems = unsafe_settings(settings)
+    if problems:
+        fail("Refusing to start: unsafe settings for a server reachable from the network "
+             "(SECURITY.md):\n" + "\n".join(f"  - {problem}" for problem in problems))
+
+
+def _with_tokens(settings: Settings) -> Settings:
+    """The settings with this installation's action and API tokens where unset."""
+    from bot.security import with_local_tokens
+
+    try:
+        return with_local_tokens(settings)
+    except NssaError as exc:
+        fail(str(exc))
 
 
 @click.group()
@@ -71,12 +91,18 @@ def train(settings: Settings) -> None:
 @click.option("--no-train", is_flag=True, help="Use the latest model as it is.")
 @click.pass_obj
 def run(settings: Settings, no_train: bool) -> None:
-    """Start the reference back-ends, action server and Rasa server; stop on Ctrl-C."""
+    """Start the reference back-ends, action server, Rasa server and worker; watch them.
+
+    Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 did not start, 3 a service
+    crashed 5 times in 5 minutes (bot/supervisor.py).
+    """
     from bot.services import ServiceError, assistant_processes, start_all, stop_all
     from bot.store import check_database
     from bot.store.schema import upgrade
+    from bot.supervisor import EXIT_STOPPED, Supervisor, busy_ports
     from bot.training import ensure_model, latest_model
 
+    _refuse_unsafe(settings)
     try:
         check_database(settings.database_url)
         upgrade(settings.database_url)
@@ -91,32 +117,49 @@ def run(settings: Settings, no_train: bool) -> None:
         _, left_out = credentials_for(settings)
     except NssaError as exc:
         fail(str(exc))
-    processes = assistant_processes(settings, model)
+    settings = _with_tokens(settings)
+    try:
+        processes = assistant_processes(settings, model)
+    except NssaError as exc:
+        fail(str(exc))
+    busy = busy_ports(processes)
+    if busy:
+        fail("Not started: ports in use.\n" + "\n".join(f"  - {message}" for message in busy))
+    # From here SIGTERM stops the children as Ctrl-C does, during start-up too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         start_all(processes)
     except ServiceError as exc:
         fail(f"Start-up failed: {exc}")
+    except KeyboardInterrupt:
+        sys.exit(EXIT_STOPPED)  # start_all stopped what it had started
     import asyncio
 
     from actions.api.errors import BackendError
     from bot.notices import subscribe
 
-    try:
-        asyncio.run(subscribe(settings))
-    except BackendError as exc:
-        # The assistant still answers; only the CMS's notices are missing.
-        click.secho(f"No CMS event subscription, so no proactive notices: {exc}",
-                    fg="yellow", err=True)
     stopping = threading.Event()
+    try:
+        try:
+            asyncio.run(subscribe(settings))
+        except BackendError as exc:
+            # The assistant still answers; only the CMS's notices are missing.
+            click.secho(f"No CMS event subscription, so no proactive notices: {exc}",
+                        fg="yellow", err=True)
+    except KeyboardInterrupt:
+        stopping.set()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     click.echo(
         "\nThe NSSA Assistant is running.\n"
         f"  Web chat:       {settings.rasa_url}/webhooks/webchat/\n"
         f"  REST channel:   POST {settings.rasa_url}/webhooks/rest/webhook "
-        '{"sender": "me", "message": "hello"}\n'
-        f"  Rasa server:    {settings.rasa_url}/status\n"
-        f"  Action server:  http://{settings.host}:{settings.action_port}/health\n"
+        '{"sender": "me", "message": "hello"}'
+        + (" (Authorization: Bearer NSSA_REST_TOKEN)" if settings.rest_token else "") + "\n"
+        f"  Rasa server:    {settings.rasa_url}/ (no HTTP API; the internal routes need "
+        "NSSA_API_TOKEN)\n"
+        f"  Action server:  {settings.action_url.rsplit('/', 1)[0]}/health (the actions need "
+        "NSSA_ACTION_TOKEN)\n"
         + (
             f"  Reference CMS:  {settings.cms_url} (demo people: backends/README.md;\n"
             f"                  one-time codes appear in {settings.var_dir / 'cms' / 'otp.log'})\n"
@@ -127,16 +170,27 @@ def run(settings: Settings, no_train: bool) -> None:
         + "".join(f"  Not opened:     {note}\n" for note in left_out)
         + f"  Shell:          make shell\n"
         f"  Logs:           {settings.var_dir / 'log'}\n"
-        "Press Ctrl-C to stop."
+        "A service that stops is started again; one that crashes 5 times in 5 minutes "
+        "stops everything (exit code 3).\nPress Ctrl-C to stop."
     )
+    code = EXIT_STOPPED
     try:
-        while not stopping.wait(2):
-            for process in processes:
-                if process.process is not None and process.process.poll() is not None:
-                    click.secho(f"{process.name} stopped:\n{process.log_tail()}", fg="red")
-                    stopping.set()
+        if not stopping.is_set():
+            code = Supervisor(processes).watch(stopping)
     finally:
+        click.echo("Stopping the NSSA Assistant ...", err=True)
         stop_all(processes)
+    sys.exit(code)
+
+
+@cli.command()
+@click.pass_obj
+def actions(settings: Settings) -> None:
+    """Run the action server (NSSA_ACTION_HOST, NSSA_ACTION_PORT, behind NSSA_ACTION_TOKEN)."""
+    from bot.action_server import serve
+
+    _refuse_unsafe(settings)
+    serve(_with_tokens(settings))
 
 
 @cli.command()
@@ -148,7 +202,7 @@ def worker(settings: Settings, interval: float) -> None:
     from bot.worker import main as run_worker
 
     upgrade(settings.database_url)
-    run_worker(settings, interval)
+    run_worker(_with_tokens(settings), interval)
 
 
 @cli.command()
@@ -177,7 +231,8 @@ def shell(settings: Settings) -> None:
     model = latest_model(settings.model_dir)
     if model is None:
         fail("No model yet: run `make train` first.")
-    env = {**os.environ, **settings.environment()}
+    # endpoints.yml sends the action server's token: this installation's.
+    env = {**os.environ, **_with_tokens(settings).environment()}
     rasa = str(Path(sys.executable).with_name("rasa"))
     argv = [rasa, "shell", "--model", str(model), "--endpoints", "endpoints.yml"]
     sys.exit(subprocess.call(argv, cwd=PROJECT_ROOT, env=env))

@@ -8,6 +8,10 @@ in full. The same holds for what the assistant keeps:
   last 4 digits, irreversibly (the user's and the bot's texts in the stored
   events, every log message). Agency numbers (0800 ..., +999 20 600 100) and
   case, Housing Office and employer numbers are not personal and stay.
+  Phone numbers of other countries, written with + or 00 in any of their
+  forms (spaces, dashes, dots, brackets, "(0)"), are found by the
+  `phonenumbers` library's `PhoneNumberMatcher` (Google's libphonenumber
+  rules), not by a pattern of this module.
 - `Sealer` encrypts (Fernet, key derived from the `NSSA_STORE_KEY` setting)
   the slot values a form needs later, so the database holds a token and the
   action server still gets the real value (`bot/store/tracker.py`).
@@ -31,8 +35,9 @@ import logging
 import re
 import traceback
 import unicodedata
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
+import phonenumbers
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -70,6 +75,16 @@ _ANY_DIGIT = re.compile(r"[0-9]")
 # agency's line from abroad (agency.md).
 _SERVICE_PREFIX = "0800"
 _AGENCY_FROM_ABROAD = "20600100"
+
+
+# PhoneNumberMatcher reads "00 44 ..." as international only for a region
+# whose international call prefix is 00 (as Northland's: 00999); only numbers
+# written with + or 00 are taken from it, national ones are this module's.
+_MATCHER_REGION = "GB"
+_WRITTEN_COUNTRY_CODE = (
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+    phonenumbers.CountryCodeSource.FROM_NUMBER_WITH_IDD,
+)
 
 
 def _hide(digits: str) -> str:
@@ -119,19 +134,63 @@ def _ascii(char: str) -> str:
     return " " if char == "\u3000" else char
 
 
+def _international_phones(plain: str) -> List[Tuple[int, int, str]]:
+    """(start, end, masked) of each number written with + or 00 in `plain`.
+
+    Masked as "+<country code>" and the national number but its last 4.
+    Northland's +999 is no country code libphonenumber knows, so the
+    agency's +999 20 600 100 (and any +999 number) is left to `_TOKEN`.
+    """
+    if "+" not in plain and "00" not in plain:
+        return []  # nothing written internationally: skip the matcher's work
+    found = []
+    matcher = phonenumbers.PhoneNumberMatcher(
+        plain, _MATCHER_REGION, leniency=phonenumbers.Leniency.POSSIBLE
+    )
+    for match in matcher:
+        # Only a country code the text wrote (+44, 0044): "00022912348" is an ID
+        # number. The matcher does not say where the code came from; a parse does.
+        try:
+            number = phonenumbers.parse(match.raw_string, _MATCHER_REGION, keep_raw_input=True)
+        except phonenumbers.NumberParseException:
+            continue
+        if number.country_code_source not in _WRITTEN_COUNTRY_CODE:
+            continue
+        national = str(number.national_number)
+        if number.italian_leading_zero:
+            national = "0" * (number.number_of_leading_zeros or 1) + national
+        found.append((match.start, match.end, f"+{number.country_code}" + _hide(national)))
+    return found
+
+
+def _overlaps(start: int, end: int, spans: List[Tuple[int, int, str]]) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end, _ in spans)
+
+
 def mask_personal_numbers(text: str) -> str:
     """Hide national ID numbers, NR accounts and phone numbers in free text but their last 4."""
     # Errs on the side of hiding: a date or postcode typed right next to a
     # phone number may be hidden with it, but a national ID number, an NR
-    # account or a Northland phone number is never kept.
+    # account or a phone number is never kept.
     # Matched on an ASCII copy of the same length, so spans point into `text`.
     plain = "".join(map(_ascii, text))
-    parts, kept_from = [], 0
-    for match in _TOKEN.finditer(plain):
+    tokens = list(_TOKEN.finditer(plain))
+    # References, dates, accounts and +999 numbers keep their meaning; a
+    # foreign phone number found by the matcher replaces the digit chains in it.
+    firm = [(m.start(), m.end(), "") for m in tokens if m.lastgroup != "chain"]
+    phones = [span for span in _international_phones(plain)
+              if not _overlaps(span[0], span[1], firm)]
+    edits = list(phones)
+    for match in tokens:
+        if _overlaps(match.start(), match.end(), phones):
+            continue
         masked = _masked(match)
         if masked is not None:
-            parts += [text[kept_from : match.start()], masked]
-            kept_from = match.end()
+            edits.append((match.start(), match.end(), masked))
+    parts, kept_from = [], 0
+    for start, end, masked in sorted(edits):
+        parts += [text[kept_from:start], masked]
+        kept_from = end
     parts.append(text[kept_from:])
     return "".join(parts)
 

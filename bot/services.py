@@ -1,7 +1,9 @@
-"""Start and stop the assistant's processes: the action server and Rasa.
+"""Start and stop the assistant's processes: back-ends, action server, Rasa, worker.
 
-Used by `python -m bot run` and by the end-to-end tests, so both run the
-assistant the same way.
+Used by `python -m bot run` (with bot/supervisor.py watching them) and by
+the end-to-end tests, so both run the assistant the same way. Rasa runs
+without its HTTP API (SECURITY.md); the action server is the project's own
+entry point behind NSSA_ACTION_TOKEN (bot/action_server.py).
 """
 
 from __future__ import annotations
@@ -55,12 +57,16 @@ class ManagedProcess:
     # Statuses of the health URL that mean "up".
     up_statuses: Tuple[int, ...] = (200,)
     env: Dict[str, str] = field(default_factory=dict)
+    # (setting, host, port) the process listens on: checked free before start.
+    listens: Optional[Tuple[str, str, int]] = None
     process: Optional[subprocess.Popen] = None
     _log: Optional[IO[bytes]] = None
 
     def start(self) -> None:
         """Start the process, logging to `log_path`."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self._log is not None:
+            self._log.close()  # a restart: the earlier run's handle
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             self.argv,
@@ -108,14 +114,33 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 15) -> None:
         """Stop the process group: SIGTERM, then SIGKILL after `timeout`."""
+        self.terminate()
+        self.finish(time.monotonic() + timeout)
+
+    def terminate(self) -> None:
+        """Send SIGTERM to the process group (its children too), if it runs."""
         if self.process is not None and self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
             except ProcessLookupError:
+                pass
+
+    def finish(self, deadline: float) -> None:
+        """Wait for the exit until `deadline` (monotonic), then SIGKILL the group."""
+        if self.process is not None:
+            try:
+                self.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("The %s did not stop in time; killed.", self.name)
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.process.wait()
+            # Anything the process left in its group goes with it.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
         if self._log is not None:
             self._log.close()
@@ -146,6 +171,7 @@ def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess
             health_url=f"{settings.cms_url}/v1/health",
             log_path=log_dir / "cms.log",
             env=cms_env,
+            listens=("NSSA_CMS_URL", cms_env["NSSA_CMS_HOST"], int(cms_env["NSSA_CMS_PORT"])),
         ),
         ManagedProcess(
             name="reference Housing Office",
@@ -157,6 +183,8 @@ def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess
             up_statuses=(200, 404),
             log_path=log_dir / "housing.log",
             env=housing_env,
+            listens=("NSSA_HOUSING_URL", housing_env["NSSA_HOUSING_HOST"],
+                     int(housing_env["NSSA_HOUSING_PORT"])),
         ),
     ]
 
@@ -164,7 +192,13 @@ def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess
 def assistant_processes(
     settings: Settings, model: Path, log_dir: Optional[Path] = None
 ) -> List[ManagedProcess]:
-    """Reference back-ends (if embedded), action server and Rasa server, in start order."""
+    """Reference back-ends (if embedded), action server, Rasa server and worker, in start order.
+
+    The settings need their action and API tokens (`bot.security.with_local_tokens`).
+    """
+    if not (settings.action_token and settings.api_token):
+        raise ServiceError("NSSA_ACTION_TOKEN and NSSA_API_TOKEN are needed to start the "
+                           "assistant (bot.security.with_local_tokens gives them)")
     log_dir = log_dir or settings.var_dir / "log"
     # Rasa and rasa_sdk read LOG_LEVEL: NSSA_LOG_LEVEL=DEBUG makes them log at DEBUG too
     # (personal numbers masked, bot/privacy.py).
@@ -179,13 +213,11 @@ def assistant_processes(
     backends = reference_backends(settings, log_dir) if settings.embedded_backends else []
     actions = ManagedProcess(
         name="action server",
-        argv=[
-            _bin("rasa"), "run", "actions", "--actions", "actions",
-            "--port", str(settings.action_port),
-        ],
-        health_url=f"http://{settings.host}:{settings.action_port}/health",
+        argv=[sys.executable, "-m", "bot", "actions"],
+        health_url=f"{settings.action_url.rsplit('/', 1)[0]}/health",
         log_path=log_dir / "actions.log",
         env=env,
+        listens=("NSSA_ACTION_PORT", settings.action_host, settings.action_port),
     )
     rasa = ManagedProcess(
         name="Rasa server",
@@ -193,11 +225,13 @@ def assistant_processes(
             _bin("rasa"), "run", "--model", str(model),
             "--endpoints", "endpoints.yml", "--credentials", str(credentials),
             "--interface", settings.host, "--port", str(settings.rasa_port),
-            "--enable-api", "--log-file", str(log_dir / "rasa-debug.log"),
+            "--log-file", str(log_dir / "rasa-debug.log"),
         ],
-        health_url=f"{settings.rasa_url}/status",
+        # Rasa listens only once its model is loaded; its HTTP API is not opened.
+        health_url=f"{settings.rasa_url}/",
         log_path=log_dir / "rasa.log",
         env=env,
+        listens=("NSSA_RASA_PORT", settings.host, settings.rasa_port),
     )
     worker = ManagedProcess(
         name="outbox worker",
@@ -220,7 +254,10 @@ def start_all(processes: List[ManagedProcess], timeout: float = 240) -> None:
         raise
 
 
-def stop_all(processes: List[ManagedProcess]) -> None:
-    """Stop the processes in reverse start order."""
+def stop_all(processes: List[ManagedProcess], timeout: float = 20) -> None:
+    """Stop every process: SIGTERM to all at once, SIGKILL to any left after `timeout`."""
     for process in reversed(processes):
-        process.stop()
+        process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in reversed(processes):
+        process.finish(deadline)

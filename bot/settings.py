@@ -173,6 +173,11 @@ def positive_int(value: str) -> int:
     return number
 
 
+def _reachable(host: str) -> str:
+    """The address to call a server on that listens on `host` (all interfaces: loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
 def _path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else PROJECT_ROOT / path
@@ -213,6 +218,14 @@ class Settings:
     # turn under way is never half deleted; the worker's purge runs this often.
     deletion_idle_seconds: int = 600
     purge_interval_seconds: int = 3600
+    # The doors (SECURITY.md): the action server's interface, and the shared
+    # secrets of the action server, the internal API and the REST channel.
+    # `python -m bot run` gives an unset action or API token a random one of
+    # this installation (bot/security.py); the REST channel is open without one.
+    action_host: str = "127.0.0.1"
+    action_token: Optional[str] = None
+    api_token: Optional[str] = None
+    rest_token: Optional[str] = None
 
     @property
     def telegram_enabled(self) -> bool:
@@ -232,8 +245,9 @@ class Settings:
     def environment(self) -> Dict[str, str]:
         """These settings as variables, for the processes the CLI starts.
 
-        `endpoints.yml` expands NSSA_DATABASE_URL and NSSA_ACTION_URL; the
-        action server reads the rest through `load_settings`.
+        `endpoints.yml` expands NSSA_DATABASE_URL, NSSA_ACTION_URL and
+        NSSA_ACTION_TOKEN; the other processes read the rest through
+        `load_settings`. Unset tokens are left out.
         """
         optional = {
             "NSSA_TELEGRAM_TOKEN": self.telegram_token,
@@ -241,11 +255,15 @@ class Settings:
             "NSSA_TWILIO_ACCOUNT_SID": self.twilio_account_sid,
             "NSSA_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
             "NSSA_TWILIO_FROM": self.twilio_from,
+            "NSSA_ACTION_TOKEN": self.action_token,
+            "NSSA_API_TOKEN": self.api_token,
+            "NSSA_REST_TOKEN": self.rest_token,
         }
         return {
             "NSSA_DATABASE_URL": self.database_url,
             "NSSA_HOST": self.host,
             "NSSA_RASA_PORT": str(self.rasa_port),
+            "NSSA_ACTION_HOST": self.action_host,
             "NSSA_ACTION_PORT": str(self.action_port),
             "NSSA_ACTION_URL": self.action_url,
             "NSSA_MODEL_DIR": str(self.model_dir),
@@ -277,6 +295,7 @@ def load_settings(
     source = SettingsSource.from_environment(environ, env_file)
 
     host = source.get("NSSA_HOST", str, default="127.0.0.1")
+    action_host = source.get("NSSA_ACTION_HOST", str, default="127.0.0.1")
     action_port = source.get("NSSA_ACTION_PORT", port, default="5055")
     var_dir = source.get("NSSA_VAR_DIR", _path, default="var")
     rasa_port = source.get("NSSA_RASA_PORT", port, default="5005")
@@ -288,7 +307,8 @@ def load_settings(
         rasa_port=rasa_port,
         action_port=action_port,
         action_url=source.get(
-            "NSSA_ACTION_URL", http_url, default=f"http://{host}:{action_port}/webhook"
+            "NSSA_ACTION_URL", http_url,
+            default=f"http://{_reachable(action_host)}:{action_port}/webhook",
         ),
         model_dir=source.get("NSSA_MODEL_DIR", _path, default="models"),
         var_dir=var_dir,
@@ -327,4 +347,8 @@ def load_settings(
         purge_interval_seconds=source.get(
             "NSSA_PURGE_INTERVAL_SECONDS", positive_int, default="3600"
         ),
+        action_host=action_host,
+        action_token=source.get("NSSA_ACTION_TOKEN", _secret),
+        api_token=source.get("NSSA_API_TOKEN", _secret),
+        rest_token=source.get("NSSA_REST_TOKEN", _secret),
     )

@@ -4,7 +4,8 @@ It delivers each due outbox row with the same idempotency key the action
 used (so a request the back end did receive is not opened twice), then tells
 the citizen in their conversation: Rasa runs the intent
 `EXTERNAL_request_sent` with the reference, through the conversation's
-latest channel (`POST /conversations/<id>/trigger_intent`).
+latest channel (the internal API's `POST /webhooks/internal/conversations/
+<id>/trigger_intent`, with NSSA_API_TOKEN; channels/internal.py).
 
 Beside it, every `purge_interval_seconds`, it deletes the conversations past
 the retention period and those the citizens asked to delete
@@ -18,6 +19,7 @@ import logging
 import signal
 from datetime import timedelta
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 import httpx
 
@@ -91,7 +93,9 @@ def notify_citizen(settings: Settings):
     """A notifier that tells the citizen the reference in their conversation."""
 
     async def notify(item: OutboxItem) -> bool:
-        url = f"{settings.rasa_url}/conversations/{item.conversation_id}/trigger_intent"
+        url = (f"{settings.rasa_url}/webhooks/internal/conversations/"
+               f"{quote(item.conversation_id, safe='')}/trigger_intent")
+        headers = {"Authorization": f"Bearer {settings.api_token}"}
         if item.state == FAILED:
             # The back end refused what the citizen confirmed: they were told
             # it was saved, so they are told it was not sent and whom to call.
@@ -103,7 +107,7 @@ def notify_citizen(settings: Settings):
             body = {"name": "EXTERNAL_request_sent", "entities": {"reference": reference}}
         try:
             async with httpx.AsyncClient(timeout=30) as client:
-                response = await client.post(url, params={"output_channel": "latest"}, json=body)
+                response = await client.post(url, json=body, headers=headers)
         except httpx.HTTPError as error:
             logger.warning("Could not reach Rasa to tell outbox #%d: %s",
                            item.id, type(error).__name__)

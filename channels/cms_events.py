@@ -15,8 +15,9 @@ on the channel they used there (service-standards.md, Proactive notices).
 
 The notice is the intent `EXTERNAL_notice` with the entities of
 `bot.notices.notice_entities` (the response, its variables and the English
-text), told in the conversation's language, run by the Rasa agent of this server, as
-Rasa's own `trigger_intent` endpoint does, under the conversation's lock.
+text: it is told in the conversation's language), run by the Rasa agent of
+this server under the conversation's lock (`channels.internal.run_intent`, as
+the worker's route).
 The bot's answer goes out through the output channel of the conversation's
 latest input channel where that channel can make one (Telegram, SMS), else
 it is only stored in the conversation (REST, whose client asks for it).
@@ -37,7 +38,7 @@ import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel
+from rasa.core.channels.channel import InputChannel
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -53,6 +54,7 @@ from bot.notices import (
 )
 from bot.store.persons import Persons
 from bot.store.webhooks import ProcessedWebhooks
+from channels.internal import IntentNotRun, run_intent
 
 __all__ = ["CmsEventsInput", "SOURCE", "NoticeNotDelivered", "sign"]
 
@@ -224,38 +226,18 @@ class CmsEventsInput(InputChannel):
         conversation = await asyncio.to_thread(persons.conversation_of, event.person_id)
         if conversation is None:
             return "no_conversation"
-        agent = getattr(getattr(app, "ctx", None), "agent", None)
-        if agent is None or not agent.is_ready():
-            raise NoticeNotDelivered("the Rasa agent has no model loaded")
-        if NOTICE_INTENT not in agent.domain.intents:
-            raise NoticeNotDelivered(f"the model's domain has no intent {NOTICE_INTENT}")
-        conversation_id = conversation.conversation_id
         entities = notice_entities(event)
-        async with agent.lock_store.lock(conversation_id):
-            # The channel first (without starting a session), so a new session's
-            # greeting and the notice go out the same way.
-            latest = (await agent.processor.get_tracker(conversation_id)).get_latest_input_channel()
-            output = _output_channel(app, latest or conversation.channel)
-            tracker = await agent.processor.fetch_tracker_and_update_session(
-                conversation_id, output
-            )
-            await agent.trigger_intent(NOTICE_INTENT, entities, output, tracker)
+        try:
+            await run_intent(app, conversation.conversation_id, NOTICE_INTENT, entities,
+                             channel=conversation.channel)
+        except IntentNotRun as exc:
+            raise NoticeNotDelivered(str(exc)) from None
         return "notified"
 
 
 def _check_event_id(header: Optional[str], event: CmsEvent) -> None:
     if header is not None and header.strip() != event.event_id:
         raise InvalidEvent(f"{EVENT_ID_HEADER} is not the body's event_id")
-
-
-def _output_channel(app: Any, channel: Optional[str]) -> OutputChannel:
-    """The output channel of the input channel `channel` of this server, if it makes one."""
-    for input_channel in getattr(getattr(app, "ctx", None), "input_channels", None) or []:
-        if input_channel.name() == channel:
-            output = input_channel.get_output_channel()
-            if output is not None:
-                return output
-    return CollectingOutputChannel()
 
 
 def _forget_now(webhooks: ProcessedWebhooks, event_id: str) -> None:

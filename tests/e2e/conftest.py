@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import itertools
 import json
 import os
@@ -31,6 +33,7 @@ class Assistant:
     settings: Settings
     # The running services, in start order (a fault test stops and starts one).
     processes: List[ManagedProcess] = field(default_factory=list)
+    _tracker_store: Any = None
 
     def process(self, name: str) -> ManagedProcess:
         """The service of that name ("action server", "Rasa server", ...)."""
@@ -39,13 +42,35 @@ class Assistant:
     def send(self, sender: str, message: str) -> List[Dict[str, Any]]:
         """POST one message; return the bot's messages."""
         body = json.dumps({"sender": sender, "message": message}).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.settings.rest_token:
+            headers["Authorization"] = f"Bearer {self.settings.rest_token}"
         request = urllib.request.Request(
-            f"{self.settings.rasa_url}/webhooks/rest/webhook",
-            data=body,
-            headers={"Content-Type": "application/json"},
+            f"{self.settings.rasa_url}/webhooks/rest/webhook", data=body, headers=headers
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
+
+    def trigger_intent(
+        self, conversation_id: str, name: str, entities: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
+        """Run an intent in a conversation through the internal API (with NSSA_API_TOKEN)."""
+        from urllib.parse import quote
+
+        request = urllib.request.Request(
+            f"{self.settings.rasa_url}/webhooks/internal/conversations/"
+            f"{quote(conversation_id, safe='')}/trigger_intent",
+            data=json.dumps({"name": name, "entities": entities or {}}).encode(),
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.settings.api_token}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())["messages"]
+
+    @staticmethod
+    def conversation(sender: str) -> str:
+        """The conversation id of a REST sender: the REST channel's own namespace."""
+        return f"rest-{sender}"
 
     def ask(self, message: str, sender: str = "") -> str:
         """The bot's texts for `message` from a new (or given) sender, joined."""
@@ -71,15 +96,35 @@ class Assistant:
         )
         return [line.split() for line in result.stdout.splitlines() if line.startswith("NSSA-")]
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
-        """The stored conversation, through Rasa's HTTP API."""
-        url = f"{self.settings.rasa_url}/conversations/{sender}/tracker"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return json.loads(response.read())
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        """The stored conversation as Rasa's tracker state, read from the store.
 
-    def bot_texts(self, sender: str) -> List[str]:
+        Rasa's HTTP API is closed (SECURITY.md): the test reads the store as
+        the Rasa server does, with the project's tracker store and key.
+        """
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.trackers import EventVerbosity
+
+        from bot.settings import PROJECT_ROOT
+        from bot.store.tracker import PrivateSQLTrackerStore
+
+        if self._tracker_store is None:
+            self._tracker_store = PrivateSQLTrackerStore(
+                Domain.load(str(PROJECT_ROOT / "domain.yml")),
+                host=self.settings.database_url, store_key=self.settings.store_key,
+            )
+        # In a thread of its own: the browser tests call this with Playwright's loop running.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            found = pool.submit(
+                asyncio.run, self._tracker_store.retrieve_full_tracker(conversation_id)
+            ).result()
+        assert found is not None, f"no stored conversation {conversation_id}"
+        return found.current_state(EventVerbosity.ALL)
+
+    def bot_texts(self, conversation_id: str) -> List[str]:
         """Every bot text of the stored conversation (proactive notices included)."""
-        return [e.get("text") or "" for e in self.tracker(sender)["events"] if e["event"] == "bot"]
+        events = self.tracker(conversation_id)["events"]
+        return [e.get("text") or "" for e in events if e["event"] == "bot"]
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
@@ -117,8 +162,11 @@ def run_assistant(
         },
         env_file=Path("/nonexistent"),
     )
+    from bot.security import with_local_tokens
     from bot.store.schema import upgrade
 
+    # As `bot run`: the action server's and the internal API's tokens of this var/.
+    settings = with_local_tokens(settings)
     upgrade(settings.database_url)
     processes = assistant_processes(settings, model)
     for process in processes:

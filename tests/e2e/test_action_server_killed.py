@@ -39,6 +39,7 @@ def slow_cms(tmp_path_factory, model):
 
 def test_killed_after_the_cms_accepted_still_one_case_and_the_citizen_is_told(slow_cms) -> None:
     sender = "killed-1"
+    conversation = slow_cms.conversation(sender)
     summary = slow_cms.texts(sender, *CALLBACK)
     assert any("Is this correct? 1 Yes, send it" in t for t in summary)
     before = {row[0] for row in slow_cms.cms_cases()}
@@ -69,12 +70,12 @@ def test_killed_after_the_cms_accepted_still_one_case_and_the_citizen_is_told(sl
 
     # The worker sends the kept request again with the same key and tells the citizen.
     told = wait_until(
-        lambda: [t for t in slow_cms.bot_texts(sender) if t.startswith(SENT)],
+        lambda: [t for t in slow_cms.bot_texts(conversation) if t.startswith(SENT)],
         "the citizen is told the reference", timeout=150)
     assert reference_in(told) == case[0]
     callbacks = [row for row in slow_cms.cms_cases() if row[0] not in before]
     assert [row[0] for row in callbacks] == [case[0]], "exactly one case"
     # Told once: the worker marks the row told, and nothing sends it again.
     time.sleep(6)
-    assert len([t for t in slow_cms.bot_texts(sender) if t.startswith(SENT)]) == 1
+    assert len([t for t in slow_cms.bot_texts(conversation) if t.startswith(SENT)]) == 1
     assert [row[0] for row in slow_cms.cms_cases() if row[0] not in before] == [case[0]]

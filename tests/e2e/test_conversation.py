@@ -85,9 +85,10 @@ def test_conversation_is_in_the_sql_store(assistant) -> None:
     database = make_url(assistant.settings.database_url).database
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", ("store-1",)
+            "SELECT type_name FROM events WHERE sender_id = ? ORDER BY id",
+            (assistant.conversation("store-1"),),
         ).fetchall()
     types = [r[0] for r in rows]
     assert "user" in types and "bot" in types
-    tracker = assistant.tracker("store-1")
+    tracker = assistant.tracker(assistant.conversation("store-1"))
     assert tracker["latest_message"]["text"] == "how much is the full pension"

@@ -32,7 +32,8 @@ def leave_for_16_minutes(assistant: Assistant, sender: str) -> None:
     engine = create_engine_for(assistant.settings.database_url)
     with engine.begin() as connection:
         rows = connection.execute(
-            sa.text("SELECT id, timestamp, data FROM events WHERE sender_id = :s"), {"s": sender}
+            sa.text("SELECT id, timestamp, data FROM events WHERE sender_id = :s"),
+            {"s": assistant.conversation(sender)},
         ).all()
         assert rows, "no stored conversation"
         for row in rows:

@@ -23,7 +23,7 @@ def test_conversation_is_stored_in_postgresql(assistant_on_postgres, postgres_ur
     engine = sa.create_engine(postgres_url, future=True)
     with engine.connect() as connection:
         texts = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = 'pg-1' AND type_name = 'user'")
+            sa.text("SELECT data FROM events WHERE sender_id = 'rest-pg-1' AND type_name = 'user'")
         ).scalars().all()
     engine.dispose()
     assert any("how much is child benefit" in t for t in texts)

@@ -51,7 +51,8 @@ def events(assistant: Assistant, sender: str) -> List[str]:
     database = assistant.settings.var_dir / "nssa.db"
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id",
+            (assistant.conversation(sender),),
         ).fetchall()
     return [row[0] for row in rows]
 

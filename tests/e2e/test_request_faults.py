@@ -41,7 +41,7 @@ def test_unavailable_cms_keeps_the_request_and_sends_it_later(flaky_cms) -> None
     deadline = time.monotonic() + 60
     sent = []
     while time.monotonic() < deadline and not sent:
-        events = flaky_cms.tracker(sender)["events"]
+        events = flaky_cms.tracker(flaky_cms.conversation(sender))["events"]
         sent = [e["text"] for e in events
                 if e["event"] == "bot" and "has now been sent" in e["text"]]
         time.sleep(1)

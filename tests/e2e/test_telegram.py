@@ -200,7 +200,7 @@ def test_forged_and_malformed_updates_are_refused_and_the_server_lives(
     # The refused update was not taken as seen: with the secret it is answered.
     assert telegram.post(body) == (200, {"status": "handled"})
     assert telegram.sent(chat)
-    with urllib.request.urlopen(f"{telegram.assistant.settings.rasa_url}/status") as response:
+    with urllib.request.urlopen(f"{telegram.assistant.settings.rasa_url}/") as response:
         assert response.status == 200
 
 

@@ -22,7 +22,10 @@ SMS_ENV = {
 
 def test_unconfigured_telegram_and_sms_are_left_out_with_the_settings_to_set() -> None:
     channels, notes = credentials_for(load_settings(environ={}, env_file=NO_FILE))
-    assert "rest" in channels and "channels.cms_events.CmsEventsInput" in channels
+    # The project's REST channel (the gate, a token), never Rasa's stock `rest`.
+    assert "channels.rest.RestInput" in channels and "rest" not in channels
+    assert "channels.cms_events.CmsEventsInput" in channels
+    assert "channels.internal.InternalApiInput" in channels
     assert "channels.webchat.WebchatInput" in channels
     assert TELEGRAM not in channels and SMS not in channels
     assert any("NSSA_TELEGRAM_TOKEN" in note for note in notes)

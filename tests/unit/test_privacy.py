@@ -50,6 +50,44 @@ class TestMaskPersonalNumbers:
     def test_agency_numbers_references_and_dates_stay(self, text: str) -> None:
         assert mask_personal_numbers(text) == text
 
+    @pytest.mark.parametrize(
+        "text, masked",
+        [
+            ("call +44 7700 900123 now", "call +44******0123 now"),
+            ("+44-7700-900123", "+44******0123"),
+            ("+44.7700.900123", "+44******0123"),
+            ("+44 (0)7700 900123", "+44******0123"),
+            ("(+44) 7700 900123", "+44******0123"),
+            ("0044 7700 900123", "+44******0123"),
+            ("00 44 7700 900123", "+44******0123"),
+            ("+1 (415) 555-2671", "+1******2671"),
+            ("+49 30 901820", "+49****1820"),
+            ("+33 1 23 45 67 89", "+33*****6789"),
+            ("me: +447700900123.", "me: +44******0123."),
+            # Northland's own numbers, national and international, as before.
+            ("0412-345-678", "******5678"),
+            ("(0412) 345 678", "(******5678"),
+            ("0412.345.678", "******5678"),
+            ("+999 412 345 678", "+999*****5678"),
+            ("00999 412 345 678", "+999*****5678"),
+        ],
+    )
+    def test_phone_numbers_in_every_written_form_keep_only_their_last_4(
+        self, text: str, masked: str
+    ) -> None:
+        assert mask_personal_numbers(text) == masked
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Call 0800 600 100, or +999 20 600 100 from abroad.",
+            "Your case NSSA-2026-000123 and HO-12345678; born 12.03.1985.",
+            "A version number 3.6.21 and a time 12:30 stay.",
+        ],
+    )
+    def test_the_phone_finder_leaves_agency_numbers_and_references(self, text: str) -> None:
+        assert mask_personal_numbers(text) == text
+
 
 class TestSealer:
     @pytest.mark.parametrize("value", [NATIONAL_ID, ACCOUNT, 123456, ["a", 1], {"k": "v"}, True])
