@@ -27,7 +27,8 @@ def sender() -> str:
 def languages_of(assistant, who: str) -> List[str]:
     """The language of every bot message of the stored conversation (BotUttered metadata)."""
     return [(e.get("metadata") or {}).get("language")
-            for e in assistant.tracker(who)["events"] if e["event"] == "bot"]
+            for e in assistant.tracker(assistant.conversation(who))["events"]
+            if e["event"] == "bot"]
 
 
 def texts(messages: List[Dict[str, Any]]) -> List[str]:
@@ -60,7 +61,7 @@ def test_a_chosen_language_is_kept_until_another_is_chosen(assistant) -> None:
     assert "€1,480.00" in reply[0] and languages_of(assistant, who)[-1] == "en"
     assistant.send(who, "po polsku")
     assert languages_of(assistant, who)[-1] == "pl"
-    tracker = assistant.tracker(who)
+    tracker = assistant.tracker(assistant.conversation(who))
     assert (tracker["slots"]["language"], tracker["slots"]["language_chosen"]) == ("pl", True)
 
 
