@@ -9,13 +9,14 @@ STAMP  := $(VENV)/.installed
 # rasa 3.6 needs Python 3.10: .python-version names it for pyenv.
 PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: help install run train shell check lint eval compare test test-fast clean browser-deps
+.PHONY: help install run train shell check lint eval compare test test-fast clean browser-deps languages
 
 help:
 	@echo "make run      install what is missing, train if needed, start the assistant"
 	@echo "make test     install what is missing, run make lint, then the whole suite"
 	@echo "make lint     ruff on the whole tree and mypy (config in pyproject.toml)"
-	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths"
+	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths, translations"
+	@echo "make languages  language identification accuracy and time on the frozen sets"
 	@echo "make eval     the frozen set (tests/eval) per category against its targets, then held-out F1 (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
@@ -41,14 +42,20 @@ shell: $(STAMP)
 check: $(STAMP)
 	$(RASA) data validate --fail-on-warnings
 	$(PY) -m bot coverage
+	$(PY) -m bot translations
 
 # Lint and types are gates: make test stops here before the suite runs.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# make eval LANGS="pl uk": only those languages of the frozen set (tests/eval/<code>/).
+LANGS ?=
 eval: train
-	$(PY) -m bot eval
+	$(PY) -m bot eval $(foreach code,$(LANGS),--lang $(code))
+
+languages: train
+	$(PY) -m bot languages
 
 compare: $(STAMP)
 	$(PY) -m bot compare

@@ -4,7 +4,13 @@ A conversation ends after 15 minutes without a message (domain.yml
 session_config). A request left in the middle is kept: its answers go on
 into the new conversation and the citizen is offered to continue it
 (actions/citizen_requests/paused.py); identity never goes on, so it is
-checked again.
+checked again. The language goes on, and so does a language the citizen
+chose.
+
+Rasa starts a conversation before it reads the message that starts it, so
+the notice (and the offer of a kept request) is told by
+`actions.language.ActionPrivacyNotice` once the message's language is
+known: this action only marks it due (`privacy_notice_due`).
 """
 
 from __future__ import annotations
@@ -18,18 +24,21 @@ from rasa_sdk.types import DomainDict
 
 from actions.citizen_requests import paused
 
-__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS", "CONSENT_RESPONSE"]
+__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS", "CONSENT_RESPONSE", "NOTICE_DUE"]
 
 CONSENT_RESPONSE = "utter_privacy/notice"
+NOTICE_DUE = "privacy_notice_due"
 
 # Slots that survive the 15-minute session end. Identity never does
 # (identity-and-privacy.md: a check lasts until the conversation ends); the
 # lock after 3 failed checks lasts its hour, whatever the conversation.
-CARRIED_OVER_SLOTS: frozenset = frozenset({"identity_locked_until"})
+CARRIED_OVER_SLOTS: frozenset = frozenset(
+    {"identity_locked_until", "language", "language_chosen"}
+)
 
 
 class ActionSessionStart(Action):
-    """Start a session with the consent notice; it informs, it is not a gate."""
+    """Start a session; the consent notice is due (it informs, it is not a gate)."""
 
     def name(self) -> Text:
         """Name of the action."""
@@ -41,18 +50,13 @@ class ActionSessionStart(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
-        """Send the notice (short on SMS, long elsewhere), carry over slots, offer a request."""
-        # The consent text is the privacy notice answer (short on SMS).
-        dispatcher.utter_message(response=CONSENT_RESPONSE)
+        """Carry over slots and a kept request; the notice and the offer are due."""
         events: List[EventType] = [SessionStarted()]
         events.extend(_carried_over(tracker.slots))
         # `tracker` is still the conversation that ended: a request it left in
-        # the middle is offered now, before the answer to the new message.
-        kept = paused.session_carry_over(tracker)
-        if kept:
-            events.extend(kept)
-            paused.offer(dispatcher, next(
-                e["value"] for e in kept if e["name"] == paused.PAUSED_FORM))
+        # the middle is kept, and offered after the notice.
+        events.extend(paused.session_carry_over(tracker))
+        events.append(SlotSet(NOTICE_DUE, True))
         # The user's message that started the session is processed next, so
         # the first question still gets its answer.
         events.append(ActionExecuted("action_listen"))

@@ -3,8 +3,9 @@
 The CMS POSTs an `Event` (cms.openapi.yaml) to the assistant whenever a
 case changes status, an appointment is 24 hours away or a payment date
 changes. `parse_event()` checks a body against the contract and
-`notice_text()` turns it into the short plain text the citizen gets
-(service-standards.md, Proactive notices):
+`notice()` turns it into the response the citizen gets, with its variables,
+said in the language of their conversation (`notice_text()` is its English
+text; service-standards.md, Proactive notices):
 
 - `case.status_changed`: the reference and the status in the words of
   requests-in-chat.md section 8. Never the decision itself, which may go by
@@ -25,9 +26,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from bot.errors import NssaError
+from bot.i18n.catalogue import EnglishTerms
 
 if TYPE_CHECKING:
     from actions.api.cms import CmsClient
@@ -41,7 +43,12 @@ __all__ = [
     "SMS_LIMIT",
     "STATUS_TEXT",
     "CmsEvent",
+    "NOTICE_NAME_ENTITY",
+    "NOTICE_VARS_ENTITY",
+    "notice",
+    "notice_entities",
     "notice_text",
+    "told_notice",
     "parse_event",
     "subscribe",
     "webhook_url",
@@ -49,39 +56,30 @@ __all__ = [
 
 NOTICE_INTENT = "EXTERNAL_notice"
 NOTICE_ENTITY = "notice_text"
+# The response and its variables (JSON), told by actions/notices.py ActionTellNotice.
+NOTICE_NAME_ENTITY = "notice"
+NOTICE_VARS_ENTITY = "notice_vars"
 SMS_LIMIT = 320
 WEBHOOK_PATH = "/webhooks/cms_events/webhook"
 
 EVENT_TYPES = frozenset({"case.status_changed", "appointment.reminder", "payment.date_changed"})
 
-# requests-in-chat.md, section 8: what the assistant says about a status.
-STATUS_TEXT: Dict[str, str] = {
-    "received": "We have received your request.",
-    "in_review": "A case worker is working on it.",
-    "waiting_for_documents": "We need something from you. Please see our letter or My NSSA.",
-    "decided": "A decision has been made. The letter is in My NSSA or on its way by post.",
-    "closed": "The case is closed.",
-}
+# requests-in-chat.md, section 8: what the assistant says about a status (texts.yml).
+STATUS_TEXT = EnglishTerms(
+    "term_status_", ("received", "in_review", "waiting_for_documents", "decided", "closed"))
 _WAITING = frozenset({"received", "in_review", "waiting_for_documents"})
 
-# agency.md, Regional offices; keyed by the reference CMS's office ids.
-_OFFICES: Dict[str, str] = {
-    "northhaven": "Northhaven Central Office, 12 Harbour Street, 1010 Northhaven",
-    "eastmere": "Eastmere Office, 4 Market Square, 2040 Eastmere",
-    "westfjord": "Westfjord Office, 27 Quay Road, 3100 Westfjord",
-    "southvale": "Southvale Office, 8 Station Avenue, 4200 Southvale",
-    "highmoor": "Highmoor Office, 3 Chapel Lane, 5300 Highmoor",
+# agency.md, Regional offices; keyed by the reference CMS's office ids (names: texts.yml).
+_ADDRESSES: Dict[str, str] = {
+    "northhaven": "12 Harbour Street, 1010 Northhaven",
+    "eastmere": "4 Market Square, 2040 Eastmere",
+    "westfjord": "27 Quay Road, 3100 Westfjord",
+    "southvale": "8 Station Avenue, 4200 Southvale",
+    "highmoor": "3 Chapel Lane, 5300 Highmoor",
 }
 
 _REFERENCE = re.compile(r"^NSSA-[0-9]{4}-[0-9]{6}$")
-_CASE_UPDATED = "One of your cases has been updated. You can see it in My NSSA."
-_REMINDER_TAIL = (
-    "Please bring photo ID. To cancel or change, use My NSSA or call 0800 600 100."
-)
-_PAYMENT_CHANGED = (
-    "The date of one of your payments has changed. You can see the new date in My NSSA "
-    "or call 0800 600 100."
-)
+Notice = Tuple[str, Dict[str, Any]]
 _MAX_ID = 255  # processed_webhooks.external_id
 
 
@@ -142,41 +140,83 @@ def parse_event(raw: bytes) -> CmsEvent:
     )
 
 
-def notice_text(event: CmsEvent) -> str:
-    """The plain text the citizen gets for `event`; at most one SMS answer."""
+def notice(event: CmsEvent) -> Notice:
+    """The response (data/core/notices.yml) and variables of `event`'s notice."""
     if event.type == "case.status_changed":
-        return _case_text(event.case or {})
+        return _case_notice(event.case or {})
     if event.type == "appointment.reminder":
-        return _reminder_text(event.appointment or {})
-    return _payment_text(event.text)
+        return _reminder_notice(event.appointment or {})
+    return _payment_notice(event.text)
 
 
-def _case_text(case: Mapping[str, Any]) -> str:
+def notice_text(event: CmsEvent) -> str:
+    """The notice's English text; at most one SMS answer."""
+    from bot.i18n.catalogue import default_catalogue
+
+    name, variables = notice(event)
+    return default_catalogue().text(name, "en", **variables)[0]
+
+
+def notice_entities(event: CmsEvent) -> List[Dict[str, Any]]:
+    """The entities of EXTERNAL_notice: the English text, the response and its variables."""
+    name, variables = notice(event)
+    return [
+        {"entity": NOTICE_ENTITY, "value": notice_text(event)},
+        {"entity": NOTICE_NAME_ENTITY, "value": name},
+        {"entity": NOTICE_VARS_ENTITY, "value": json.dumps(variables, ensure_ascii=False)},
+    ]
+
+
+def told_notice(entities: List[Dict[str, Any]], lang: str) -> Optional[Notice]:
+    """The response and variables EXTERNAL_notice's entities name, for a conversation in `lang`.
+
+    The CMS writes its own payment text in English: a conversation in
+    another language gets the general line instead. None when the entities
+    name no notice response (the English `notice_text` is said then).
+    """
+    found = {e.get("entity"): e.get("value") for e in entities}
+    name = found.get(NOTICE_NAME_ENTITY)
+    try:
+        variables = json.loads(found.get(NOTICE_VARS_ENTITY) or "{}")
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(name, str) or not name.startswith("utter_notice_") \
+            or not isinstance(variables, dict):
+        return None
+    if name == "utter_notice_payment_text" and lang != "en":
+        return "utter_notice_payment_changed", {}
+    return name, variables
+
+
+def _case_notice(case: Mapping[str, Any]) -> Notice:
     reference = case.get("reference")
     status = case.get("status")
     if not isinstance(reference, str) or not _REFERENCE.match(reference):
-        return _CASE_UPDATED
+        return "utter_notice_case_updated", {}
     if status not in STATUS_TEXT:
-        return f"Your case {reference} has been updated. You can see it in My NSSA."
-    text = f"Your case {reference} has been updated: {STATUS_TEXT[status]}"
+        return "utter_notice_case_changed", {"reference": reference}
+    variables: Dict[str, Any] = {"reference": reference,
+                                 "status": {"term": f"term_status_{status}"}}
     expected = _date(case.get("expected_decision_by"))
     if expected is not None and status in _WAITING:
-        text += f" We expect a decision by {expected:%d.%m.%Y}."
-    return text
+        return "utter_notice_case_status_expected", {**variables, "date": f"{expected:%d.%m.%Y}"}
+    return "utter_notice_case_status", variables
 
 
-def _reminder_text(appointment: Mapping[str, Any]) -> str:
-    office = _OFFICES.get(str(appointment.get("office_id") or "").lower())
-    where = f" at {office}" if office else ""
-    return f"Reminder: your appointment{where} is in 24 hours. {_REMINDER_TAIL}"
+def _reminder_notice(appointment: Mapping[str, Any]) -> Notice:
+    office_id = str(appointment.get("office_id") or "").lower()
+    if office_id not in _ADDRESSES:
+        return "utter_notice_reminder", {}
+    office = [{"term": f"term_office_{office_id}"}, ", " + _ADDRESSES[office_id]]
+    return "utter_notice_reminder_office", {"office": office}
 
 
-def _payment_text(text: Optional[str]) -> str:
+def _payment_notice(text: Optional[str]) -> Notice:
     plain = " ".join((text or "").split())
     # The CMS's text is meant for the citizen; keep it only if it fits one SMS answer.
     if plain and len(plain) <= SMS_LIMIT and "<" not in plain:
-        return plain
-    return _PAYMENT_CHANGED
+        return "utter_notice_payment_text", {"text": plain}
+    return "utter_notice_payment_changed", {}
 
 
 def _date(value: Any) -> Optional[date]:

@@ -13,9 +13,11 @@ on the channel they used there (service-standards.md, Proactive notices).
       503  anything else went wrong: the event id is forgotten, so the CMS's
            retry is taken as new; logged with its traceback. Never 500.
 
-The notice is the intent `EXTERNAL_notice` with the entity `notice_text`
-(`bot.notices.notice_text`), run by the Rasa agent of this server under the
-conversation's lock (`channels.internal.run_intent`, as the worker's route).
+The notice is the intent `EXTERNAL_notice` with the entities of
+`bot.notices.notice_entities` (the response, its variables and the English
+text: it is told in the conversation's language), run by the Rasa agent of
+this server under the conversation's lock (`channels.internal.run_intent`, as
+the worker's route).
 The bot's answer goes out through the output channel of the conversation's
 latest input channel where that channel can make one (Telegram, SMS), else
 it is only stored in the conversation (REST, whose client asks for it).
@@ -44,11 +46,10 @@ from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
 from bot.notices import (
-    NOTICE_ENTITY,
     NOTICE_INTENT,
     CmsEvent,
     InvalidEvent,
-    notice_text,
+    notice_entities,
     parse_event,
 )
 from bot.store.persons import Persons
@@ -225,7 +226,7 @@ class CmsEventsInput(InputChannel):
         conversation = await asyncio.to_thread(persons.conversation_of, event.person_id)
         if conversation is None:
             return "no_conversation"
-        entities = [{"entity": NOTICE_ENTITY, "value": notice_text(event)}]
+        entities = notice_entities(event)
         try:
             await run_intent(app, conversation.conversation_id, NOTICE_INTENT, entities,
                              channel=conversation.channel)

@@ -2,7 +2,9 @@
 
     clean_text    Unicode NFC, control and invisible format characters dropped
     Gate          empty messages, the length cap and a per-sender rate limit,
-                  each answered politely instead of silently dropped
+                  each answered politely instead of silently dropped, in the
+                  conversation's language (texts.yml `gate_*`; EMPTY_REPLY and
+                  RATE_LIMITED_REPLY are the English ones)
     ChannelStore  the channels' repositories on the conversation store's
                   database, one per process and URL, built on first use
     conversation_of  the conversation an address talks in, after a
@@ -31,9 +33,7 @@ __all__ = [
     "Verdict",
     "Gate",
     "ChannelStore",
-    "EMPTY_REPLY",
     "too_long_reply",
-    "RATE_LIMITED_REPLY",
     "CONTINUED_MESSAGE",
     "conversation_of",
     "last_bot_turn",
@@ -45,19 +45,24 @@ __all__ = [
 # identity and offers the half-finished form (data/core/continuity.yml).
 CONTINUED_MESSAGE = "/EXTERNAL_continued"
 
-EMPTY_REPLY = "I did not get any text. Please type your question or request."
-RATE_LIMITED_REPLY = (
-    "You are sending messages faster than I can answer. "
-    "Please wait a minute, then send your last message again."
-)
 
 
-def too_long_reply(limit: int) -> str:
-    """The answer to a message over the length cap."""
-    return (
-        f"Your message is too long for me (more than {limit} characters). "
-        "Please send it again in shorter parts."
-    )
+def __getattr__(name: str) -> str:
+    """EMPTY_REPLY and RATE_LIMITED_REPLY: the gate's English answers (texts.yml), on use."""
+    from channels.texts import say
+
+    if name == "EMPTY_REPLY":
+        return say("gate_empty")
+    if name == "RATE_LIMITED_REPLY":
+        return say("gate_rate_limited")
+    raise AttributeError(name)
+
+
+def too_long_reply(limit: int, lang: Optional[str] = None) -> str:
+    """The answer to a message over the length cap, in `lang` (English by default)."""
+    from channels.texts import say
+
+    return say("gate_too_long", lang, limit=limit)
 
 
 # Kept although Unicode calls them control (Cc) or format (Cf) characters:
@@ -119,16 +124,34 @@ class Gate:
         """A gate with the limits of the settings."""
         return cls(settings.max_message_chars, settings.rate_limit_per_minute)
 
-    def check(self, sender_key: str, text: Optional[str]) -> Verdict:
-        """The verdict on one message of `sender_key` (any string naming the sender)."""
+    def check(self, sender_key: str, text: Optional[str], lang: Optional[str] = None) -> Verdict:
+        """The verdict on one message of `sender_key` (any string naming the sender).
+
+        A refused message's answer is in `lang` (English by default).
+        """
+        from channels.texts import say
+
         cleaned = clean_text(text or "")
         if self._limited(sender_key):
-            return Verdict(False, cleaned, RATE_LIMITED_REPLY, "rate_limited")
+            return Verdict(False, cleaned, say("gate_rate_limited", lang), "rate_limited")
         if not cleaned:
-            return Verdict(False, cleaned, EMPTY_REPLY, "empty")
+            return Verdict(False, cleaned, say("gate_empty", lang), "empty")
         if len(cleaned) > self.max_chars:
-            return Verdict(False, cleaned, too_long_reply(self.max_chars), "too_long")
+            return Verdict(False, cleaned, too_long_reply(self.max_chars, lang), "too_long")
         return Verdict(True, cleaned)
+
+    def check_again(self, verdict: Verdict, lang: str) -> Verdict:
+        """A refused verdict with its answer in `lang` (the message is not counted twice)."""
+        from channels.texts import say
+
+        replies = {
+            "rate_limited": lambda: say("gate_rate_limited", lang),
+            "empty": lambda: say("gate_empty", lang),
+            "too_long": lambda: too_long_reply(self.max_chars, lang),
+        }
+        if verdict.ok or verdict.reason not in replies:
+            return verdict
+        return Verdict(False, verdict.text, replies[verdict.reason](), verdict.reason)
 
     def _limited(self, sender_key: str) -> bool:
         now = self._clock()

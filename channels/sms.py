@@ -92,6 +92,7 @@ from channels.common import (
 )
 from channels.sms_output import CHANNEL, SmsOutput, SmsTurnOutput, offered_options
 from channels.sms_text import BotMessage
+from channels.texts import conversation_language, say
 from channels.twilio_api import TWILIO_API_URL, SmsSender
 
 __all__ = ["SmsInput", "SmsOutput", "CHANNEL", "WEBHOOK_PATH", "STATUS_PATH", "EMPTY_TWIML"]
@@ -102,11 +103,23 @@ WEBHOOK_PATH = "/webhooks/sms/webhook"
 STATUS_PATH = "/webhooks/sms/status"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-RESEND_TWIML = (
-    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Sorry, something went wrong '
-    "on our side. Please send your message again in a minute.</Message></Response>"
-)
-OPTED_IN_TEXT = "NSSA: you will get our messages again. Reply HELP for help, STOP to stop."
+
+
+def resend_twiml(lang: Optional[str] = None) -> str:
+    """TwiML asking the citizen to send the message again (texts.yml `sms_resend`)."""
+    from xml.sax.saxutils import escape
+
+    return ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+            f"{escape(say('sms_resend', lang))}</Message></Response>")
+
+
+def __getattr__(name: str) -> str:
+    """RESEND_TWIML and OPTED_IN_TEXT in English (texts.yml), read on use."""
+    if name == "RESEND_TWIML":
+        return resend_twiml()
+    if name == "OPTED_IN_TEXT":
+        return say("sms_opted_in")
+    raise AttributeError(name)
 # Later statuses are not replaced by earlier ones arriving late.
 _STATUS_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
                 "receiving": 3, "received": 4, "delivered": 5, "read": 6,
@@ -294,7 +307,7 @@ class SmsInput(InputChannel):
             logger.exception("SMS %s not handled; the citizen is asked to send it again", sid)
             if store is not None:
                 await asyncio.to_thread(_forget, store, sid)
-            return 200, RESEND_TWIML
+            return 200, resend_twiml(await self._language(app, store, form))
 
     async def receive_status(self, raw: bytes, headers: Mapping[str, str], query: str) -> int:
         """Record one status callback; the HTTP status for Twilio."""
@@ -330,17 +343,20 @@ class SmsInput(InputChannel):
             await asyncio.to_thread(store.opt_outs.opt_in, CHANNEL, address)
             logger.info("SMS: a number opted back in")
             if not twilio_answered:
-                await self._say(store, address, OPTED_IN_TEXT)
+                lang = await self._language(app, store, form)
+                await self._say(store, address, say("sms_opted_in", lang))
             return
         if opted_out:
             logger.info("SMS: a message from an opted-out number; not answered")
             return
         if word == "help":
             if not twilio_answered:
-                await self._say(store, address, sms_text.HELP_TEXT)
+                lang = await self._language(app, store, form)
+                await self._say(store, address, say("sms_help", lang))
             return
         verdict = self._gate.check(f"{CHANNEL}:{address}", text)
         if not verdict.ok:
+            verdict = self._gate.check_again(verdict, await self._language(app, store, form))
             logger.info("SMS: message not taken (%s)", verdict.reason)
             if verdict.reason == "rate_limited" and not self._first_refusal(address):
                 # Every SMS costs: one polite answer per minute, or an auto-responder
@@ -364,6 +380,18 @@ class SmsInput(InputChannel):
         finally:
             # What was said before a failure still goes out.
             await output.flush(conversation_id)
+
+    async def _language(self, app: Any, store: Optional[ChannelStore], form: _Form) -> str:
+        """The language of the number's conversation (English if unknown); never raises."""
+        try:
+            if store is None:
+                return "en"
+            conversation = await asyncio.to_thread(
+                store.identities.conversation_for, CHANNEL, str(form.first("From")).strip())
+            return await conversation_language(app, conversation)
+        except Exception:
+            logger.warning("SMS: the conversation's language could not be read")
+            return "en"
 
     def _first_refusal(self, address: str) -> bool:
         """Whether the number was not told about the rate limit within the last minute."""

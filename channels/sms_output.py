@@ -56,20 +56,20 @@ class SmsOutput(OutputChannel):
         return CHANNEL
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        """Send one text."""
-        await self.deliver(recipient_id, [BotMessage(text)])
+        """Send one text (`language`: the language it is in, bot/i18n/nlg.py)."""
+        await self.deliver(recipient_id, [BotMessage(text, (), kwargs.get("language"))])
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         """Send the text with its buttons as a numbered list."""
-        await self.deliver(recipient_id, [BotMessage(text, buttons)])
+        await self.deliver(recipient_id, [BotMessage(text, buttons, kwargs.get("language"))])
 
     async def send_quick_replies(
         self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         """Quick replies are numbered like buttons."""
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         """No pictures by SMS (only nssa.example links may be sent)."""

@@ -2,10 +2,15 @@
 
     to_gsm7          characters that would force UCS-2 replaced by plain ones
                      where one exists (curly quotes, dashes, ellipsis, odd
-                     spaces, accented letters outside GSM-7); the rest kept
+                     spaces, accented letters outside GSM-7), when that makes
+                     the whole text GSM-7; a text that needs UCS-2 anyway
+                     (Arabic, Cyrillic) is kept exactly as written
     segments         how many parts a text is billed as: GSM-7 160/153
                      septets (an extension character takes 2 and is never
                      split), else UCS-2 70/67 UTF-16 units
+    limits           a turn's body and its cut are counted in segments, so a
+                     UCS-2 text never costs more parts than the longest
+                     GSM-7 text does (3 parts joined, 11 at most)
     options          a turn's buttons as numbered options (never STOP, HELP
                      or START); `numbered_text` shows them as "1 ... Reply
                      1, 2 or 3" unless the text already numbers them
@@ -16,7 +21,8 @@
 
 The GSM 03.38 alphabet comes from the `gsm0338` codec (3GPP TS 23.038
 default alphabet and its extension table), not from a table of our own.
-Pure functions: no I/O, no Rasa.
+The few words an SMS adds ("Reply 1 or 2", the nssa.example/chat pointer)
+are texts of texts.yml, in the turn's language. No I/O but reading those.
 """
 
 from __future__ import annotations
@@ -31,8 +37,7 @@ import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 __all__ = [
     "PREFERRED_CHARS",
     "MAX_CHARS",
-    "MORE_POINTER",
-    "HELP_TEXT",
+
     "OPT_OUT",
     "OPT_IN",
     "HELP",
@@ -54,11 +59,24 @@ __all__ = [
 # messages). Twilio refuses a body over 1600 characters.
 PREFERRED_CHARS = 320
 MAX_CHARS = 1600
-MORE_POINTER = "Read more at nssa.example/chat"
-HELP_TEXT = (
-    "NSSA: call 0800 600 100 (Mon-Fri 08:00-18:00, Sat 09:00-13:00) or chat at "
-    "nssa.example/chat. Reply STOP to stop messages."
-)
+# The same numbers of parts in UCS-2: 320 GSM-7 characters go in 3 parts,
+# 1600 in 11; 3 and 11 UCS-2 parts carry 201 and 737 UTF-16 units.
+UCS2_PREFERRED_UNITS = 201
+UCS2_MAX_UNITS = 737
+
+
+def __getattr__(name: str) -> str:
+    """MORE_POINTER and HELP_TEXT: their English texts of texts.yml, on use."""
+    names = {"MORE_POINTER": "sms_more", "HELP_TEXT": "sms_help"}
+    if name in names:
+        return _say(names[name])
+    raise AttributeError(name)
+
+
+def _say(name: str, lang: Optional[str] = None, **variables: Any) -> str:
+    from channels.texts import say
+
+    return say(name, lang, **variables)
 
 # Twilio's default keywords (Advanced Opt-Out's defaults), matched on the
 # whole message, case-insensitive, as Twilio does.
@@ -118,9 +136,14 @@ def _plain(ch: str) -> str:
 
 
 def to_gsm7(text: str) -> str:
-    """`text` with UCS-2-forcing characters replaced where a plain equivalent exists."""
+    """`text` as GSM-7, plain equivalents replacing the characters that force UCS-2.
+
+    When a character has none (Arabic, Cyrillic), the text goes as UCS-2
+    anyway: it is kept as written, its quotes, dashes and letters untouched.
+    """
     text = unicodedata.normalize("NFC", text)
-    return "".join(_plain(ch) for ch in text)
+    plain = "".join(_plain(ch) for ch in text)
+    return plain if is_gsm7(plain) else text
 
 
 @dataclass(frozen=True)
@@ -179,12 +202,12 @@ def options(buttons: Optional[Iterable[Mapping[str, Any]]]) -> List[Option]:
     return kept
 
 
-def reply_hint(count: int) -> str:
+def reply_hint(count: int, lang: Optional[str] = None) -> str:
     """The hint after a numbered list: Reply 1 / Reply 1 or 2 / Reply 1, 2 or 3."""
     numbers = [str(n) for n in range(1, count + 1)]
     if count <= 1:
-        return "Reply 1"
-    return f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}"
+        return _say("sms_reply_one", lang)
+    return _say("sms_reply_many", lang, numbers=", ".join(numbers[:-1]), last=numbers[-1])
 
 
 def _already_numbered(text: str, opts: Sequence[Option]) -> bool:
@@ -196,12 +219,12 @@ def _already_numbered(text: str, opts: Sequence[Option]) -> bool:
     return True
 
 
-def numbered_text(text: str, opts: Sequence[Option]) -> str:
+def numbered_text(text: str, opts: Sequence[Option], lang: Optional[str] = None) -> str:
     """The text with its options as a numbered list and "Reply 1, 2 or 3", unless it has them."""
     if not opts or _already_numbered(text, opts):
         return text
     lines = [f"{o.number} {o.title}" for o in opts]
-    return "\n".join([text.rstrip(), *lines, reply_hint(len(opts))]).strip()
+    return "\n".join([text.rstrip(), *lines, reply_hint(len(opts), lang)]).strip()
 
 
 def _normal(text: str) -> str:
@@ -220,11 +243,23 @@ def choose(text: str, opts: Sequence[Option]) -> Optional[str]:
     return next((o.payload for o in opts if _normal(o.title) == said), None)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u061f])\s+|\n+")
 
 
-def fit(text: str, limit: int = MAX_CHARS, pointer: str = MORE_POINTER) -> str:
-    """`text` within `limit`, else cut at a sentence end leaving room for `pointer`."""
+def max_chars(text: str) -> int:
+    """The most characters a body of this text's encoding may have (11 parts)."""
+    return MAX_CHARS if is_gsm7(text) else UCS2_MAX_UNITS
+
+
+def preferred_chars(text: str) -> int:
+    """The most characters a turn's joined body of this encoding has (3 parts)."""
+    return PREFERRED_CHARS if is_gsm7(text) else UCS2_PREFERRED_UNITS
+
+
+def fit(text: str, limit: Optional[int] = None, pointer: Optional[str] = None) -> str:
+    """`text` within `limit` (by default 11 parts), else cut at a sentence end with `pointer`."""
+    pointer = _say("sms_more") if pointer is None else pointer
+    limit = max_chars(text + pointer) if limit is None else limit
     if len(text) <= limit:
         return text
     room = limit - len(pointer) - 1
@@ -242,10 +277,11 @@ def fit(text: str, limit: int = MAX_CHARS, pointer: str = MORE_POINTER) -> str:
 
 @dataclass(frozen=True)
 class BotMessage:
-    """One bot message of a turn: text and the buttons that came with it."""
+    """One bot message of a turn: text, the buttons that came with it, its language."""
 
     text: str
     buttons: Sequence[Mapping[str, Any]] = ()
+    language: Optional[str] = None
 
 
 def turn_options(messages: Sequence[BotMessage]) -> List[Option]:
@@ -269,21 +305,26 @@ def compose_turn(messages: Sequence[BotMessage]) -> List[str]:
     last_with_options = max(
         (i for i, m in enumerate(messages) if options(m.buttons)), default=None
     )
+    lang = next((m.language for m in reversed(messages) if m.language), None)
+    pointer = _say("sms_more", lang)
     texts: List[str] = []
     for index, message in enumerate(messages):
         text = to_gsm7(message.text or "").strip()
         if index == last_with_options:
             opts = options(message.buttons)
-            listed = to_gsm7(numbered_text(text, opts))
+            listed = to_gsm7(numbered_text(text, opts, lang))
             tail = listed[len(text):] if listed.startswith(text) else ""
-            body = fit(text, MAX_CHARS - len(tail)) + tail if tail else fit(listed)
+            most = max_chars(listed + pointer)
+            body = (fit(text, most - len(tail), pointer) + tail if tail
+                    else fit(listed, most, pointer))
             texts.append(body)
         elif text:
-            texts.append(fit(text))
+            texts.append(fit(text, max_chars(text + pointer), pointer))
     bodies: List[str] = []
     for text in texts:
-        if bodies and len(bodies[-1]) + 1 + len(text) <= PREFERRED_CHARS:
-            bodies[-1] = f"{bodies[-1]}\n{text}"
+        joined = f"{bodies[-1]}\n{text}" if bodies else text
+        if bodies and len(joined) <= preferred_chars(joined):
+            bodies[-1] = joined
         else:
             bodies.append(text)
     return bodies

@@ -71,6 +71,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
+from bot.i18n.languages import from_hint
 from channels.common import (
     CONTINUED_MESSAGE,
     ChannelStore,
@@ -89,6 +90,7 @@ from channels.telegram_api import (
     webhook_info,
 )
 from channels.telegram_text import Pacer, payload_for
+from channels.texts import conversation_language, say
 
 __all__ = [
     "TelegramInput",
@@ -108,27 +110,30 @@ MAX_BODY = 1_000_000
 
 GREET = "/greet"
 HELP = "/ask_help"
-UNSUPPORTED_REPLY = (
-    "I can only read text messages. Please type your question or request, "
-    "and don't send documents or photos here."
-)
-EDITED_REPLY = (
-    "I saw that you changed an earlier message. I only read new messages: "
-    "please send your correction as a new message."
-)
-UNKNOWN_COMMAND_REPLY = (
-    "I don't know that command. Type your question in your own words, "
-    "or send /help to see what I can do."
-)
-PRIVATE_ONLY_REPLY = (
-    "To keep your details private, I only answer in a private chat. "
-    "Please write to me directly."
-)
-EXPIRED_BUTTON_REPLY = "This button has expired. Please type your answer instead."
-SORRY_REPLY = (
-    "Sorry, something went wrong on our side. Please send your message again, "
-    "or call us on 0800 600 100."
-)
+# The channel's own notes: texts.yml `telegram_*`, in the conversation's language.
+# UNSUPPORTED_REPLY, EDITED_REPLY, ... are their English texts (module __getattr__).
+_NOTES = {
+    "UNSUPPORTED_REPLY": "telegram_unsupported",
+    "EDITED_REPLY": "telegram_edited",
+    "UNKNOWN_COMMAND_REPLY": "telegram_unknown_command",
+    "PRIVATE_ONLY_REPLY": "telegram_private_only",
+    "EXPIRED_BUTTON_REPLY": "telegram_expired_button",
+    "SORRY_REPLY": "telegram_sorry",
+}
+
+
+def __getattr__(name: str) -> str:
+    """The English text of one of the channel's notes, read on use."""
+    if name in _NOTES:
+        return say(_NOTES[name])
+    raise AttributeError(name)
+
+
+def _hint(update: Any) -> Optional[str]:
+    """The language the citizen's Telegram app is set to (`language_code`), if any."""
+    user = getattr(update, "effective_user", None)
+    code = getattr(user, "language_code", None)
+    return code if isinstance(code, str) else None
 
 
 class InvalidUpdate(NssaError):
@@ -327,8 +332,19 @@ class TelegramInput(InputChannel):
                              update_id)
             chat = update.effective_chat
             if chat is not None:
-                await self.get_output_channel().send_to_chat(str(chat.id), SORRY_REPLY)
+                note = await self._note(update, str(chat.id), "telegram_sorry")
+                await self.get_output_channel().send_to_chat(str(chat.id), note)
             return "failed"
+
+    async def _note(self, update: Any, chat: str, name: str) -> str:
+        """One of the channel's notes in the language of the chat's conversation."""
+        try:
+            conversation = await asyncio.to_thread(
+                self.store.identities.conversation_for, CHANNEL, chat)
+        except Exception:
+            logger.warning("Telegram: the chat's conversation could not be read for a note")
+            conversation = None
+        return say(name, await conversation_language(self._app, conversation, _hint(update)))
 
     async def _dispatch(self, update: Any, on_new_message: Handler, progress: _Progress) -> str:
         if update.callback_query is not None:
@@ -341,17 +357,18 @@ class TelegramInput(InputChannel):
         if message.chat.type != "private":
             if update.message is not None and message.text:
                 progress.lasting = True
-                await output.send_to_chat(chat, PRIVATE_ONLY_REPLY)
+                await output.send_to_chat(chat, say("telegram_private_only",
+                                                    from_hint(_hint(update))))
                 return "not_private"
             return "ignored"
         if update.edited_message is not None:
             progress.lasting = True
-            await output.send_to_chat(chat, EDITED_REPLY)
+            await output.send_to_chat(chat, await self._note(update, chat, "telegram_edited"))
             return "edited"
         if message.text is None:
             if message.effective_attachment is None:
                 return "ignored"  # a service message (pinned, timer changed, ...)
-            return await self._unsupported(chat, output, progress)
+            return await self._unsupported(update, chat, output, progress)
         # Cleaned first: an invisible character before "/" must not hide a command.
         text = clean_text(message.text)
         if text.startswith("/"):
@@ -361,16 +378,20 @@ class TelegramInput(InputChannel):
             if command == "help":
                 return await self._to_rasa(update, chat, HELP, on_new_message, progress)
             progress.lasting = True
-            await output.send_to_chat(chat, UNKNOWN_COMMAND_REPLY)
+            await output.send_to_chat(chat, await self._note(update, chat,
+                                                             "telegram_unknown_command"))
             return "unknown_command"
         return await self._to_rasa(update, chat, text, on_new_message, progress, joinable=True)
 
-    async def _unsupported(self, chat: str, output: TelegramOutput, progress: _Progress) -> str:
+    async def _unsupported(
+        self, update: Any, chat: str, output: TelegramOutput, progress: _Progress
+    ) -> str:
         key = await asyncio.to_thread(self.store.identities.conversation_for, CHANNEL, chat)
-        verdict = self._gate.check(key, None)
+        lang = await conversation_language(self._app, key, _hint(update))
+        verdict = self._gate.check(key, None, lang)
         progress.lasting = True
         reply = verdict.reply if verdict.reason == "rate_limited" else None
-        await output.send_to_chat(chat, reply or UNSUPPORTED_REPLY)
+        await output.send_to_chat(chat, reply or say("telegram_unsupported", lang))
         return "unsupported"
 
     async def _start(
@@ -387,12 +408,14 @@ class TelegramInput(InputChannel):
         message = query.message
         if message is None or message.chat.type != "private":
             progress.lasting = True
-            await output.answer_callback(query.id, EXPIRED_BUTTON_REPLY)
+            await output.answer_callback(query.id, say("telegram_expired_button",
+                                                       from_hint(_hint(update))))
             return "callback_elsewhere"
         payload = await asyncio.to_thread(payload_for, query.data, self.store.buttons)
         progress.lasting = True
         if payload is None:
-            await output.answer_callback(query.id, EXPIRED_BUTTON_REPLY)
+            note = await self._note(update, str(message.chat.id), "telegram_expired_button")
+            await output.answer_callback(query.id, note)
             return "callback_expired"
         await output.answer_callback(query.id)
         return await self._to_rasa(update, str(message.chat.id), payload, on_new_message, progress)
@@ -419,6 +442,8 @@ class TelegramInput(InputChannel):
         verdict = self._gate.check(conversation, text)
         if not verdict.ok:
             progress.lasting = True
+            lang = await conversation_language(self._app, conversation, _hint(update))
+            verdict = self._gate.check_again(verdict, lang)
             await self.get_output_channel().send_to_chat(chat, verdict.reply or "")
             return f"refused_{verdict.reason}"
         text = verdict.text
@@ -438,6 +463,8 @@ class TelegramInput(InputChannel):
             conversation,
             input_channel=self.name(),
             message_id=f"telegram-{update.update_id}",
+            # The app's language: the language identifier's hint (never a name or id).
+            metadata={"language": _hint(update)} if _hint(update) else None,
         )
         progress.lasting = True
         await on_new_message(message)

@@ -28,7 +28,14 @@ message Rasa fails on is logged with its traceback and answered with an
 apology, never left unanswered.
 
 HTTP, under /webhooks/webchat/: GET / the chat page (webchat_static/index.html),
-/widget.js and /widget.css its widget (no build step, no CDN), /health.
+/widget.js and /widget.css its widget (no build step, no CDN), /texts.json
+its labels in every offered language (texts.yml `webchat_*`), /health.
+
+Languages: every `bot_uttered` carries `metadata: {lang, dir}` and every
+history message `lang` and `dir`: the language its text is in
+(bot/i18n/nlg.py); the page sets them on the message's element. The page
+sends the browser's language as `customData.language`, the hint the language
+identifier uses until the citizen writes enough.
 
 credentials.yml (every key optional):
 
@@ -57,13 +64,13 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.common import Gate, unforged
-from channels.webchat_format import log_tag, transcript, widget_message
+from channels.texts import conversation_language, page_texts, say
+from channels.webchat_format import language_metadata, log_tag, transcript, widget_message
 
 __all__ = [
     "WebchatInput",
     "WebchatOutput",
     "STATIC_DIR",
-    "SORRY_REPLY",
     "new_session_id",
     "valid_session_id",
 ]
@@ -97,10 +104,13 @@ MAX_METADATA_CHARS = 1000
 # socket.io packets above this close the connection; below it an over-long
 # message still arrives and gets the Gate's polite answer.
 MAX_PACKET_BYTES = 256 * 1024
-SORRY_REPLY = (
-    "Sorry, something went wrong on our side and I could not answer. "
-    "Please send your message again in a moment."
-)
+
+
+def __getattr__(name: str) -> str:
+    """SORRY_REPLY: the apology in English (texts.yml `webchat_sorry`), on use."""
+    if name == "SORRY_REPLY":
+        return say("webchat_sorry")
+    raise AttributeError(name)
 
 
 def new_session_id() -> str:
@@ -290,6 +300,11 @@ class WebchatInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webchat.route("/texts.json", methods=["GET"])
+        async def texts(_: Request) -> HTTPResponse:
+            return response.json(page_texts(), headers=SECURITY_HEADERS,
+                                 ensure_ascii=False)
+
         @webchat.route("/<name:str>", methods=["GET"])
         async def static(_: Request, name: str) -> HTTPResponse:
             return self._static(name)
@@ -362,11 +377,17 @@ class WebchatInput(InputChannel):
             # A client that skipped session_request: give it its session now.
             session_id = await self._confirm(sid, data.get("session_id"))
         text = data.get("message")
+        metadata = _metadata(data)
+        hint = metadata.get("language") if metadata else None
         verdict = self.gate.check(session_id, text if isinstance(text, str) else "")
         if not verdict.ok:
             logger.info("Web chat message of %s not passed on: %s",
                         log_tag(session_id), verdict.reason)
-            await self.sio.emit(self.bot_message_evt, {"text": verdict.reply}, to=sid)
+            lang = await conversation_language(self._app, session_id, hint)
+            verdict = self.gate.check_again(verdict, lang)
+            await self.sio.emit(self.bot_message_evt, {"text": verdict.reply,
+                                                       "metadata": language_metadata(lang)},
+                                to=sid)
             return
         try:
             # A typed "/intent{...}" is words unless a button just offered it.
@@ -376,11 +397,14 @@ class WebchatInput(InputChannel):
                 WebchatOutput(self.sio, self.bot_message_evt),
                 session_id,
                 input_channel=self.name(),
-                metadata=_metadata(data),
+                metadata=metadata,
             ))
         except Exception:
             logger.exception("Web chat message of %s not handled", log_tag(session_id))
-            await self.sio.emit(self.bot_message_evt, {"text": SORRY_REPLY}, to=sid)
+            lang = await conversation_language(self._app, session_id, hint)
+            await self.sio.emit(self.bot_message_evt, {"text": say("webchat_sorry", lang),
+                                                       "metadata": language_metadata(lang)},
+                                to=sid)
 
 
 def _metadata(data: Dict[str, Any]) -> Optional[Dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Text
 
 from rasa.shared.core.events import BotUttered, UserUttered
 
-__all__ = ["widget_message", "transcript", "log_tag", "HISTORY_LIMIT"]
+__all__ = ["widget_message", "language_metadata", "transcript", "log_tag", "HISTORY_LIMIT"]
 
 HISTORY_LIMIT = 200
 EXTERNAL_PREFIX = "EXTERNAL: "
@@ -54,7 +54,21 @@ def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
         }
     if message.get("custom"):
         out["custom"] = message["custom"]
+    if out and isinstance(message.get("language"), str):
+        out["metadata"] = language_metadata(message["language"])
     return out
+
+
+def language_metadata(code: str) -> Dict[Text, Any]:
+    """`metadata` of a bot_uttered: the language its text is in (bot/i18n/nlg.py).
+
+    The page sets lang and dir from it. In `metadata`, because rasa-webchat
+    takes a message with any other extra key for something other than text,
+    and drops `metadata` before it shows a message.
+    """
+    from bot.i18n.languages import language
+
+    return {"lang": language(code).code, "dir": language(code).direction}
 
 
 def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[Text, Any]]:
@@ -73,7 +87,8 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
                 continue
             messages.append({"sender": "user", "text": last_buttons.get(text, text)})
         elif isinstance(event, BotUttered):
-            shown = widget_message({"text": event.text, **(event.data or {})})
+            shown = widget_message({"text": event.text, **(event.data or {}),
+                                    "language": (event.metadata or {}).get("language")})
             if not shown:
                 continue
             buttons = [{"title": b["title"], "payload": b["payload"]}
@@ -86,6 +101,8 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
                 entry["links"] = shown["buttons"]
             if shown.get("attachment"):
                 entry["attachment"] = shown["attachment"]
+            if shown.get("metadata"):
+                entry["lang"], entry["dir"] = shown["metadata"]["lang"], shown["metadata"]["dir"]
             messages.append(entry)
     return messages[-limit:]
 

@@ -16,7 +16,9 @@ from actions.citizen_requests.base import (
     YES_NO_TEXT,
     Field,
     RequestForm,
+    say_invalid,
     show_iso_date,
+    shown,
 )
 from actions.validation import (
     ValidationError,
@@ -51,8 +53,8 @@ def _cents(text: Text) -> int:
     return to_cents(amount(text))
 
 
-def _euros(cents: Any) -> Text:
-    return f"€{int(cents) / 100:,.2f}" if cents is not None else ""
+def _euros(cents: Any) -> Any:
+    return {"money": int(cents)} if cents is not None else ""
 
 
 def _optional_phone(text: Text) -> Text:
@@ -107,7 +109,7 @@ class ValidateHousingForm(RequestForm):
         try:
             agreed = yes_no(str(value or ""))
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            say_invalid(dispatcher, error)
             return {"consent_to_forward": None}
         if not agreed:
             dispatcher.utter_message(response="utter_housing_no_consent")
@@ -146,14 +148,14 @@ class ValidateCoverageForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """Work status, employer (employees), country, dates, workplace abroad."""
         return (
-            Field("work_status", "Work status", work_status,
-                  show=lambda v: str(v).replace("_", "-")),
+            Field("work_status", "Work status", work_status, show=shown("work_status")),
             Field("employer_name", "Employer", partial(text_field, "employer_name"),
                   free_text=True, when=_is_employee),
             Field("employer_registration_number", "Employer registration number",
                   employer_registration_number, when=_is_employee),
             Field("country", "Country", partial(text_length, minimum=1, maximum=100,
-                                                what="the country"), free_text=True),
+                                                empty="utter_invalid_empty_country"),
+                  free_text=True),
             Field("coverage_start_date", "First day abroad", _start_date, show=show_iso_date,
                   note=_soon_note),
             Field("coverage_end_date", "Last day abroad", _end_date, show=show_iso_date,
@@ -193,7 +195,7 @@ class ValidateChildBenefitForm(RequestForm):
             Field("child_date_of_birth", "Child's date of birth", _child_birth, show=show_iso_date,
                   context=True),
             Field("relationship", "Your relationship", relationship,
-                  show=lambda v: str(v).replace("_", "-")),
+                  show=shown("relationship")),
             Field("child_lives_with_applicant", "Lives with you", yes_no, show=YES_NO_TEXT.get),
             Field("lives_with_since", "Lives with you since", _lives_with_since, show=show_iso_date,
                   context=True),
@@ -206,7 +208,7 @@ class ValidateChildBenefitForm(RequestForm):
         try:
             lives_here = yes_no(str(value or ""))
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            say_invalid(dispatcher, error)
             return {"child_lives_with_applicant": None}
         if not lives_here:
             dispatcher.utter_message(response="utter_child_lives_elsewhere")
@@ -218,7 +220,7 @@ class ValidateChildBenefitForm(RequestForm):
         try:
             agreed = yes_no(str(value or ""))
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            say_invalid(dispatcher, error)
             return {"pay_to_account_on_record": None}
         if not agreed:
             dispatcher.utter_message(response="utter_child_benefit_account_first")

@@ -28,7 +28,7 @@ from actions.citizen_requests.appointments import (
     offer_of,
 )
 from actions.citizen_requests.base import channel_of
-from actions.validation import OFFICES, bookable_dates, format_date, next_working_day
+from actions.validation import OFFICES, bookable_dates, format_date, next_working_day, term
 
 __all__ = [
     "ActionAskAppointmentDate", "ActionAskAppointmentStartTime", "ActionAskAppointmentConfirm",
@@ -57,7 +57,8 @@ class ActionAskAppointmentDate(Action):
         weekdays = OFFICES[office_id].weekdays if office_id in OFFICES else (0, 4)
         dispatcher.utter_message(
             response="utter_ask_appointment_date", office=times.office_name(office_id),
-            days=f"{times.DAY_NAMES[weekdays[0]]} to {times.DAY_NAMES[weekdays[-1]]}",
+            days=term("term_day_range", first=term(f"term_weekday_{weekdays[0]}"),
+                      last=term(f"term_weekday_{weekdays[-1]}")),
             first=format_date(first), last=format_date(last),
         )
         return []

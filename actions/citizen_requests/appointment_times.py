@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from typing import Any, NamedTuple, Optional, Sequence, Text
+from typing import Any, List, NamedTuple, Optional, Sequence, Text
 
 from actions.api.http import parse_datetime
 from actions.validation import (
@@ -21,8 +21,10 @@ from actions.validation import (
     appointment_time,
     clean,
     format_date,
+    term,
 )
 from actions.validation import date as parse_date
+from actions.validation import weekday as weekday_name
 from bot.settings import SettingsSource
 
 __all__ = [
@@ -79,15 +81,15 @@ def hhmm(start: Any) -> Text:
     return local_time(start).strftime("%H:%M")
 
 
-def long_day(day: Any) -> Text:
-    """A day as "Tuesday 01.12.2026"."""
+def long_day(day: Any) -> List[Any]:
+    """A day as "Tuesday 01.12.2026", a response variable in the message's language."""
     value = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
-    return f"{DAY_NAMES[value.weekday()]} {format_date(value)}"
+    return [weekday_name(value), " ", format_date(value)]
 
 
-def office_name(office_id: Any) -> Text:
-    """The office's name, or the id itself if unknown."""
-    return OFFICES[office_id].name if office_id in OFFICES else str(office_id)
+def office_name(office_id: Any) -> Any:
+    """The office's name as a response variable, or the id itself if unknown."""
+    return term(f"term_office_{office_id}") if office_id in OFFICES else str(office_id)
 
 
 # --- the day -------------------------------------------------------------------
@@ -141,8 +143,8 @@ def _day_without_year(text: str, today: dt.date) -> Optional[dt.date]:
     except ValueError:
         return None
     if weekdays and weekdays[0] != found.weekday():
-        raise ValidationError(f"{format_date(found)} is a {DAY_NAMES[found.weekday()]}. "
-                              "Please check the date and type it again.")
+        raise ValidationError("utter_invalid_date_weekday", date=format_date(found),
+                              weekday=weekday_name(found))
     return found
 
 
@@ -195,4 +197,4 @@ def pick_start(text: Any, shown: Sequence[Text], free: Sequence[Text]) -> Text:
     for start in free:
         if hhmm(start) == wanted:
             return start
-    raise ValidationError(f"{wanted} is not free on that day. Please choose one of the free times.")
+    raise ValidationError("utter_invalid_appointment_taken", time=wanted)

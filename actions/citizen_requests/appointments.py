@@ -48,6 +48,7 @@ from actions.citizen_requests.base import (
     answer_policy_question,
     identity_level,
     identity_locked,
+    say_invalid,
 )
 from actions.validation import (
     OFFICES,
@@ -57,6 +58,7 @@ from actions.validation import (
     clean,
     format_date,
     office,
+    term,
     text_field,
 )
 
@@ -133,7 +135,7 @@ class ValidateAppointmentForm(RequestForm):
             day = appointment_date(times.parse_day(value, today), office_id, today)
         except ValidationError as error:
             if not answer_policy_question(dispatcher, tracker):
-                dispatcher.utter_message(text=error.message)
+                say_invalid(dispatcher, error)
             return {DATE: None, START: None}
         try:
             free = await free_slots(office_id, day)
@@ -163,7 +165,7 @@ class ValidateAppointmentForm(RequestForm):
             start = times.pick_start(text, offer.get("shown") or [], offer.get("free") or [])
         except ValidationError as error:
             if not answer_policy_question(dispatcher, tracker):
-                dispatcher.utter_message(text=error.message)
+                say_invalid(dispatcher, error)
             return {START: None}
         return {START: start}
 
@@ -171,7 +173,7 @@ class ValidateAppointmentForm(RequestForm):
         try:
             topic = text_field("topic", value)
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            say_invalid(dispatcher, error)
             return {TOPIC: None}
         # Warn when it was just typed, not when the form checks a kept answer again.
         typed = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
@@ -179,8 +181,8 @@ class ValidateAppointmentForm(RequestForm):
         if notice and not notice.in_time and typed == topic:
             dispatcher.utter_message(
                 response="utter_appointment_interpreter_short_notice",
-                interpreter="A sign-language interpreter" if notice.sign_language
-                else "An interpreter",
+                interpreter=term("term_interpreter_sign_language") if notice.sign_language
+                else term("term_interpreter"),
                 days=notice.days, date=format_date(dt.date.fromisoformat(tracker.get_slot(DATE))),
                 earliest=format_date(notice.earliest),
             )
@@ -197,17 +199,16 @@ class ValidateAppointmentForm(RequestForm):
             result.update({START: None, OFFER: None})
         return result
 
-    def summary(self, tracker: Tracker) -> Text:
+    def summary(self, tracker: Tracker) -> List[Any]:
         """The answers, and whether an interpreter is requested or cannot be promised."""
-        text = super().summary(tracker)
+        parts = super().summary(tracker)
         notice = times.interpreter_notice(tracker.get_slot(TOPIC), tracker.get_slot(DATE),
                                     times.office_now().date())
         if notice:
-            text += "\n- Interpreter: " + (
-                "requested" if notice.in_time
-                else f"not promised (less than {notice.days} working days' notice)"
-            )
-        return text
+            parts += ["\n- ", term("term_label_interpreter"), ": ",
+                      term("term_interpreter_requested") if notice.in_time
+                      else term("term_interpreter_not_promised", days=notice.days)]
+        return parts
 
 
 # --- actions ---------------------------------------------------------------------------
@@ -295,7 +296,8 @@ class ActionSubmitAppointment(Action):
         place = OFFICES.get(booked.office_id) or OFFICES[office_id]
         day = times.local_time(booked.start).date()
         dispatcher.utter_message(
-            response="utter_appointment_booked", office=place.name, address=place.address,
+            response="utter_appointment_booked", office=term(f"term_office_{place.id}"),
+            address=place.address,
             date=times.long_day(day), time=times.hhmm(booked.start),
             booking_number=booked.appointment_id,
         )

@@ -38,6 +38,7 @@ from actions.validation import (
     mask,
     national_id,
     national_id_matches_birth_date,
+    term,
     yes_no,
 )
 
@@ -53,6 +54,8 @@ __all__ = [
     "looks_like_question",
     "YES_NO_TEXT",
     "show_iso_date",
+    "shown",
+    "say_invalid",
 ]
 
 logger = logging.getLogger(__name__)
@@ -113,8 +116,18 @@ def identity_locked(tracker: Tracker, now: Optional[float] = None) -> bool:
     return (time.time() if now is None else now) < float(until)
 
 
-# How a yes/no answer is shown in a summary.
-YES_NO_TEXT = {True: "yes", False: "no"}
+# How a yes/no answer is shown in a summary (a word of texts.yml).
+YES_NO_TEXT = {True: term("term_yes"), False: term("term_no")}
+
+
+def shown(kind: Text) -> Callable[[Any], Any]:
+    """Show a fixed answer ("morning") as its word of texts.yml, `term_<kind>_<value>`."""
+    return lambda value: term(f"term_{kind}_{value}") if value is not None else ""
+
+
+def say_invalid(dispatcher: CollectingDispatcher, error: ValidationError) -> None:
+    """Tell the citizen what is wrong with an answer, in the conversation's language."""
+    dispatcher.utter_message(response=error.response, **error.variables)
 
 
 def show_iso_date(value: Any) -> Text:
@@ -268,7 +281,7 @@ class RequestForm(FormValidationAction):
                 if form_field.interruptible and not asks_first:
                     if answer_policy_question(dispatcher, tracker):
                         return {form_field.slot: None}
-                dispatcher.utter_message(text=error.message)
+                say_invalid(dispatcher, error)
                 return {form_field.slot: None}
             note = form_field.note(value)
             if note:
@@ -371,11 +384,18 @@ class RequestForm(FormValidationAction):
 
     # --- summary, confirmation and changes -----------------------------------
 
-    def summary(self, tracker: Tracker) -> Text:
-        """The citizen's answers, one per line."""
-        lines = [f"- {f.label}: {f.show(tracker.get_slot(f.slot))}"
-                 for f in self.active_fields(tracker)]
-        return "\n".join(lines)
+    def summary(self, tracker: Tracker) -> List[Any]:
+        """The citizen's answers, one per line: a response variable (labels are words).
+
+        Each label is `term_label_<slot>` of texts.yml, so the summary is
+        written in the language of the message it goes into.
+        """
+        parts: List[Any] = []
+        for form_field in self.active_fields(tracker):
+            value = form_field.show(tracker.get_slot(form_field.slot))
+            parts += ["\n" if parts else "", "- ", term(f"term_label_{form_field.slot}"), ": ",
+                      value if isinstance(value, (dict, list)) else str(value)]
+        return parts
 
     async def validate_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -392,11 +412,24 @@ class RequestForm(FormValidationAction):
         chosen = None
         if text.isdigit() and 1 <= int(text) <= len(choices):
             chosen = choices[int(text) - 1]
-        else:
-            chosen = next(
-                (f for f in choices if f.label.lower() in text or text in f.label.lower()), None
-            )
+        elif text:
+            chosen = next((f for f in choices if any(
+                label in text or text in label for label in _labels(f, tracker))), None)
         if chosen is None:
             dispatcher.utter_message(response="utter_change_field_unknown")
             return {"change_field": None}
         return {chosen.slot: None, "change_field": None, "confirm": None}
+
+
+def _labels(form_field: Field, tracker: Tracker) -> List[Text]:
+    """A field's label in English, in code, and in the conversation's language, lower case."""
+    from bot.i18n.catalogue import default_catalogue
+
+    catalogue, name = default_catalogue(), f"term_label_{form_field.slot}"
+    labels = {form_field.label.lower()}
+    for lang in {"en", str(tracker.get_slot("language") or "en")}:
+        try:
+            labels.add(catalogue.text(name, lang)[0].lower())
+        except KeyError:
+            continue
+    return [label for label in labels if label]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -23,6 +23,7 @@ from actions.api.errors import BackendError, BackendRejected, BackendUnavailable
 from actions.api.housing import HousingStatus
 from actions.citizen_requests.base import identity_level, identity_locked
 from bot.errors import StoreError
+from bot.i18n.catalogue import EnglishTerms
 
 __all__ = [
     "STATUS_TEXT", "HOUSING_STATUS_TEXT", "describe_case", "describe_housing",
@@ -31,50 +32,49 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# housing-allowance.md: the Housing Office's states, in its words.
-HOUSING_STATUS_TEXT = {
-    "QUEUED": "Received, waiting to be registered.",
-    "REGISTERED": "Registered, waiting to be assessed.",
-    "ASSESSING": "Being assessed.",
-    "GRANTED": "Granted. A decision letter is on its way.",
-    "REFUSED": "Refused. A decision letter with the reasons is on its way.",
-}
-_HOUSING_OTHER = "For its status, please call the Housing Office on 0800 700 300."
+# housing-allowance.md: the Housing Office's states, in its words (texts.yml).
+HOUSING_STATUS_TEXT = EnglishTerms(
+    "term_housing_status_", ("QUEUED", "REGISTERED", "ASSESSING", "GRANTED", "REFUSED"))
+_HOUSING_OTHER = "term_housing_status_other"
 
-STATUS_TEXT = {
-    "received": "We have received your request.",
-    "in_review": "A case worker is working on it.",
-    "waiting_for_documents": "We need something from you. Please see our letter or My NSSA.",
-    "decided": "A decision has been made. The letter is in My NSSA or on its way by post.",
-    "closed": "The case is closed.",
-}
-_TYPE_NAMES = {
-    "child_benefit_application": "Child benefit application",
-    "address_change": "Change of address",
-    "bank_account_change": "Change of bank account",
-    "contribution_statement": "Contribution statement",
-    "certificate_of_coverage": "Certificate of coverage",
-    "complaint": "Complaint",
-    "callback_request": "Call back",
-}
+# requests-in-chat.md, section 8: what the assistant says about a status (texts.yml).
+STATUS_TEXT = EnglishTerms(
+    "term_status_", ("received", "in_review", "waiting_for_documents", "decided", "closed"))
+_TYPES = frozenset({
+    "child_benefit_application", "address_change", "bank_account_change",
+    "contribution_statement", "certificate_of_coverage", "complaint", "callback_request",
+})
 
 
-def describe_case(case: Case) -> Text:
-    """One case in the handbook's words, with the expected decision date."""
-    name = _TYPE_NAMES.get(case.case_type, case.case_type.replace("_", " ").capitalize())
-    text = f"{case.reference} ({name}): {STATUS_TEXT.get(case.status, case.status_text or '')}"
+def describe_case(case: Case) -> List[Any]:
+    """One case in the handbook's words, with the expected decision date (a response variable)."""
+    name: Any = ({"term": f"term_case_type_{case.case_type}"} if case.case_type in _TYPES
+                 else case.case_type.replace("_", " ").capitalize())
+    status: Any = ({"term": f"term_status_{case.status}"} if case.status in STATUS_TEXT
+                   else case.status_text or "")
+    parts: List[Any] = [case.reference, " (", name, "): ", status]
     if case.expected_decision_by and case.status not in ("decided", "closed"):
-        text += f" We expect to decide by {case.expected_decision_by.strftime('%d.%m.%Y')}."
-    return text
+        date = case.expected_decision_by.strftime("%d.%m.%Y")
+        parts += [" ", {"term": "term_case_expected", "vars": {"date": date}}]
+    return parts
 
 
-def describe_housing(number: Text, status: Optional[HousingStatus]) -> Text:
+def describe_housing(number: Text, status: Optional[HousingStatus]) -> List[Any]:
     """A forwarded application in the Housing Office's words (housing-allowance.md)."""
-    state = HOUSING_STATUS_TEXT.get(status.state, _HOUSING_OTHER) if status else _HOUSING_OTHER
-    return f"{number} (Housing allowance application, Housing Office): {state}"
+    known = status is not None and status.state in HOUSING_STATUS_TEXT
+    state = f"term_housing_status_{status.state}" if known and status else _HOUSING_OTHER
+    return [number, " (", {"term": "term_housing_application"}, "): ", {"term": state}]
 
 
-async def _housing_lines(numbers: Sequence[Text]) -> List[Text]:
+def _lines(lines: Sequence[List[Any]]) -> List[Any]:
+    """Several described cases as one response variable, one a line."""
+    joined: List[Any] = []
+    for line in lines:
+        joined += (["\n"] if joined else []) + line
+    return joined
+
+
+async def _housing_lines(numbers: Sequence[Text]) -> List[List[Any]]:
     """The status of each forwarded application (the phone number if not known now)."""
     if not numbers:
         return []
@@ -139,7 +139,7 @@ class ActionSubmitCaseStatus(Action):
             key = "utter_no_cases" if query == "all" else "utter_case_not_found"
             dispatcher.utter_message(response=key)
             return reset
-        dispatcher.utter_message(response="utter_case_status", cases="\n".join(lines))
+        dispatcher.utter_message(response="utter_case_status", cases=_lines(lines))
         return reset
 
     @staticmethod
@@ -159,6 +159,6 @@ class ActionSubmitCaseStatus(Action):
         if not numbers:
             dispatcher.utter_message(response="utter_case_not_found")
             return []
-        dispatcher.utter_message(response="utter_case_status", cases="\n".join(
+        dispatcher.utter_message(response="utter_case_status", cases=_lines(
             await _housing_lines(numbers)))
         return []

@@ -12,12 +12,14 @@ from actions.citizen_requests.base import (
     Field,
     RequestForm,
     identity_level,
+    shown,
 )
 from actions.validation import (
     ValidationError,
     case_reference,
     complaint_topic,
     phone,
+    term,
     text_field,
     time_window,
     yes_no,
@@ -28,7 +30,6 @@ __all__ = [
     "ValidateComplaintForm",
 ]
 
-_TIME_WINDOWS = {"morning": "morning (09:00–12:00)", "afternoon": "afternoon (13:00–17:00)"}
 
 
 def _optional_case_reference(text: Text) -> Any:
@@ -55,7 +56,7 @@ class ValidateCallbackForm(RequestForm):
         return (
             Field("callback_name", "Name", partial(text_field, "name"), free_text=True),
             Field("callback_phone", "Phone number", phone),
-            Field("callback_time_window", "When", time_window, show=_TIME_WINDOWS.get),
+            Field("callback_time_window", "When", time_window, show=shown("time_window")),
             Field("callback_topic", "About", partial(text_field, "topic"), free_text=True,
                   interruptible=False),
         )
@@ -81,15 +82,14 @@ class ValidateComplaintForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """Topic, what happened, optional case, reply wanted, contact if needed."""
         return (
-            Field("complaint_topic", "Topic", complaint_topic,
-                  show=lambda v: str(v).replace("_", " ")),
+            Field("complaint_topic", "Topic", complaint_topic, show=shown("complaint_topic")),
             Field(
                 "complaint_text", "What happened", partial(text_field, "complaint_text"),
                 free_text=True, interruptible=False,
             ),
             Field(
                 "complaint_case_reference", "Case", _optional_case_reference,
-                show=lambda v: "none" if v == "none" else v, when=_verified,
+                show=lambda v: term("term_none") if v == "none" else v, when=_verified,
             ),
             Field("wants_reply", "Reply wanted", yes_no, show=YES_NO_TEXT.get),
             Field("contact_name", "Your name", partial(text_field, "contact_name"),

@@ -75,17 +75,14 @@ IDENTITY_SLOTS_RESET: Dict[Text, Any] = {
 }
 
 # What the offer calls each request: "You started <name> earlier."
+# How the offer names each request: a word of texts.yml, in the message's language.
 REQUEST_NAMES: Dict[Text, Text] = {
-    "child_benefit_form": "an application for child benefit",
-    "address_form": "a change of address",
-    "bank_form": "a change of bank account",
-    "statement_form": "a request for a contribution statement",
-    "coverage_form": "an application for a certificate of coverage",
-    "housing_form": "an application for housing allowance",
-    "appointment_form": "booking an office appointment",
-    "case_status_form": "checking the status of a case",
-    "complaint_form": "a complaint",
-    "callback_form": "a request for a call back",
+    form: f"term_request_{form}"
+    for form in (
+        "child_benefit_form", "address_form", "bank_form", "statement_form", "coverage_form",
+        "housing_form", "appointment_form", "case_status_form", "complaint_form",
+        "callback_form",
+    )
 }
 
 # The answers of every form, and the state of its last question.
@@ -178,10 +175,10 @@ def forget_paused_form(tracker: Tracker, keep_answers: bool = False) -> List[Eve
     return events + [SlotSet(PAUSED_FORM, None), SlotSet(FORM_OFFERED, False)]
 
 
-def offer(dispatcher: CollectingDispatcher, form_name: Text) -> None:
+def offer(dispatcher: CollectingDispatcher, form_name: Text, **extra: Any) -> None:
     """Say "You started <request> earlier. Do you want to continue? 1 Yes 2 No"."""
-    name = REQUEST_NAMES.get(form_name, "a request")
-    dispatcher.utter_message(response="utter_offer_paused_form", request=name)
+    name = REQUEST_NAMES.get(form_name, "term_request_callback_form")
+    dispatcher.utter_message(response="utter_offer_paused_form", request={"term": name}, **extra)
 
 
 class ActionOfferPausedForm(Action):

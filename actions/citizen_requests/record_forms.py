@@ -13,6 +13,7 @@ from actions.citizen_requests.base import (
     Field,
     RequestForm,
     show_iso_date,
+    shown,
 )
 from actions.validation import (
     ValidationError,
@@ -26,6 +27,7 @@ from actions.validation import (
     move_date,
     period,
     postcode,
+    term,
     text_field,
 )
 
@@ -37,7 +39,6 @@ __all__ = [
     "parse_case_query",
 ]
 
-_DELIVERY = {"online": "My NSSA", "post": "by post"}
 
 
 def parse_case_query(text: Text) -> Text:
@@ -49,10 +50,7 @@ def parse_case_query(text: Text) -> Text:
             return parse(text)
         except ValidationError:
             continue
-    raise ValidationError(
-        "Please type your case reference, such as NSSA-2026-000123, a Housing Office "
-        "application number, such as HO-12345678, or all to see all your cases."
-    )
+    raise ValidationError("utter_invalid_case_query")
 
 
 class ValidateStatementForm(RequestForm):
@@ -68,9 +66,9 @@ class ValidateStatementForm(RequestForm):
         """All years or one year, My NSSA or post, language."""
         return (
             Field("statement_period", "Years", period,
-                  show=lambda v: "all years" if v == "all" else str(v)),
-            Field("statement_delivery", "Delivery", delivery, show=_DELIVERY.get),
-            Field("statement_language", "Language", language, show=lambda v: str(v).title()),
+                  show=lambda v: term("term_all_years") if v == "all" else str(v)),
+            Field("statement_delivery", "Delivery", delivery, show=shown("delivery")),
+            Field("statement_language", "Language", language, show=shown("letter_language")),
         )
 
 

@@ -213,7 +213,7 @@ class ActionSubmitRequest(Action):
             dispatcher.utter_message(
                 response="utter_callback_sent",
                 reference=reference,
-                time_window=tracker.get_slot("callback_time_window"),
+                time_window={"term": f"term_when_{tracker.get_slot('callback_time_window')}"},
             )
         elif form_name == "complaint_form":
             anonymous = not tracker.get_slot("wants_reply") and identity_level(tracker) < 1

@@ -15,7 +15,7 @@ full-width digits, "12 March 1985", "yes please") and strict about values
     masking       last 4 digits, and hiding personal numbers in free text
 """
 
-from actions.validation._base import ValidationError, clean, format_date
+from actions.validation._base import ValidationError, clean, format_date, term, weekday
 from actions.validation.choices import (
     complaint_topic,
     delivery,
@@ -78,6 +78,8 @@ __all__ = [
     "ValidationError",
     "clean",
     "format_date",
+    "term",
+    "weekday",
     # identifiers
     "national_id",
     "national_id_check_digit",

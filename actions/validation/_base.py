@@ -10,22 +10,47 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from bot.errors import NssaError
 
-__all__ = ["ValidationError", "clean", "format_date", "today_or"]
+__all__ = ["ValidationError", "clean", "format_date", "term", "today_or", "weekday"]
 
 # Hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign ...
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 
 
 class ValidationError(NssaError, ValueError):
-    """An answer cannot be used; the message is what the assistant tells the citizen."""
+    """An answer cannot be used; `response` (with `variables`) is what the citizen is told.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    The response is one of data/core/errors.yml, said in the conversation's
+    language by the Rasa server; `message` is its English text (logs, tests).
+    """
+
+    def __init__(self, response: str, **variables: Any) -> None:
+        super().__init__(response)
+        self.response = response
+        self.variables = variables
+
+    @property
+    def message(self) -> str:
+        """The English text of the response, variables filled in."""
+        from bot.i18n.catalogue import default_catalogue
+
+        return default_catalogue().text(self.response, "en", **self.variables)[0]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def term(name: str, **variables: Any) -> Dict[str, Any]:
+    """A word of texts.yml as a response variable, said in the message's language."""
+    return {"term": name, "vars": variables} if variables else {"term": name}
+
+
+def weekday(day: dt.date) -> Dict[str, Any]:
+    """The weekday name of a date, as a response variable."""
+    return term(f"term_weekday_{day.weekday()}")
 
 
 def clean(text: Any) -> str:

@@ -1,7 +1,9 @@
 """Fixed answers: the number of the option, its words, or a common synonym.
 
 A choice is read from the whole answer: "1", "yes please", "I am her
-stepmother". Longer phrases win over the words in them ("step mother" is a
+stepmother". The words of other languages come from the `choices:` of
+translations/<code>/texts.yml (docs/translating.md), in any conversation.
+Longer phrases win over the words in them ("step mother" is a
 step-parent, not a parent); two different options, or a "not" left over, make
 the answer unclear, and the citizen is asked again rather than guessed for.
 """
@@ -50,22 +52,41 @@ class _Choice:
     """Reads one of a fixed list of answers; options are numbered from 1 in order."""
 
     def __init__(
-        self, options: Sequence[Tuple[Any, str]], message: str, fuzzy: bool = True
+        self, name: str, options: Sequence[Tuple[Any, str]], message: str, fuzzy: bool = True
     ) -> None:
+        self.name = name
         self.values = [value for value, _ in options]
         # A synonym written "=am" counts only as the whole answer, not inside a sentence.
         self.phrases: Dict[Tuple[str, ...], Any] = {}
         self.whole_only: Set[Tuple[str, ...]] = set()
         for value, synonyms in options:
-            for synonym in synonyms.split(","):
-                phrase = tuple(_words(synonym))
-                self.phrases[phrase] = value
-                if synonym.startswith("="):
-                    self.whole_only.add(phrase)
+            self._add(value, synonyms.split(","))
         self.message = message
         self.fuzzy = fuzzy
+        self._translated = False
+
+    def _add(self, value: Any, synonyms: Sequence[str]) -> None:
+        for synonym in synonyms:
+            phrase = tuple(_words(synonym))
+            if phrase:
+                self.phrases.setdefault(phrase, value)
+                if synonym.strip().startswith("="):
+                    self.whole_only.add(phrase)
+
+    def _add_translations(self) -> None:
+        """The words of every language's `choices:` (read once, on first use)."""
+        if self._translated:
+            return
+        from bot.i18n.catalogue import default_catalogue
+
+        values = {str(value).lower(): value for value in self.values}
+        for value, synonyms in default_catalogue().choices(self.name).items():
+            if value.lower() in values:
+                self._add(values[value.lower()], synonyms)
+        self._translated = True
 
     def __call__(self, text: Any) -> Any:
+        self._add_translations()
         words = _words(text)
         if not words:
             raise ValidationError(self.message)
@@ -108,6 +129,7 @@ def _close_matches(answer: str, names: List[str], cutoff: float) -> List[str]:
 
 
 _YES_NO = _Choice(
+    "yes_no",
     [
         (
             True,
@@ -123,7 +145,7 @@ _YES_NO = _Choice(
             "👎,❌,✖,nie,ні,нет,لا",
         ),
     ],
-    "Please answer 1 for yes or 2 for no.",
+    "utter_invalid_yes_no",
     fuzzy=False,
 )
 
@@ -133,6 +155,7 @@ def yes_no(text: Any) -> bool:
     return _YES_NO(text)
 
 _RELATIONSHIP = _Choice(
+    "relationship",
     [
         (
             "parent",
@@ -151,7 +174,7 @@ _RELATIONSHIP = _Choice(
         ),
         ("guardian", "guardian,legal guardian,guardianship"),
     ],
-    "Please choose: 1 parent, 2 step-parent, 3 foster parent or 4 guardian.",
+    "utter_invalid_relationship",
 )
 
 
@@ -160,6 +183,7 @@ def relationship(text: Any) -> str:
     return _RELATIONSHIP(text)
 
 _WORK_STATUS = _Choice(
+    "work_status",
     [
         ("employee", "employee,employed,an employee,worker,salaried,posted worker,posted"),
         (
@@ -168,7 +192,7 @@ _WORK_STATUS = _Choice(
             "sole trader,entrepreneur,independent,independent contractor,business owner",
         ),
     ],
-    "Please choose: 1 employee or 2 self-employed.",
+    "utter_invalid_work_status",
 )
 
 
@@ -177,6 +201,7 @@ def work_status(text: Any) -> str:
     return _WORK_STATUS(text)
 
 _DELIVERY = _Choice(
+    "delivery",
     [
         (
             "online",
@@ -185,7 +210,7 @@ _DELIVERY = _Choice(
         ),
         ("post", "post,by post,mail,by mail,letter,paper,postal,snail mail,posted"),
     ],
-    "Please choose: 1 My NSSA (online) or 2 post.",
+    "utter_invalid_delivery",
 )
 
 
@@ -194,11 +219,12 @@ def delivery(text: Any) -> str:
     return _DELIVERY(text)
 
 _LANGUAGE = _Choice(
+    "language",
     [
         ("northlandic", "northlandic,northland,northlandish,northlandic language"),
         ("english", "english,=eng,=en,in english"),
     ],
-    "Please choose: 1 Northlandic or 2 English.",
+    "utter_invalid_letter_language",
 )
 
 
@@ -207,6 +233,7 @@ def language(text: Any) -> str:
     return _LANGUAGE(text)
 
 _COMPLAINT_TOPIC = _Choice(
+    "complaint_topic",
     [
         ("service", "service,customer service,quality of service,bad service,poor service"),
         (
@@ -227,8 +254,7 @@ _COMPLAINT_TOPIC = _Choice(
         ),
         ("other", "other,something else,else,none of these,none,another thing,other topic"),
     ],
-    "Please choose: 1 service, 2 staff, 3 waiting time, 4 decision, 5 online services "
-    "or 6 other.",
+    "utter_invalid_complaint_topic",
 )
 
 
@@ -237,6 +263,7 @@ def complaint_topic(text: Any) -> str:
     return _COMPLAINT_TOPIC(text)
 
 _TIME_WINDOW = _Choice(
+    "time_window",
     [
         (
             "morning",
@@ -249,7 +276,7 @@ _TIME_WINDOW = _Choice(
             "13 17,13 to 17,13 00 17 00",
         ),
     ],
-    "Please choose: 1 morning (09:00 to 12:00) or 2 afternoon (13:00 to 17:00).",
+    "utter_invalid_time_window",
 )
 
 
@@ -258,30 +285,30 @@ def time_window(text: Any) -> str:
     return _TIME_WINDOW(text)
 
 _PERIOD_ALL = frozenset("all every everything whole full complete entire".split())
-_PERIOD_MESSAGE = "Please type all for all years, or one year from {first} to {last}."
 
 
 def period(text: Any, first_year: int = 1970, last_year: int = 2025) -> str:
     """Return "all", or one year from 1970 to 2025 as text ("2019")."""
-    message = _PERIOD_MESSAGE.format(first=first_year, last=last_year)
+    message = ValidationError("utter_invalid_period", first=first_year, last=last_year)
     words = _words(text)
     years = [word for word in words if word.isdigit()]
-    wants_all = any(word in _PERIOD_ALL for word in words)
+    from bot.i18n.catalogue import default_catalogue
+
+    every = _PERIOD_ALL | {
+        word for synonym in default_catalogue().choices("period").get("all", ())
+        for word in _words(synonym)
+    }
+    wants_all = any(word in every for word in words)
     if wants_all and not years:
         return "all"
     if wants_all or len(years) != 1 or len(years[0]) != 4:
-        raise ValidationError(message)
+        raise message
     if not first_year <= int(years[0]) <= last_year:
-        raise ValidationError(
-            f"Statements can be made for the years {first_year} to {last_year}. " + message
-        )
+        raise ValidationError("utter_invalid_period_years", first=first_year, last=last_year)
     return years[0]
 
 
-_OFFICE_MESSAGE = (
-    "Please choose an office: 1 Northhaven Central, 2 Eastmere, 3 Westfjord, "
-    "4 Southvale or 5 Highmoor."
-)
+_OFFICE_MESSAGE = "utter_invalid_office"
 _OFFICE_ALIASES: Dict[str, Tuple[str, ...]] = {
     "northhaven": ("northhavencentral", "northhaven", "central", "headoffice", "harbourstreet"),
     "eastmere": ("eastmere", "marketsquare"),

@@ -10,9 +10,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, Dict, NamedTuple, Optional, Union
 
-from actions.validation._base import ValidationError, clean, format_date, today_or
+from actions.validation._base import (
+    ValidationError,
+    clean,
+    format_date,
+    term,
+    today_or,
+    weekday,
+)
 from actions.validation.identifiers import age_on, national_id
 
 __all__ = [
@@ -31,11 +38,12 @@ __all__ = [
 
 DateLike = Union[str, dt.date]
 
-DATE_FORMAT_MESSAGE = "Please type the date as DD.MM.YYYY, for example 12.03.1985."
-_NO_SUCH_DATE = "This date does not exist. " + DATE_FORMAT_MESSAGE
-_FOUR_DIGIT_YEAR = "Please type the year with 4 digits, as DD.MM.YYYY, for example 12.03.1985."
-_YEAR_RANGE = "Please check the year. " + DATE_FORMAT_MESSAGE
-_MISSING_YEAR = "Please include the year, as DD.MM.YYYY, for example 12.03.1985."
+# The answers to a wrong date: responses of data/core/errors.yml.
+DATE_FORMAT_MESSAGE = "utter_invalid_date_format"
+_NO_SUCH_DATE = "utter_invalid_date_missing"
+_FOUR_DIGIT_YEAR = "utter_invalid_date_year_digits"
+_YEAR_RANGE = "utter_invalid_date_year"
+_MISSING_YEAR = "utter_invalid_date_no_year"
 
 # Spelled out rather than taken from `calendar`, whose names follow the locale.
 _MONTHS = (
@@ -156,8 +164,7 @@ def date(text: DateLike, today: Optional[dt.date] = None) -> dt.date:
         raise ValidationError(DATE_FORMAT_MESSAGE)
     if len(weekdays) > 1 or (weekdays and weekdays[0] != result.weekday()):
         raise ValidationError(
-            f"{format_date(result)} is a {_WEEKDAYS[result.weekday()].title()}. "
-            "Please check the date and type it again."
+            "utter_invalid_date_weekday", date=format_date(result), weekday=weekday(result)
         )
     return result
 
@@ -170,13 +177,13 @@ def add_months(value: dt.date, months: int) -> dt.date:
 
 
 def not_in_future(
-    value: DateLike, today: Optional[dt.date] = None, what: str = "The date"
+    value: DateLike, today: Optional[dt.date] = None, response: str = "utter_invalid_date_future"
 ) -> dt.date:
-    """Return the date if it is today or earlier."""
+    """Return the date if it is today or earlier; else `response` is the answer."""
     now = today_or(today)
     result = date(value, now)
     if result > now:
-        raise ValidationError(f"{what} cannot be in the future. Please check it and type it again.")
+        raise ValidationError(response)
     return result
 
 
@@ -188,41 +195,38 @@ def date_within(
     past_months: Optional[int] = None,
     future_days: Optional[int] = None,
     future_months: Optional[int] = None,
-    what: str = "The date",
+    early: str = "utter_invalid_date_too_early",
+    late: str = "utter_invalid_date_too_late",
 ) -> dt.date:
-    """Return the date if it is at most N days or months before or after today."""
+    """Return the date if at most N days or months from today; else `early` or `late` is said."""
     now = today_or(today)
     result = date(value, now)
     earliest = latest = None
     if past_days is not None:
-        earliest, limit = now - dt.timedelta(days=past_days), _count(past_days, "day")
+        earliest, limit = now - dt.timedelta(days=past_days), _count(past_days, "days")
     if past_months is not None:
-        earliest, limit = add_months(now, -past_months), _count(past_months, "month")
+        earliest, limit = add_months(now, -past_months), _count(past_months, "months")
     if earliest is not None and result < earliest:
-        raise ValidationError(
-            f"{what} can be at most {limit} in the past, so {format_date(earliest)} or "
-            "later. Please check it and type it again."
-        )
+        raise ValidationError(early, limit=limit, date=format_date(earliest))
     if future_days is not None:
-        latest, limit = now + dt.timedelta(days=future_days), _count(future_days, "day")
+        latest, limit = now + dt.timedelta(days=future_days), _count(future_days, "days")
     if future_months is not None:
-        latest, limit = add_months(now, future_months), _count(future_months, "month")
+        latest, limit = add_months(now, future_months), _count(future_months, "months")
     if latest is not None and result > latest:
-        raise ValidationError(
-            f"{what} can be at most {limit} in the future, so {format_date(latest)} or "
-            "earlier. Please check it and type it again."
-        )
+        raise ValidationError(late, limit=limit, date=format_date(latest))
     return result
 
 
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
+def _count(number: int, unit: str) -> Dict[str, Any]:
+    """"3 months" as a response variable, in the message's language and plural."""
+    return term(f"term_{unit}", count=number)
 
 
 def move_date(value: DateLike, today: Optional[dt.date] = None) -> dt.date:
     """Return the date of a move: at most 3 months in the past and 30 days in the future."""
     return date_within(
-        value, today, past_months=3, future_days=30, what="The date of the move"
+        value, today, past_months=3, future_days=30,
+        early="utter_invalid_move_date_early", late="utter_invalid_move_date_late",
     )
 
 
@@ -230,12 +234,9 @@ def lives_with_since(
     value: DateLike, birth_date: dt.date, today: Optional[dt.date] = None
 ) -> dt.date:
     """Return since when the child lives with the applicant: from the birth to today."""
-    result = not_in_future(value, today, what="This date")
+    result = not_in_future(value, today, "utter_invalid_this_date_future")
     if result < birth_date:
-        raise ValidationError(
-            f"This date is before the child's birth on {format_date(birth_date)}. "
-            "Please check it and type it again."
-        )
+        raise ValidationError("utter_invalid_before_birth", date=format_date(birth_date))
     return result
 
 
@@ -244,17 +245,11 @@ def child_date_of_birth(
 ) -> dt.date:
     """Return a child's date of birth: matching the ID's first 6 digits, under 18."""
     now = today_or(today)
-    result = not_in_future(value, now, what="A date of birth")
+    result = not_in_future(value, now, "utter_invalid_birth_date_future")
     if result.strftime("%y%m%d") != national_id(child_national_id)[:6]:
-        raise ValidationError(
-            "This date of birth does not match the child's national ID number. "
-            "Please check it and type it again."
-        )
+        raise ValidationError("utter_invalid_child_birth_date")
     if age_on(result, now) >= 18:
-        raise ValidationError(
-            "In the chat, child benefit can only be requested for a child under 18. "
-            "For an older child, please use My NSSA, an office or form CB-1."
-        )
+        raise ValidationError("utter_invalid_child_over_18")
     return result
 
 
@@ -270,10 +265,7 @@ def coverage_start_date(value: DateLike, today: Optional[dt.date] = None) -> Cov
     now = today_or(today)
     result = date(value, now)
     if result <= now:
-        raise ValidationError(
-            "The first day of work abroad must be in the future. Please check it and "
-            "type it again."
-        )
+        raise ValidationError("utter_invalid_coverage_start")
     return CoverageStart(result, result < add_months(now, 1))
 
 
@@ -283,14 +275,8 @@ def coverage_end_date(
     """Return the last day of work abroad: after the start, at most 24 months after it."""
     result = date(value, today)
     if result <= start_date:
-        raise ValidationError(
-            f"The last day of work abroad must be after the first day, {format_date(start_date)}. "
-            "Please check it and type it again."
-        )
+        raise ValidationError("utter_invalid_coverage_end_before", date=format_date(start_date))
     latest = add_months(start_date, 24)
     if result > latest:
-        raise ValidationError(
-            "A certificate of coverage is for at most 24 months, so the last day can be "
-            f"{format_date(latest)} at the latest. Please check it and type it again."
-        )
+        raise ValidationError("utter_invalid_coverage_end_late", date=format_date(latest))
     return result

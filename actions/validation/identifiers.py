@@ -31,39 +31,18 @@ __all__ = [
 
 MAX_AGE = 120
 
-NATIONAL_ID_FORMAT = "A national ID number has 11 digits. Please check it and type it again."
-NATIONAL_ID_INVALID = (
-    "This is not a valid national ID number. Please check the digits and type it again."
-)
-CASE_REFERENCE_FORMAT = (
-    "A case reference looks like NSSA-2026-000123: NSSA, the year, then 6 digits. "
-    "Please check it and type it again."
-)
-HOUSING_NUMBER_FORMAT = (
-    "A Housing Office application number looks like HO-12345678: HO, a hyphen and "
-    "8 digits. Please check it and type it again."
-)
-EMPLOYER_NUMBER_FORMAT = (
-    "An employer registration number is ER followed by 8 digits, for example "
-    "ER12345678. Please check it and type it again."
-)
-ACCOUNT_FORMAT = (
-    "A Northland account number has 20 characters: NR and 18 digits, for example "
-    "NR94 1234 5678 9012 3456. Please check it and type it again."
-)
-ACCOUNT_FOREIGN = "Only Northland accounts (starting with NR) can be used in the chat."
-ACCOUNT_INVALID = (
-    "This account number is not valid. Please check every digit and type it again."
-)
-PHONE_FORMAT = (
-    "A phone number has 10 digits and starts with 0, for example 0412 345 678. "
-    "Please check it and type it again."
-)
-PHONE_FOREIGN = (
-    "Only Northland phone numbers can be used: 10 digits starting with 0, or "
-    "starting with +999. Please type a Northland number."
-)
-POSTCODE_FORMAT = "A postcode has 4 digits, for example 3100. Please check it and type it again."
+# The answers to a wrong value: responses of data/core/errors.yml.
+NATIONAL_ID_FORMAT = "utter_invalid_national_id_format"
+NATIONAL_ID_INVALID = "utter_invalid_national_id"
+CASE_REFERENCE_FORMAT = "utter_invalid_case_reference"
+HOUSING_NUMBER_FORMAT = "utter_invalid_housing_number"
+EMPLOYER_NUMBER_FORMAT = "utter_invalid_employer_number"
+ACCOUNT_FORMAT = "utter_invalid_account_format"
+ACCOUNT_FOREIGN = "utter_invalid_account_foreign"
+ACCOUNT_INVALID = "utter_invalid_account"
+PHONE_FORMAT = "utter_invalid_phone_format"
+PHONE_FOREIGN = "utter_invalid_phone_foreign"
+POSTCODE_FORMAT = "utter_invalid_postcode"
 
 _ID_SEPARATORS = re.compile(r"[ .\-]")
 _PHONE_SEPARATORS = re.compile(r"[ .\-()/]")

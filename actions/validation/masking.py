@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Dict
 
 from actions.validation._base import clean
 from bot.privacy import mask_personal_numbers
@@ -20,9 +20,9 @@ def last4(value: Any) -> str:
     return re.sub(r"[^0-9]", "", clean(value))[-4:]
 
 
-def ending(value: Any) -> str:
-    """Return "ending 3456" for a national ID, account or phone number."""
-    return f"ending {last4(value)}"
+def ending(value: Any) -> Dict[str, Any]:
+    """"ending 3456" for a national ID, account or phone number, as a response variable."""
+    return {"term": "term_ending", "vars": {"digits": last4(value)}}
 
 
 def mask(value: Any) -> str:

@@ -10,8 +10,9 @@ from actions.validation._base import ValidationError, clean
 
 __all__ = ["amount", "to_cents", "whole_number", "household_size"]
 
-AMOUNT_FORMAT = "Please type the amount in euros, for example 750 or 750.50."
-_NEGATIVE = "The amount cannot be less than 0. " + AMOUNT_FORMAT
+# The answers to a wrong amount or number: responses of data/core/errors.yml.
+AMOUNT_FORMAT = "utter_invalid_amount"
+_NEGATIVE = "utter_invalid_amount_negative"
 _ZERO_WORDS = frozenset({"none", "nothing", "zero", "nil", "no income", "no rent"})
 # Currency and "per month" around the number: "€750", "750 EUR", "750 euros a month".
 _AROUND_AMOUNT = re.compile(r"€|\beuros?|\beur|\bper month\b|\ba month\b|/ ?month\b|\bmonthly\b")
@@ -66,9 +67,7 @@ def amount(text: Any, maximum: Optional[Decimal] = None) -> Decimal:
         raise ValidationError(AMOUNT_FORMAT)
     result = Decimal(plain).quantize(Decimal("0.01"))
     if maximum is not None and result > maximum:
-        raise ValidationError(
-            f"The amount can be at most {maximum:,.2f} euros. Please check it and type it again."
-        )
+        raise ValidationError("utter_invalid_amount_max", maximum=f"{maximum:,.2f}")
     return result
 
 
@@ -78,28 +77,22 @@ def to_cents(value: Decimal) -> int:
 
 
 def whole_number(
-    text: Any, minimum: int, maximum: int, message: Optional[str] = None
+    text: Any, minimum: int, maximum: int, response: str = "utter_invalid_whole_number"
 ) -> int:
     """Return a whole number from `minimum` to `maximum`, typed as digits or a word."""
-    error = message or f"Please type a whole number from {minimum} to {maximum}."
+    error = ValidationError(response, minimum=minimum, maximum=maximum)
     value = _UNIT_WORDS.sub("", clean(text).casefold().strip(" .!"))
     if re.fullmatch(r"[0-9]{1,9}", value):
         number = int(value)
     elif value in _NUMBER_WORDS:
         number = _NUMBER_WORDS.index(value)
     else:
-        raise ValidationError(error)
+        raise error
     if not minimum <= number <= maximum:
-        raise ValidationError(error)
+        raise error
     return number
 
 
 def household_size(text: Any) -> int:
     """Return how many people live in the home, including the citizen: 1 to 20."""
-    return whole_number(
-        text,
-        1,
-        20,
-        "Please type how many people live in the home, including you: "
-        "a whole number from 1 to 20.",
-    )
+    return whole_number(text, 1, 20, "utter_invalid_household_size")

@@ -24,11 +24,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class TextLimit(NamedTuple):
-    """Length limits of a free-text field, and how to name it when it is empty."""
+    """Length limits of a free-text field, and the answer when it is empty."""
 
     minimum: int
     maximum: int
-    what: str
+    empty: str
     single_line: bool = True
 
 
@@ -36,18 +36,19 @@ class TextLimit(NamedTuple):
 # contact_name have no limit there; they take the 1-100 of the other names.
 TEXT_LIMITS: Mapping[str, TextLimit] = MappingProxyType(
     {
-        "child_first_name": TextLimit(1, 50, "the child's first name"),
-        "child_last_name": TextLimit(1, 50, "the child's last name"),
-        "street": TextLimit(1, 100, "the street and house number"),
-        "city": TextLimit(1, 50, "the town or city"),
-        "account_holder_name": TextLimit(1, 100, "the name of the account holder"),
-        "employer_name": TextLimit(1, 100, "the name of your employer"),
-        "work_address_abroad": TextLimit(1, 200, "the address of the workplace abroad"),
-        "full_name": TextLimit(1, 100, "your full name"),
-        "name": TextLimit(1, 100, "your name"),
-        "contact_name": TextLimit(1, 100, "your name"),
-        "topic": TextLimit(1, 200, "what it is about"),
-        "complaint_text": TextLimit(10, 2000, "what happened", single_line=False),
+        "child_first_name": TextLimit(1, 50, "utter_invalid_empty_child_first_name"),
+        "child_last_name": TextLimit(1, 50, "utter_invalid_empty_child_last_name"),
+        "street": TextLimit(1, 100, "utter_invalid_empty_street"),
+        "city": TextLimit(1, 50, "utter_invalid_empty_city"),
+        "account_holder_name": TextLimit(1, 100, "utter_invalid_empty_account_holder_name"),
+        "employer_name": TextLimit(1, 100, "utter_invalid_empty_employer_name"),
+        "work_address_abroad": TextLimit(1, 200, "utter_invalid_empty_work_address_abroad"),
+        "full_name": TextLimit(1, 100, "utter_invalid_empty_full_name"),
+        "name": TextLimit(1, 100, "utter_invalid_empty_name"),
+        "contact_name": TextLimit(1, 100, "utter_invalid_empty_name"),
+        "topic": TextLimit(1, 200, "utter_invalid_empty_topic"),
+        "complaint_text": TextLimit(10, 2000, "utter_invalid_empty_complaint_text",
+                                    single_line=False),
     }
 )
 
@@ -56,23 +57,21 @@ def text_length(
     text: Any,
     minimum: int,
     maximum: int,
-    what: str = "your answer",
+    empty: str = "utter_invalid_empty",
     single_line: bool = True,
 ) -> str:
-    """Return the trimmed text if it has from `minimum` to `maximum` characters."""
+    """Return the trimmed text if it has from `minimum` to `maximum` characters (else `empty`)."""
     value = unicodedata.normalize("NFC", "" if text is None else str(text))
     value = _EDGES.sub("", _CONTROL.sub("", value.replace("\r\n", "\n")))
     if single_line:
         value = " ".join(value.split())
     if not value:
-        raise ValidationError(f"Please type {what}.")
+        raise ValidationError(empty)
     if len(value) < minimum:
-        raise ValidationError(
-            f"This is too short. Please use at least {minimum:,} characters."
-        )
+        raise ValidationError("utter_invalid_too_short", minimum=f"{minimum:,}")
     if len(value) > maximum:
         raise ValidationError(
-            f"This is too long: {len(value):,} characters. Please use at most {maximum:,}."
+            "utter_invalid_too_long", length=f"{len(value):,}", maximum=f"{maximum:,}"
         )
     return value
 
@@ -80,4 +79,4 @@ def text_length(
 def text_field(field: str, text: Any) -> str:
     """Return the text for a field of TEXT_LIMITS ("complaint_text", "street", ...)."""
     limit = TEXT_LIMITS[field]
-    return text_length(text, limit.minimum, limit.maximum, limit.what, limit.single_line)
+    return text_length(text, limit.minimum, limit.maximum, limit.empty, limit.single_line)

@@ -12,7 +12,7 @@ import re
 from types import MappingProxyType
 from typing import Any, List, Mapping, NamedTuple, Optional, Tuple, Union
 
-from actions.validation._base import ValidationError, clean, format_date, today_or
+from actions.validation._base import ValidationError, clean, format_date, term, today_or
 from actions.validation.dates import date as parse_date
 
 __all__ = [
@@ -83,11 +83,7 @@ SLOT_TIMES: Tuple[str, ...] = tuple(
 
 # "9", "9:20", "at 9h20", "2:40pm", "9:20 a.m." (dots are read as colons).
 _TIME = re.compile(r"(?:at)?([0-9]{1,2})(?:[:h]([0-9]{2}))?(am|pm|a:m:?|p:m:?)?(?:h|hrs)?")
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SLOT_MESSAGE = (
-    "Appointments start every 20 minutes from 09:00 to 15:40, for example 09:00, "
-    "09:20 or 09:40. Please choose one of the free times."
-)
+_SLOT_MESSAGE = "utter_invalid_appointment_time"
 
 
 def is_public_holiday(day: dt.date) -> bool:
@@ -128,9 +124,7 @@ def _office(office_id: str) -> Office:
     try:
         return OFFICES[office_id]
     except KeyError:
-        raise ValidationError(
-            "Please choose one of our offices: " + ", ".join(o.name for o in OFFICES.values())
-        ) from None
+        raise ValidationError("utter_invalid_office_name") from None
 
 
 def office_open_on(office_id: str, day: dt.date) -> bool:
@@ -159,23 +153,21 @@ def appointment_date(
     first, last = next_working_day(now), now + dt.timedelta(days=APPOINTMENT_DAYS_AHEAD)
     if not first <= day <= last:
         raise ValidationError(
-            f"Appointments can be booked from {format_date(first)} to {format_date(last)}. "
-            "Please choose a day in that time."
+            "utter_invalid_appointment_range", first=format_date(first), last=format_date(last)
         )
     if day.weekday() >= 5:
-        raise ValidationError(
-            "Our offices are closed on Saturdays and Sundays. Please choose a weekday."
-        )
+        raise ValidationError("utter_invalid_appointment_weekend")
     if day in PUBLIC_HOLIDAYS:
         raise ValidationError(
-            f"{format_date(day)} is a public holiday ({PUBLIC_HOLIDAYS[day]}) and our offices "
-            "are closed. Please choose another day."
+            "utter_invalid_appointment_holiday", date=format_date(day),
+            holiday=term(f"term_holiday_{day:%m%d}"),
         )
     if day.weekday() not in office.weekdays:
-        open_days = f"{_DAY_NAMES[office.weekdays[0]]} to {_DAY_NAMES[office.weekdays[-1]]}"
         raise ValidationError(
-            f"The {office.name} has no appointments on {_DAY_NAMES[day.weekday()]}s. "
-            f"Please choose a day from {open_days}."
+            "utter_invalid_appointment_office_day", office=term(f"term_office_{office.id}"),
+            weekday=term(f"term_weekdays_{day.weekday()}"),
+            first=term(f"term_weekday_{office.weekdays[0]}"),
+            last=term(f"term_weekday_{office.weekdays[-1]}"),
         )
     return day
 

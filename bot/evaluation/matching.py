@@ -11,7 +11,8 @@ Both sides are normalised the same way (tests/eval/README.md):
   it: an amount next to "€" or a currency word becomes `€1480.00`, a
   percentage `19.2%`, and a number with thousands or decimal separators loses
   its thousands separators and gets a "." for decimals (`1 480,00` → `1480.00`).
-  Numbers without separators (times, phone numbers, years) stay as written.
+  Numbers without separators (times, phone numbers, years) stay as written,
+  but a time loses the leading zero of its hour (`08:00` and `8:00` are one).
 
 A check is a substring of the reply, except that a number at either end of it
 is not matched inside a longer number (`67` is not found in `1967`, `1 day`
@@ -43,6 +44,8 @@ _TRANSLATE = {**_DIGITS, **_DASHES, **_QUOTES}
 # decimals, or digits with optional decimals. Not part of a word or of a
 # longer number (NR94, 0800 and 85031212345 stay whole).
 _NUM = r"(?<![\w.,])(?:\d{1,3}(?:[ .,']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)(?![\d])"
+# A time of day with a leading zero ("08:00"): written without it ("8:00").
+_TIME = re.compile(r"(?<![\d.,:])0(\d):(\d\d)(?!\d)")
 _CURRENCY_AFTER = r"(?:€|eur\b|euros?\b|євро|евро|يورو)"
 _NUMBERS = re.compile(
     rf"€ ?(?P<money_before>{_NUM})"
@@ -91,6 +94,7 @@ def normalise(text: str) -> str:
     """The text in the one form both sides of a check are compared in."""
     text = unicodedata.normalize("NFKC", text or "").translate(_TRANSLATE).casefold()
     text = re.sub(r"\s+", " ", text).strip()
+    text = _TIME.sub(r"\1:\2", text)
     return _NUMBERS.sub(_canonical_number, text)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.evaluation.matching import Checks, contains
-from bot.evaluation.runner import ConversationResult, QuestionResult
+from bot.evaluation.runner import ConversationResult, QuestionResult, expected_language
 
 __all__ = ["Line", "LanguageResult", "render", "write_files", "plot"]
 
@@ -27,6 +27,8 @@ TARGETS = {
     "out_of_scope": (95.0, ">= 95 %"),
     "multi-turn turns": (90.0, ">= 90 %"),
     "crisis first": (100.0, "= 100 %"),
+    "language detected": (98.0, ">= 98 %"),
+    "language detected (short)": (98.0, ">= 98 %"),
 }
 ROUTED = "routed to distress/hand-over"
 
@@ -81,6 +83,13 @@ class LanguageResult:
         if answerable:
             routed = sum(q.routed for q in answerable)
             lines.append(Line(self.lang, ROUTED, len(answerable), routed, "= 0", routed == 0))
+        # Language identification (issue 10): the language the message was read in.
+        for label, rows in (("language detected", self.questions),
+                            ("language detected (short)",
+                             [q for q in self.questions if q.row.get("short")])):
+            if rows:
+                right = sum(q.turn.detected == expected_language(q.row) for q in rows)
+                lines.append(_line(self.lang, label, len(rows), right))
         return lines
 
     def confusions(self, top: int = 10) -> List[str]:

@@ -4,7 +4,9 @@ A question row is sent from a fresh sender; a conversation's turns all go
 from one sender, in order. Scoring (tests/eval/README.md): a row or turn is
 right when its checks pass; out-of-scope rows must also be honest refusals
 (`bot.evaluation.judge`). Answerable rows routed to distress, the crisis
-line or a hand-over are counted apart (target 0).
+line or a hand-over are counted apart (target 0). A question's reply must be
+in the row's language (its folder, or the language a language_choice row
+chooses): an answer that fell back to English is wrong in Polish.
 """
 
 from __future__ import annotations
@@ -17,9 +19,14 @@ from bot.evaluation.judge import FactScanner, out_of_scope_failures
 from bot.evaluation.matching import Checks
 from bot.evaluation.turns import Turn
 
-__all__ = ["QuestionResult", "TurnResult", "ConversationResult", "Runner"]
+__all__ = ["QuestionResult", "TurnResult", "ConversationResult", "Runner", "expected_language"]
 
 Progress = Callable[[int, int], None]
+
+
+def expected_language(row: Dict[str, Any]) -> str:
+    """The language a row's reply must be in: the one it chooses, else its folder's."""
+    return str(row.get("choose") or str(row.get("id") or "en").split("-", 1)[0])
 
 
 @dataclass
@@ -91,6 +98,9 @@ class Runner:
             failures = out_of_scope_failures(turn, checks, self.scanner)
         else:
             failures = checks.failures(turn.reply, turn.first_message)
+        wanted = expected_language(row)
+        failures += [f"reply in {lang}, not {wanted}"
+                     for lang in dict.fromkeys(turn.languages) if lang != wanted]
         return QuestionResult(row, turn, failures)
 
     def conversation(self, row: Dict[str, Any]) -> ConversationResult:

@@ -3,7 +3,12 @@
 The reply comes from the REST channel (what the citizen reads); what the
 assistant did comes from the conversation's stored events (Rasa's tracker):
 the intent it read, the responses it sent (`utter_action` of each bot event),
-the actions it ran and the requests (forms) it started.
+the actions it ran and the requests (forms) it started, the language the
+message was read in (its parse data's `language`, bot/i18n/langid.py) and the
+languages the replies were in (each bot event's `language`, bot/i18n/nlg.py).
+The privacy notice is told once the first message's language is known: it
+comes after the citizen's message but before any action of the turn (a
+notice after an action is an answer: "show me the privacy notice").
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ class Turn:
     responses: List[str] = field(default_factory=list)
     actions: List[str] = field(default_factory=list)
     forms: List[str] = field(default_factory=list)
+    detected: str = ""
+    languages: List[str] = field(default_factory=list)
     error: str = ""
 
     @property
@@ -92,22 +99,28 @@ def turn_of(messages: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str,
     assistant did for the message comes after it.
     """
     turn = Turn(messages=[message_text(m) for m in messages])
-    after_user = False
+    after_user = acted = False
     for event in events:
         kind = event.get("event")
         if kind == "user":
             after_user = True
-            intent: Dict[str, Any] = (event.get("parse_data") or {}).get("intent") or {}
+            parse: Dict[str, Any] = event.get("parse_data") or {}
+            intent: Dict[str, Any] = parse.get("intent") or {}
             turn.intent = str(intent.get("name") or "")
             turn.confidence = float(intent.get("confidence") or 0.0)
+            turn.detected = str(parse.get("language") or "")
         elif kind == "bot":
-            name = str((event.get("metadata") or {}).get("utter_action") or "")
-            if not after_user:
-                if name == NOTICE_RESPONSE and event.get("text"):
-                    turn.notices.append(str(event["text"]))
-            elif name:
-                turn.responses.append(name)
+            metadata: Dict[str, Any] = event.get("metadata") or {}
+            name = str(metadata.get("utter_action") or "")
+            if name == NOTICE_RESPONSE and event.get("text") and not acted:
+                turn.notices.append(str(event["text"]))
+            elif after_user:
+                if name:
+                    turn.responses.append(name)
+                if metadata.get("language") and event.get("text"):
+                    turn.languages.append(str(metadata["language"]))
         elif kind == "action" and after_user:
+            acted = True
             name = str(event.get("name") or "")
             if name and name != "action_listen":
                 turn.actions.append(name)

@@ -9,12 +9,20 @@
  *
  * Every text is put in the page with textContent; only http(s) URLs become
  * links, built as <a> elements. Nothing is ever parsed as HTML.
+ *
+ * Languages: the page's own labels come from texts.json (every offered
+ * language, texts.yml `webchat_*`), in the conversation's language, else the
+ * browser's, else English; every message element gets `lang` and `dir` (a bot
+ * message the language its text is in, as the server says), and the page's
+ * <html lang dir> follows the conversation, so Arabic is laid out right to
+ * left. The browser's language goes with each message as customData.language.
  */
 (function () {
   "use strict";
 
   var SESSION_KEY = "nssa-webchat-session";
   var OPEN_KEY = "nssa-webchat-open";
+  var LANG_KEY = "nssa-webchat-language";
   var SOCKET_PATH = "/socket.io";
   var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
@@ -97,6 +105,66 @@
     window.setTimeout(function () { self.connect(); }, delay);
   };
 
+  /* --- the page's language ----------------------------------------------------- */
+
+  // Labels of every offered language ({code: {name, dir, texts}}), English built in.
+  var PAGE = { languages: null, code: "en" };
+
+  function browserLanguage() {
+    var list = [].concat(navigator.languages || [], navigator.language || []);
+    return list.length ? String(list[0]) : "en";
+  }
+
+  function label(key, fallback) {
+    var lang = PAGE.languages && PAGE.languages[PAGE.code];
+    var text = lang && lang.texts ? lang.texts[key] : null;
+    return typeof text === "string" && text ? text : fallback;
+  }
+
+  function direction(code) {
+    var lang = PAGE.languages && PAGE.languages[code];
+    return lang && lang.dir === "rtl" ? "rtl" : "ltr";
+  }
+
+  function pickLanguage(code) {
+    var known = PAGE.languages || {};
+    var wanted = [code, load(LANG_KEY), browserLanguage()];
+    for (var i = 0; i < wanted.length; i += 1) {
+      var short = String(wanted[i] || "").toLowerCase().split(/[-_]/)[0];
+      if (short && known[short]) { return short; }
+    }
+    return "en";
+  }
+
+  // Put the page's labels in `code` and lay the page out in its direction.
+  function applyLanguage(code) {
+    PAGE.code = pickLanguage(code);
+    var root = document.documentElement;
+    root.lang = PAGE.code;
+    root.dir = direction(PAGE.code);
+    document.title = label("page_title", document.title);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (node) {
+      node.textContent = label(node.getAttribute("data-text"), node.textContent);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-label]"), function (node) {
+      node.setAttribute("aria-label", label(node.getAttribute("data-label"),
+                                            node.getAttribute("aria-label")));
+    });
+    if (window.nssaChat) { window.nssaChat.relabel(); }
+  }
+
+  function loadLanguages(then) {
+    var request = new XMLHttpRequest();
+    request.open("GET", "texts.json");
+    request.onload = function () {
+      try { PAGE.languages = JSON.parse(request.responseText); } catch (e) { PAGE.languages = null; }
+      applyLanguage(null);
+      then();
+    };
+    request.onerror = function () { then(); };
+    request.send();
+  }
+
   /* --- the widget ------------------------------------------------------------ */
 
   function Widget(root) {
@@ -112,6 +180,7 @@
     this.confirmed = false;
     this.awaitingHistory = false;
     this.queue = [];
+    this.statusLabel = ["connecting", "Connecting…"];
     this.bind(root);
   }
 
@@ -152,9 +221,19 @@
     this.launcher.focus();
   };
 
-  Widget.prototype.setStatus = function (text, offline) {
+  // The status line: a label's key and its English, said in the page's language.
+  Widget.prototype.setStatus = function (key, english, offline) {
+    this.statusLabel = [key, english];
+    var text = label(key, english);
     if (this.status.textContent !== text) { this.status.textContent = text; }
     this.status.classList.toggle("offline", Boolean(offline));
+  };
+
+  Widget.prototype.relabel = function () {
+    if (this.statusLabel) {
+      this.setStatus(this.statusLabel[0], this.statusLabel[1],
+                     this.status.classList.contains("offline"));
+    }
   };
 
   Widget.prototype.connect = function () {
@@ -166,13 +245,13 @@
     });
     socket.on("disconnect", function () {
       self.confirmed = false;
-      self.setStatus("Connection lost. Reconnecting…", true);
+      self.setStatus("connection_lost", "Connection lost. Reconnecting…", true);
     });
     socket.on("session_confirm", function (data) {
       var id = data && typeof data === "object" ? data.session_id : data;
       if (typeof id !== "string" || !id) { return; }
       self.confirmed = true;
-      self.setStatus("Connected", false);
+      self.setStatus("connected", "Connected", false);
       if (id === self.sessionId) {
         self.awaitingHistory = true;
         socket.emit("history_request", {});
@@ -180,7 +259,8 @@
       }
       if (self.sessionId && self.log.childElementCount > 0) {
         self.clearLog();
-        self.addNotice("Your earlier conversation has ended. This is a new conversation.");
+        self.addNotice(label("new_conversation",
+          "Your earlier conversation has ended. This is a new conversation."));
       }
       self.sessionId = id;
       save(SESSION_KEY, id);
@@ -209,7 +289,8 @@
     this.queue.push(message);
     this.flush();
     if (this.queue.length) {
-      this.setStatus("Not connected. Your message will be sent when the connection is back.", true);
+      this.setStatus("not_connected",
+        "Not connected. Your message will be sent when the connection is back.", true);
     }
   };
 
@@ -217,7 +298,7 @@
     if (!this.confirmed || this.awaitingHistory) { return; }
     while (this.queue.length) {
       var payload = { message: this.queue[0], session_id: this.sessionId,
-                      customData: { language: document.documentElement.lang || "en" } };
+                      customData: { language: browserLanguage() } };
       if (!this.socket.emit("user_uttered", payload)) { return; }
       this.queue.shift();
     }
@@ -235,7 +316,8 @@
       if (message.sender === "user") { self.addMessage("user", String(message.text || "")); }
       else {
         self.addBot({ text: message.text, quick_replies: last ? message.buttons : null,
-                      buttons: message.links, attachment: message.attachment }, false);
+                      buttons: message.links, attachment: message.attachment,
+                      lang: message.lang, dir: message.dir }, false);
       }
     });
     this.scrollToEnd();
@@ -254,13 +336,18 @@
     this.scrollToEnd();
   };
 
-  Widget.prototype.addMessage = function (sender, text) {
+  Widget.prototype.addMessage = function (sender, text, lang, dir) {
     var item = document.createElement("div");
     item.className = "msg " + (sender === "user" ? "msg-user" : "msg-bot");
+    // A bot message is in the language the server names; the citizen's own
+    // text is in the conversation's language, its direction found from the text.
+    item.lang = lang || PAGE.code;
+    item.dir = dir || (sender === "user" ? "auto" : direction(item.lang));
     var paragraph = document.createElement("p");
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = sender === "user" ? "You said: " : "NSSA Assistant: ";
+    who.textContent = sender === "user" ? label("you_said", "You said: ")
+      : label("assistant_said", "NSSA Assistant: ");
     paragraph.appendChild(who);
     appendText(paragraph, text);
     item.appendChild(paragraph);
@@ -272,10 +359,20 @@
   Widget.prototype.addBot = function (message, live) {
     var self = this;
     var item = null;
-    if (message.text) { item = this.addMessage("bot", String(message.text)); }
+    // The language the server says the text is in (metadata of bot_uttered, or the
+    // history entry's own lang and dir).
+    var meta = message.metadata && typeof message.metadata === "object" ? message.metadata : message;
+    var lang = typeof meta.lang === "string" ? meta.lang : null;
+    var dir = meta.dir === "rtl" || meta.dir === "ltr" ? meta.dir : null;
+    if (live && lang && PAGE.languages && PAGE.languages[lang] && lang !== PAGE.code) {
+      // The conversation changed language: the page's labels follow it.
+      save(LANG_KEY, lang);
+      applyLanguage(lang);
+    }
+    if (message.text) { item = this.addMessage("bot", String(message.text), lang, dir); }
     var attachment = message.attachment;
     if (attachment && typeof attachment === "object") {
-      item = item || this.addMessage("bot", "");
+      item = item || this.addMessage("bot", "", lang, dir);
       appendAttachment(item, attachment);
     }
     var links = (Array.isArray(message.buttons) ? message.buttons : []).filter(function (b) {
@@ -286,7 +383,7 @@
         return b && b.payload !== undefined && !(b.type === "web_url" || b.url);
       }));
     if (links.length) {
-      item = item || this.addMessage("bot", "");
+      item = item || this.addMessage("bot", "", lang, dir);
       links.forEach(function (link) {
         var url = safeUrl(String(link.url || ""));
         if (!url) { return; }
@@ -303,7 +400,9 @@
       var group = document.createElement("div");
       group.className = "choices";
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Choices");
+      group.setAttribute("aria-label", label("choices", "Choices"));
+      group.lang = lang || PAGE.code;
+      group.dir = dir || direction(group.lang);
       replies.forEach(function (reply) {
         if (!reply || !reply.title) { return; }
         var button = document.createElement("button");
@@ -368,18 +467,21 @@
     if (attachment.type === "image") {
       var image = document.createElement("img");
       image.src = src;
-      image.alt = String(payload.title || "Image sent by the assistant");
+      image.alt = String(payload.title || label("image", "Image sent by the assistant"));
       item.appendChild(image);
     } else {
       var anchor = document.createElement("a");
       anchor.href = src;
-      anchor.textContent = String(payload.title || "Open the attachment");
+      anchor.textContent = String(payload.title || label("attachment", "Open the attachment"));
       item.appendChild(anchor);
     }
   }
 
   function start() {
-    if (document.getElementById("nssa-chat")) { window.nssaChat = new Widget(document); }
+    if (!document.getElementById("nssa-chat")) { return; }
+    // The widget works at once (in English); the labels follow when they arrive.
+    window.nssaChat = new Widget(document);
+    loadLanguages(function () {});
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }

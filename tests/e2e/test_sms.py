@@ -135,6 +135,17 @@ def test_an_estimate_comes_in_sms_of_at_most_320_characters(phone: Phone) -> Non
     assert all(len(b) <= PREFERRED_CHARS and segments(b).encoding == "GSM-7" for b in bodies)
 
 
+def test_an_arabic_sms_is_answered_in_arabic_as_ucs2_within_its_parts(phone: Phone) -> None:
+    bodies = phone.text("متى يتم دفع المعاش؟ أريد أن أعرف التاريخ")
+    said = "\n".join(bodies)
+    assert "19 يونيو" in said and "nssa.example/privacy" in said, said
+    # Arabic needs UCS-2: kept as written, and no body costs more parts than an
+    # English one may (3 for a turn's joined texts).
+    assert all(segments(b).encoding == "UCS-2" for b in bodies)
+    assert all(segments(b).parts <= segments("x" * PREFERRED_CHARS).parts for b in bodies)
+    assert all(b == b.strip() and "?" not in b.replace("؟", "") for b in bodies)
+
+
 @pytest.mark.parametrize(
     "request_text", ["apply for child benefit", "I need a certificate of coverage",
                      "apply for housing allowance"],

@@ -132,6 +132,18 @@ def test_a_question_gets_its_handbook_answer(telegram: Telegram) -> None:
     assert not any(str(chat) in sender + data for sender, data in rows)
 
 
+def test_the_apps_language_answers_a_first_message_that_says_too_little(
+    telegram: Telegram,
+) -> None:
+    chat = next(_chats)
+    body = recorded("message_text", update_id=next(_update_ids), chat_id=chat, text="ok")
+    body["message"]["from"]["language_code"] = "pl"
+    answer = texts(telegram._answered(chat, body))
+    assert answer.startswith("Witamy w Asystencie NSSA"), answer
+    # The same chat writes English sentences later: the language follows the text.
+    assert "Friday 19 June" in texts(telegram.say(chat, "on what date is the pension paid in june"))
+
+
 def test_start_greets_with_the_privacy_notice(telegram: Telegram) -> None:
     chat = next(_chats)
     body = recorded("start", update_id=next(_update_ids), chat_id=chat)

@@ -43,12 +43,13 @@ EXTERNAL_INTENT = re.compile(
 
 
 def _used_outside_rules(utterance: str) -> bool:
-    """A form question (`utter_ask_<slot>` of a form slot) or sent by an action."""
+    """A form question, sent by an action, or chosen by bot/ (a CMS event's notice)."""
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
     form_slots = {s for form in domain.get("forms", {}).values() for s in form["required_slots"]}
     if utterance.startswith("utter_ask_") and utterance[len("utter_ask_"):] in form_slots:
         return True
-    code = "\n".join(p.read_text() for p in (PROJECT_ROOT / "actions").rglob("*.py"))
+    code = "\n".join(p.read_text() for folder in ("actions", "bot")
+                     for p in (PROJECT_ROOT / folder).rglob("*.py"))
     return f'"{utterance}"' in code
 
 

@@ -27,6 +27,7 @@ from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
 from bot.store.schema import upgrade
+from channels import sms_text
 from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, ChannelStore, Gate
 from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
 from channels.sms_text import HELP_TEXT
@@ -253,8 +254,12 @@ class TestIncoming:
     ) -> None:
         assert (await sms.post(sms.form("inbound_unicode")))[0] == 200
         assert sms.agent.texts == ["Qué pasa con mi pensión? 😀 “gracias”"]
-        # The emoji has no plain equivalent; the curly quotes and ó do.
-        assert sms.fake.bodies() == ['You said: Qué pasa con mi pension? 😀 "gracias"']
+        # The emoji has no plain equivalent, so the text goes as UCS-2 anyway: it is
+        # kept as written (replacing ó and the quotes would save nothing; issue 10).
+        assert sms.fake.bodies() == ["You said: Qué pasa con mi pensión? 😀 “gracias”"]
+        # Without the emoji the same text becomes GSM-7.
+        assert sms_text.to_gsm7("Qué pasa con mi pensión? “gracias”") == (
+            'Qué pasa con mi pension? "gracias"')
 
     async def test_over_the_rate_limit_is_answered_politely(
         self, sqlite_url: str, fake: FakeTwilio

@@ -39,6 +39,10 @@ BUTTONS = [{"title": "Yes, send it", "payload": "/affirm"},
            {"title": "No", "payload": "/deny"}]
 
 
+# The gate's answers carry their language (here English), as every bot message does.
+ENGLISH = {"lang": "en", "dir": "ltr"}
+
+
 class EchoAgent:
     """Stands in for Rasa's agent: keeps each turn, answers "You said: <text>"."""
 
@@ -309,7 +313,7 @@ class TestMessages:
         self, chat: Chat, server: Server, text: Any
     ) -> None:
         await chat.session()
-        assert await chat.say(text) == {"text": EMPTY_REPLY}
+        assert await chat.say(text) == {"text": EMPTY_REPLY, "metadata": ENGLISH}
         assert server.agent.received == []
 
     @pytest.mark.parametrize("data", [None, "just a string", ["a", "list"], 7])
@@ -318,7 +322,7 @@ class TestMessages:
     ) -> None:
         await chat.session()
         await chat.client.emit("user_uttered", data)
-        assert await chat.expect("bot_uttered") == {"text": EMPTY_REPLY}
+        assert await chat.expect("bot_uttered") == {"text": EMPTY_REPLY, "metadata": ENGLISH}
         assert (await chat.say("still here"))["text"] == "You said: still here"
 
     @pytest.mark.parametrize("size", [MAX_CHARS + 1, 100_000])
@@ -326,7 +330,8 @@ class TestMessages:
         self, chat: Chat, server: Server, size: int
     ) -> None:
         await chat.session()
-        assert await chat.say("x" * size) == {"text": too_long_reply(MAX_CHARS)}
+        assert await chat.say("x" * size) == {"text": too_long_reply(MAX_CHARS),
+                                              "metadata": ENGLISH}
         assert server.agent.received == []
         assert (await chat.say("short"))["text"] == "You said: short"
 
@@ -336,7 +341,7 @@ class TestMessages:
         await chat.session()
         for number in range(PER_MINUTE):
             await chat.say(f"message {number}")
-        assert await chat.say("one too many") == {"text": RATE_LIMITED_REPLY}
+        assert await chat.say("one too many") == {"text": RATE_LIMITED_REPLY, "metadata": ENGLISH}
         assert len(server.agent.received) == PER_MINUTE
 
     @pytest.mark.parametrize(
@@ -365,7 +370,9 @@ class TestMessages:
         self, chat: Chat, server: Server
     ) -> None:
         await chat.session()
-        assert await chat.say("fail") == {"text": SORRY_REPLY}
+        # In the conversation's language (English here), with its lang and dir.
+        assert await chat.say("fail") == {"text": SORRY_REPLY,
+                                          "metadata": {"lang": "en", "dir": "ltr"}}
         assert (await chat.say("again"))["text"] == "You said: again"
 
     async def test_metadata_that_is_not_a_small_object_is_dropped(

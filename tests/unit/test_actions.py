@@ -10,6 +10,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionCountHumanRequest, ActionCountMisunderstanding
+from actions.language import ActionPrivacyNotice
 from actions.session import ActionSessionStart
 
 
@@ -32,13 +33,57 @@ async def run(action, t: Tracker):
     return dispatcher.messages, events
 
 
-async def test_session_start_sends_the_notice_and_listens() -> None:
+# The notice is told once the first message's language is known (Rasa starts a
+# session before it reads that message): the session start marks it due and
+# action_validate_slot_mappings, run after the message, tells it.
+
+
+async def test_session_start_marks_the_notice_due_and_listens() -> None:
     messages, events = await run(ActionSessionStart(), tracker({"misunderstood_count": 2}))
-    assert [m["response"] for m in messages] == ["utter_privacy/notice"]
+    assert messages == []
     assert events[0] == SessionStarted()
     assert events[-1] == ActionExecuted("action_listen")
-    # Counts (and identity) start again in a new conversation.
-    assert not any(e.get("event") == "slot" for e in events)
+    # Counts (and identity) start again in a new conversation; the notice is due.
+    assert [e for e in events if e.get("event") == "slot"] == [SlotSet("privacy_notice_due", True)]
+
+
+async def test_session_start_keeps_the_language_and_the_choice() -> None:
+    _, events = await run(ActionSessionStart(), tracker({"language": "pl",
+                                                          "language_chosen": True}))
+    assert SlotSet("language", "pl") in events and SlotSet("language_chosen", True) in events
+
+
+async def test_the_due_notice_is_told_once_in_the_first_messages_language() -> None:
+    first = tracker({"privacy_notice_due": True})
+    first.latest_message["language"] = "uk"
+    messages, events = await run(ActionPrivacyNotice(), first)
+    assert [(m["response"], m["language"]) for m in messages] == [("utter_privacy/notice", "uk")]
+    assert events == [SlotSet("language", "uk"), SlotSet("privacy_notice_due", False)]
+
+
+async def test_every_message_sets_the_language_and_a_choice() -> None:
+    later = tracker({"language": "pl"})
+    later.latest_message.update({"language": "en", "language_chosen": True})
+    assert await run(ActionPrivacyNotice(), later) == (
+        [], [SlotSet("language", "en"), SlotSet("language_chosen", True)])
+    # A language button: its payload's entities.
+    pressed = tracker({"language": "en"})
+    pressed.latest_message["entities"] = [{"entity": "language", "value": "ar"},
+                                          {"entity": "language_chosen", "value": True}]
+    assert (await run(ActionPrivacyNotice(), pressed))[1] == [
+        SlotSet("language", "ar"), SlotSet("language_chosen", True)]
+    # The same language again sets nothing.
+    same = tracker({"language": "pl"})
+    same.latest_message["language"] = "pl"
+    assert await run(ActionPrivacyNotice(), same) == ([], [])
+    messages, events = await run(ActionPrivacyNotice(), tracker({"privacy_notice_due": False}))
+    assert messages == [] and events == []
+
+
+async def test_the_crisis_line_comes_before_the_notice() -> None:
+    first = tracker({"privacy_notice_due": True})
+    first.latest_message["intent"] = {"name": "self_harm", "confidence": 1.0}
+    assert await run(ActionPrivacyNotice(), first) == ([], [])
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from actions.citizen_requests.appointments import (
 )
 from bot.content import load_content
 from bot.settings import PROJECT_ROOT
+from tests.english import english, said
 
 UTC = dt.timezone.utc
 # Wednesday 25 November 2026, 10:00 office time.
@@ -187,13 +188,13 @@ async def test_office_by_number_or_name(answer, office_id) -> None:
 
 async def test_unknown_office_is_asked_again() -> None:
     result, messages = await validate(OFFICE, "atlantis", tracker(VERIFIED))
-    assert result == {OFFICE: None} and "1 Northhaven Central" in messages[0]["text"]
+    assert result == {OFFICE: None} and "1 Northhaven Central" in said(messages[0])
 
 
 async def test_day_question_names_the_open_days_and_dates() -> None:
     _, messages = await run(ActionAskAppointmentDate(), tracker({**VERIFIED, OFFICE: "highmoor"}))
     assert messages[0]["response"] == "utter_ask_appointment_date"
-    assert messages[0]["days"] == "Monday to Thursday"
+    assert english(messages[0]["days"]) == "Monday to Thursday"
     assert (messages[0]["first"], messages[0]["last"]) == ("26.11.2026", "23.12.2026")
 
 
@@ -206,7 +207,7 @@ async def test_day_question_names_the_open_days_and_dates() -> None:
 ])
 async def test_day_must_be_bookable(answer, office_id, message, cms) -> None:
     result, messages = await validate(DATE, answer, tracker({**VERIFIED, OFFICE: office_id}))
-    assert result == {DATE: None, START: None} and message in messages[0]["text"]
+    assert result == {DATE: None, START: None} and message in said(messages[0])
     assert not cms.requests
 
 
@@ -219,7 +220,7 @@ async def test_full_day_is_said_and_another_day_asked(cms) -> None:
     result, messages = await validate(DATE, "02.12.2026", tracker({**VERIFIED, OFFICE: "eastmere"}))
     assert result == {DATE: None, START: None}
     assert messages[0]["response"] == "utter_appointment_day_full"
-    assert messages[0]["date"] == "Wednesday 02.12.2026"
+    assert english(messages[0]["date"]) == "Wednesday 02.12.2026"
 
 
 async def test_cms_down_at_the_day_keeps_the_answers_and_ends_the_form(cms) -> None:
@@ -271,7 +272,8 @@ async def test_web_offers_six_times_as_buttons_earliest_first(cms) -> None:
     events, messages = await run(ActionAskAppointmentStartTime(), t)
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles == ["09:20", "09:40", "10:00", "10:20", "10:40", "11:00"]
-    assert (messages[0]["office"], messages[0]["date"]) == ("Eastmere Office", "Tuesday 01.12.2026")
+    assert (english(messages[0]["office"]), english(messages[0]["date"])) == (
+        "Eastmere Office", "Tuesday 01.12.2026")
 
 
 async def test_a_day_that_filled_up_asks_for_another_day(cms) -> None:
@@ -306,10 +308,10 @@ async def test_a_time_that_is_not_free_is_asked_again() -> None:
     t = tracker({**VERIFIED, OFFICE: "eastmere", DATE: "2026-12-01", OFFER: OFFERED})
     result, messages = await validate(START, "10:00", t)
     assert result == {START: None}
-    assert messages[0]["text"] == (
+    assert said(messages[0]) == (
         "10:00 is not free on that day. Please choose one of the free times.")
     result, messages = await validate(START, "10:05", t)
-    assert "every 20 minutes" in messages[0]["text"]
+    assert "every 20 minutes" in said(messages[0])
 
 
 async def test_other_day_goes_back_to_the_day() -> None:
@@ -354,7 +356,7 @@ async def test_short_notice_for_sign_language_mentions_video_interpreting() -> N
     _, messages = await validate(TOPIC, topic, t)
     assert [m["response"] for m in messages] == [
         "utter_appointment_interpreter_short_notice", "utter_appointment_video_sign_language"]
-    assert messages[0]["interpreter"] == "A sign-language interpreter"
+    assert english(messages[0]["interpreter"]) == "A sign-language interpreter"
     assert messages[0]["earliest"] == "02.12.2026"
 
 
@@ -366,7 +368,7 @@ async def test_a_kept_topic_is_not_warned_about_again() -> None:
 
 async def test_topic_length() -> None:
     result, messages = await validate(TOPIC, "x" * 201, tracker(VERIFIED, text="x" * 201))
-    assert result == {TOPIC: None} and "at most 200" in messages[0]["text"]
+    assert result == {TOPIC: None} and "at most 200" in said(messages[0])
 
 
 # --- summary and changes ------------------------------------------------------------------
@@ -377,7 +379,7 @@ async def test_summary_shows_the_answers_and_the_interpreter() -> None:
              START: "2026-11-27T09:20:00Z"}
     _, messages = await run(ActionAskAppointmentConfirm(), tracker(slots))
     assert messages[0]["response"] == "utter_confirm_request"
-    assert messages[0]["summary"] == (
+    assert english(messages[0]["summary"]) == (
         "- Office: Eastmere Office\n- Day: Friday 27.11.2026\n- Time: 09:20\n"
         "- About: pension, Polish interpreter\n"
         "- Interpreter: not promised (less than 3 working days' notice)"
@@ -431,9 +433,9 @@ async def test_booking_tells_where_when_and_the_booking_number(cms) -> None:
         "citizen-7", "eastmere", "2026-12-01T09:20:00Z", "P-1001")
     [message] = messages
     assert message["response"] == "utter_appointment_booked"
-    assert (message["office"], message["address"]) == (
+    assert (english(message["office"]), message["address"]) == (
         "Eastmere Office", "4 Market Square, 2040 Eastmere")
-    assert (message["date"], message["time"], message["booking_number"]) == (
+    assert (english(message["date"]), message["time"], message["booking_number"]) == (
         "Tuesday 01.12.2026", "09:20", "APT-000001")
     assert SlotSet(START, None) in events and SlotSet("confirm", None) in events
 
@@ -457,7 +459,7 @@ async def test_a_slot_taken_meanwhile_offers_the_next_free_ones(cms) -> None:
     cms.free[("eastmere", "2026-12-01")].remove("2026-12-01T09:20:00Z")
     events, messages = await run(ActionSubmitAppointment(), tracker(BOOKED))
     assert messages[0]["response"] == "utter_appointment_slot_taken"
-    assert (messages[0]["time"], messages[0]["date"]) == ("09:20", "Tuesday 01.12.2026")
+    assert (messages[0]["time"], english(messages[0]["date"])) == ("09:20", "Tuesday 01.12.2026")
     assert SlotSet(START, None) in events and SlotSet("confirm", None) in events
     assert events[-1] == FollowupAction("appointment_form")
     [after] = [e["value"] for e in events if e["name"] == OFFER]

@@ -222,7 +222,9 @@ async def test_valid_event_is_told_in_the_persons_conversation(channel, webhooks
     [call] = agent.triggered
     assert call["intent"] == "EXTERNAL_notice"
     assert call["conversation_id"] == "conv-anna"
-    assert call["entities"] == [{"entity": "notice_text", "value": CASE_NOTICE}]
+    # The English text, and the response with its variables, said in the conversation's language.
+    assert call["entities"][0] == {"entity": "notice_text", "value": CASE_NOTICE}
+    assert call["entities"][1] == {"entity": "notice", "value": "utter_notice_case_status"}
     assert webhooks.ids == {(SOURCE, "evt_5f1c0d2a9b8e7f6a5b4c3d2e")}
 
 

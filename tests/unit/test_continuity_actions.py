@@ -20,6 +20,7 @@ from bot.settings import PROJECT_ROOT
 from bot.store.channels import CODE_ALPHABET, ContinuityCodes
 from bot.store.db import create_engine_for
 from bot.store.schema import upgrade
+from tests.english import english
 
 CONTINUED, OFFER = "utter_continued_here", "utter_offer_paused_form"
 
@@ -140,7 +141,7 @@ class TestContinueHere:
                  "identity_locked_until": None, "level2_blocked": False}
         messages, events = await run(ActionContinueHere(), tracker(slots, form="address_form"))
         assert [m["response"] for m in messages] == [CONTINUED, OFFER]
-        assert messages[1]["request"] == "a change of address"
+        assert english(messages[1]["request"]) == "a change of address"
         assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
         after = applied(slots, events)
         for slot, value in IDENTITY_SLOTS_RESET.items():
@@ -168,7 +169,7 @@ class TestContinueHere:
         slots = {"paused_form": "statement_form", "form_offered": True, "statement_period": "all"}
         messages, events = await run(ActionContinueHere(), tracker(slots))
         assert [m["response"] for m in messages] == [CONTINUED, OFFER]
-        assert messages[1]["request"] == "a request for a contribution statement"
+        assert english(messages[1]["request"]) == "a request for a contribution statement"
         assert applied(slots, events)["form_offered"] is True
         assert applied(slots, events)["statement_period"] == "all"
 

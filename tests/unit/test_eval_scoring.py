@@ -200,12 +200,32 @@ class TestTurns:
         assert turn.reply == "I'm sorry.\nBenefit. [Call me back]"
 
     def test_the_notice_asked_for_is_an_answer(self) -> None:
-        """The notice asked for is an answer."""
+        """The notice asked for is an answer (Rasa runs its action first)."""
         events = self.events()[:5] + [
+            {"event": "action", "name": "utter_privacy"},
             {"event": "bot", "text": self.notice, "metadata": {"utter_action": NOTICE_RESPONSE}}]
         turn = turn_of([{"text": self.notice}, {"text": self.notice}], events)
         assert turn.reply == self.notice
         assert turn.policy_answers == ["privacy/notice"]
+
+    def test_the_notice_told_after_the_first_message_is_the_notice(self) -> None:
+        """The notice waits for the first message's language, then comes before the answer."""
+        events = [
+            {"event": "action", "name": "action_session_start"},
+            {"event": "session_started"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "ile wynosi emerytura", "parse_data": {
+                "intent": {"name": "pension", "confidence": 0.9},
+                "language": "pl"}},
+            {"event": "bot", "text": self.notice,
+             "metadata": {"utter_action": NOTICE_RESPONSE, "language": "pl"}},
+            {"event": "action", "name": "utter_pension"},
+            {"event": "bot", "text": "1480,00 €",
+             "metadata": {"utter_action": "utter_pension/amount", "language": "pl"}},
+        ]
+        turn = turn_of([{"text": self.notice}, {"text": "1480,00 €"}], events)
+        assert turn.reply == "1480,00 €" and turn.first_message == self.notice
+        assert (turn.detected, turn.languages) == ("pl", ["pl"])
 
     def test_what_the_assistant_did_is_read_from_the_events(self) -> None:
         """What the assistant did is read from the events."""

@@ -25,8 +25,11 @@ from actions.citizen_requests.paused import (
     answer_slots,
     pause_active_form,
 )
+from actions.language import ActionPrivacyNotice
 from actions.session import ActionSessionStart
+from bot.i18n.catalogue import default_catalogue
 from bot.settings import PROJECT_ROOT
+from tests.english import english
 
 VERIFIED = {
     "person_id": "P-1001",
@@ -80,41 +83,55 @@ def slot_events(events) -> Dict[str, Any]:
 # --- the 15-minute end of a conversation ---------------------------------------------
 
 
+async def _started(old: Tracker):
+    """The session start, then the notice (and offer) after the first message."""
+    messages, events = await run(ActionSessionStart(), old)
+    assert messages == []
+    new = tracker(slot_events(events))
+    told, told_events = await run(ActionPrivacyNotice(), new)
+    return told, events
+
+
+def _english(message: Dict[str, Any]) -> str:
+    return default_catalogue().render(message["request"], "en")
+
+
 async def test_session_start_keeps_the_answers_not_the_identity() -> None:
     old = tracker({**VERIFIED, **HOUSING_ANSWERS, "requested_slot": "city",
                    "misunderstood_count": 2}, form="housing_form")
-    messages, events = await run(ActionSessionStart(), old)
+    messages, events = await _started(old)
     assert [m["response"] for m in messages] == ["utter_privacy/notice", "utter_offer_paused_form"]
-    assert messages[1]["request"] == "an application for housing allowance"
+    assert _english(messages[1]) == "an application for housing allowance"
     assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
     assert slot_events(events) == {**HOUSING_ANSWERS, PAUSED_FORM: "housing_form",
-                                   FORM_OFFERED: True}
+                                   FORM_OFFERED: True, "privacy_notice_due": True}
 
 
 async def test_session_start_without_a_request_only_sends_the_notice() -> None:
-    messages, events = await run(ActionSessionStart(), tracker({**VERIFIED, "street": "x"}))
+    messages, events = await _started(tracker({**VERIFIED, "street": "x"}))
     assert [m["response"] for m in messages] == ["utter_privacy/notice"]
-    assert slot_events(events) == {}
+    assert slot_events(events) == {"privacy_notice_due": True}
 
 
 async def test_a_form_without_answers_is_not_offered() -> None:
-    messages, events = await run(ActionSessionStart(), tracker(VERIFIED, form="statement_form"))
+    messages, events = await _started(tracker(VERIFIED, form="statement_form"))
     assert [m["response"] for m in messages] == ["utter_privacy/notice"]
-    assert slot_events(events) == {}
+    assert slot_events(events) == {"privacy_notice_due": True}
 
 
 async def test_a_request_paused_twice_is_still_offered() -> None:
     old = tracker({"callback_name": "Lars", PAUSED_FORM: "callback_form", FORM_OFFERED: True})
-    messages, events = await run(ActionSessionStart(), old)
-    assert messages[1]["request"] == "a request for a call back"
+    messages, events = await _started(old)
+    assert _english(messages[1]) == "a request for a call back"
     assert slot_events(events) == {"callback_name": "Lars", PAUSED_FORM: "callback_form",
+                                   "privacy_notice_due": True,
                                    FORM_OFFERED: True}
 
 
 async def test_the_lock_after_failed_checks_outlasts_the_conversation() -> None:
     until = time.time() + 1800
     _, events = await run(ActionSessionStart(), tracker({"identity_locked_until": until}))
-    assert slot_events(events) == {"identity_locked_until": until}
+    assert slot_events(events) == {"identity_locked_until": until, "privacy_notice_due": True}
 
 
 # --- pausing in the middle of a conversation (e.g. another channel joins) ------------------
@@ -141,13 +158,13 @@ async def test_offer_action_pauses_and_offers() -> None:
     t = tracker({**VERIFIED, "street": "Quay Road 5"}, form="address_form")
     messages, events = await run(ActionOfferPausedForm(), t)
     assert [m["response"] for m in messages] == ["utter_offer_paused_form"]
-    assert messages[0]["request"] == "a change of address"
+    assert english(messages[0]["request"]) == "a change of address"
     assert slot_events(events)["identity_level"] == 0.0
 
 
 async def test_offer_action_offers_a_paused_request_again_and_is_silent_without_one() -> None:
     messages, events = await run(ActionOfferPausedForm(), tracker({PAUSED_FORM: "bank_form"}))
-    assert messages[0]["request"] == "a change of bank account"
+    assert english(messages[0]["request"]) == "a change of bank account"
     assert events == [SlotSet(FORM_OFFERED, True)]
     assert await run(ActionOfferPausedForm(), tracker()) == ([], [])
 
@@ -279,7 +296,8 @@ def test_every_form_has_a_name_in_the_offer_and_answers_to_keep() -> None:
 def test_the_offer_is_plain_and_fits_one_sms(form: str) -> None:
     responses = DOMAIN["responses"]["utter_offer_paused_form"]
     for variant in responses:
-        text = variant["text"].format(request=REQUEST_NAMES[form])
+        name = default_catalogue().text(REQUEST_NAMES[form], "en")[0]
+        text = variant["text"].format(request=name)
         assert text.endswith("Do you want to continue? 1 Yes 2 No")
         assert len(text) <= 320
     for key in ("utter_paused_form_resumed", "utter_identity_again", "utter_paused_form_discarded"):

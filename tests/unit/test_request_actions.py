@@ -22,6 +22,7 @@ from actions.citizen_requests.sending import WORKER_GRACE
 from actions.citizen_requests.submit import ActionSubmitCallback, ActionSubmitStatement
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
+from tests.english import said
 
 CALLBACK_SLOTS = {
     "callback_name": "Erik",
@@ -136,7 +137,7 @@ async def test_wrong_answer_gets_the_reason_and_the_question_again() -> None:
     dispatcher = CollectingDispatcher()
     validate = ValidateCallbackForm().validate_callback_phone
     assert await validate("12345", dispatcher, tracker(), {}) == {"callback_phone": None}
-    assert "10 digits" in dispatcher.messages[0]["text"]
+    assert "10 digits" in said(dispatcher.messages[0])
 
 
 async def test_policy_question_in_a_free_text_field_is_answered() -> None:

@@ -11,6 +11,7 @@ import pytest
 from actions import validation as v
 from actions.validation import ValidationError
 from bot.errors import NssaError
+from tests.english import english
 
 TODAY = dt.date(2026, 3, 10)  # a Tuesday
 D = dt.date
@@ -34,9 +35,14 @@ def valid_account_example(digits: str) -> str:
 
 class TestBasics:
     def test_validation_error_is_a_project_value_error_with_message(self):
-        error = ValidationError("Please type it again.")
+        # It names the response the citizen gets (in their language); the
+        # message is its English text.
+        error = ValidationError("utter_invalid_too_short", minimum="10")
         assert isinstance(error, NssaError) and isinstance(error, ValueError)
-        assert error.message == str(error) == "Please type it again."
+        assert error.response == "utter_invalid_too_short"
+        assert error.variables == {"minimum": "10"}
+        assert error.message == str(error) == (
+            "This is too short. Please use at least 10 characters.")
 
     @pytest.mark.parametrize(
         "raw, cleaned",
@@ -657,8 +663,9 @@ class TestWholeNumber:
         assert v.whole_number("0", 0, 5) == 0
         with pytest.raises(ValidationError, match="^Please type a whole number from 2 to 5.$"):
             v.whole_number("6", 2, 5)
-        with pytest.raises(ValidationError, match="^Custom$"):
-            v.whole_number("x", 2, 5, message="Custom")
+        # Another answer is another response (data/core/errors.yml).
+        with pytest.raises(ValidationError, match="^Please type how many people live"):
+            v.whole_number("x", 2, 5, response="utter_invalid_household_size")
 
 
 # ------------------------------------------------------------ free text
@@ -1098,7 +1105,7 @@ class TestMasking:
         assert v.last4(value) == last
 
     def test_ending(self):
-        assert v.ending("NR94 1234 5678 9012 3456") == "ending 3456"
+        assert english(v.ending("NR94 1234 5678 9012 3456")) == "ending 3456"
 
     @pytest.mark.parametrize(
         "value, masked",
