@@ -228,6 +228,17 @@ class TestIncoming:
         finally:
             await shut(running)
 
+    async def test_the_query_string_is_part_of_the_signed_url(self, sms: Running) -> None:
+        # Twilio signs the whole URL set in its console, query included.
+        path = WEBHOOK_PATH + "?line=pension&lang=en"
+        assert (await sms.post(sms.form(Body="with a query"), path=path))[0] == 200
+        signed_for = sms.channel.public_url + path
+        moved = WEBHOOK_PATH + "?line=other&lang=en"
+        assert (await sms.post(sms.form(Body="moved"), path=moved, sign_url=signed_for))[0] == 403
+        dropped = sms.channel.public_url + WEBHOOK_PATH
+        assert (await sms.post(sms.form(Body="dropped"), path=path, sign_url=dropped))[0] == 403
+        assert sms.agent.texts == ["with a query"]
+
     @pytest.mark.parametrize("drop", ["From", "Body", "MessageSid"])
     async def test_a_message_without_a_required_field_is_400(self, sms: Running, drop) -> None:
         form = [(k, v) for k, v in sms.form() if k != drop]

@@ -266,6 +266,24 @@ class TestSignature:
         assert status == 403
         assert agent.triggered == [] and not webhooks.ids
 
+    @pytest.mark.parametrize("at", [20, 40, 63])
+    async def test_the_real_signature_with_one_digit_changed_is_403(
+        self, channel, webhooks, at
+    ) -> None:
+        delivery = recorded("case_status_changed")
+        digits = delivery["headers"]["X-CMS-Signature"][len("sha256="):]
+        changed = digits[:at] + ("1" if digits[at] == "0" else "0") + digits[at + 1:]
+        headers = {**delivery["headers"], "X-CMS-Signature": "sha256=" + changed}
+        agent = FakeAgent()
+        assert (await channel.receive(raw_of(delivery), headers, app_with(agent)))[0] == 403
+        assert agent.triggered == [] and not webhooks.ids
+
+    @pytest.mark.parametrize("cut", ["shorter", "longer"])
+    def test_the_real_signature_cut_or_lengthened_is_refused(self, channel, cut) -> None:
+        delivery = recorded("case_status_changed")
+        real = delivery["headers"]["X-CMS-Signature"]
+        assert not channel.signed(raw_of(delivery), real[:-1] if cut == "shorter" else real + "0")
+
     def test_hex_digits_in_capitals_are_the_same_signature(self, channel) -> None:
         delivery = recorded("case_status_changed")
         signature = delivery["headers"]["X-CMS-Signature"]
@@ -385,8 +403,10 @@ class TestFailures:
 
     async def test_store_error_is_503(self, channel, webhooks) -> None:
         webhooks.fail = True
-        status, _ = await deliver(channel, recorded("case_status_changed"), app_with(FakeAgent()))
+        agent = FakeAgent()
+        status, _ = await deliver(channel, recorded("case_status_changed"), app_with(agent))
         assert status == 503
+        assert agent.triggered == [] and not webhooks.ids, "nothing told, nothing recorded"
 
     @pytest.mark.parametrize("ctx", [SimpleNamespace(), SimpleNamespace(agent=None)])
     async def test_no_agent_loaded_is_503(self, channel, ctx, webhooks) -> None:
@@ -400,6 +420,8 @@ class TestFailures:
         status, _ = await deliver(channel, recorded("case_status_changed"), app_with(agent))
         assert status == 503
         assert "no intent EXTERNAL_notice" in caplog.text
+        assert agent.triggered == []
+        assert not channel._stores()[1].ids, "the id is forgotten, so the CMS's retry is taken"
 
 
 class TestOutputChannel:

@@ -274,9 +274,12 @@ class TestDate:
 
 
 class TestDateRules:
-    @pytest.mark.parametrize("text", ["10.03.2026", "today", "01.01.2000"])
-    def test_not_in_future_accepts(self, text):
-        assert v.not_in_future(text, TODAY) <= TODAY
+    @pytest.mark.parametrize(
+        "text, expected",
+        [("10.03.2026", D(2026, 3, 10)), ("today", TODAY), ("01.01.2000", D(2000, 1, 1))],
+    )
+    def test_not_in_future_accepts(self, text, expected):
+        assert v.not_in_future(text, TODAY) == expected
 
     def test_not_in_future_rejects_tomorrow(self):
         with pytest.raises(ValidationError, match="cannot be in the future"):
@@ -289,9 +292,13 @@ class TestDateRules:
         with pytest.raises(ValidationError, match="at most 1 month in the future"):
             v.date_within("11.04.2026", TODAY, future_months=1)
 
-    @pytest.mark.parametrize("text", ["10.12.2025", "01.01.2026", "today", "09.04.2026"])
-    def test_move_date_accepts(self, text):
-        assert v.move_date(text, TODAY)
+    @pytest.mark.parametrize(
+        "text, expected",
+        [("10.12.2025", D(2025, 12, 10)), ("01.01.2026", D(2026, 1, 1)), ("today", TODAY),
+         ("09.04.2026", D(2026, 4, 9))],
+    )
+    def test_move_date_accepts(self, text, expected):
+        assert v.move_date(text, TODAY) == expected
 
     @pytest.mark.parametrize(
         "text, message",
@@ -305,9 +312,12 @@ class TestDateRules:
         with pytest.raises(ValidationError, match=message):
             v.move_date(text, TODAY)
 
-    @pytest.mark.parametrize("text", ["01.01.2020", "15.06.2023", "today"])
-    def test_lives_with_since_accepts(self, text):
-        assert v.lives_with_since(text, D(2020, 1, 1), TODAY)
+    @pytest.mark.parametrize(
+        "text, expected",
+        [("01.01.2020", D(2020, 1, 1)), ("15.06.2023", D(2023, 6, 15)), ("today", TODAY)],
+    )
+    def test_lives_with_since_accepts(self, text, expected):
+        assert v.lives_with_since(text, D(2020, 1, 1), TODAY) == expected
 
     @pytest.mark.parametrize(
         "text, message",
@@ -320,7 +330,9 @@ class TestDateRules:
     def test_child_date_of_birth(self):
         nid = with_check_digit("1506010001")
         assert v.child_date_of_birth("1 June 2015", nid, TODAY) == D(2015, 6, 1)
-        assert v.child_date_of_birth("11.03.2008", with_check_digit("0803110001"), TODAY)
+        assert v.child_date_of_birth(
+            "11.03.2008", with_check_digit("0803110001"), TODAY
+        ) == D(2008, 3, 11)
 
     @pytest.mark.parametrize(
         "text, first_ten, message",
@@ -354,9 +366,13 @@ class TestDateRules:
         with pytest.raises(ValidationError, match="must be in the future"):
             v.coverage_start_date(text, TODAY)
 
-    @pytest.mark.parametrize("text", ["11.04.2026", "31.12.2027", "10.04.2028"])
-    def test_coverage_end_accepts(self, text):
-        assert v.coverage_end_date(text, D(2026, 4, 10), TODAY)
+    @pytest.mark.parametrize(
+        "text, expected",
+        [("11.04.2026", D(2026, 4, 11)), ("31.12.2027", D(2027, 12, 31)),
+         ("10.04.2028", D(2028, 4, 10))],
+    )
+    def test_coverage_end_accepts(self, text, expected):
+        assert v.coverage_end_date(text, D(2026, 4, 10), TODAY) == expected
 
     @pytest.mark.parametrize(
         "text, message",
