@@ -34,6 +34,7 @@ from channels.telegram import (
 from channels.telegram_text import Pacer
 from tests.conftest import free_port
 from tests.fakes.telegram_api import FakeTelegramApi, recorded
+from tests.polling import eventually
 
 TOKEN = "123456:TEST-token"
 SECRET = "test-telegram-secret-0123456789"
@@ -420,10 +421,7 @@ class TestReplies:
         body = recorded("message_text", update_id=next(_update_ids))
         with pytest.raises(httpx.TimeoutException):
             await server.post(body, timeout=0.3)
-        for _ in range(50):
-            if server.api.texts(CHAT):
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: server.api.texts(CHAT), "the answer sent after the hang-up")
         assert server.api.texts(CHAT) == ["You said: When is my pension paid?"]
         # Telegram's redelivery after its timeout is the same update: dropped.
         assert (await server.post(body)).json() == {"status": "duplicate"}

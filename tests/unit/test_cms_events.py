@@ -41,6 +41,7 @@ from bot.settings import load_settings
 from bot.store.persons import PersonConversation
 from channels.cms_events import SOURCE, CmsEventsInput, sign
 from tests.api.fakes import make_cms, reply
+from tests.polling import eventually
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "cms_events"
 HANDBOOK = HANDBOOK_DIR
@@ -363,11 +364,12 @@ class TestFailures:
         slow = Slow()
         delivery = recorded("case_status_changed")
         task = asyncio.create_task(deliver(channel, delivery, app_with(slow)))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: webhooks.ids, "the delivery under way")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.sleep(0.4)  # the shielded notice goes on
+        # The shielded notice goes on.
+        await eventually(lambda: slow.triggered, "the notice told after the hang-up")
         assert len(slow.triggered) == 1
         assert (await deliver(channel, delivery, app_with(FakeAgent())))[1] == {
             "status": "duplicate"
@@ -385,12 +387,11 @@ class TestFailures:
 
         delivery = recorded("case_status_changed")
         task = asyncio.create_task(deliver(channel, delivery, app_with(SlowBroken())))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: webhooks.ids, "the delivery under way")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.sleep(0.4)
-        assert not webhooks.ids
+        await eventually(lambda: not webhooks.ids, "the failed notice's id forgotten")
         working = FakeAgent()
         assert (await deliver(channel, delivery, app_with(working)))[0] == 200
         assert len(working.triggered) == 1
