@@ -28,6 +28,7 @@ from actions.api.housing import HousingClient
 from actions.api.http import RetryPolicy
 from actions.citizen_requests.appointments import ActionSubmitAppointment
 from actions.citizen_requests.housing_submit import ActionSubmitHousing
+from actions.citizen_requests.otp import ActionAskOtpCode
 from actions.citizen_requests.submit import ActionSubmitStatement
 from bot.store.db import create_engine_for
 from bot.store.forwarded import ForwardedApplications
@@ -64,6 +65,9 @@ def _tracker(slots: Dict[str, Any], form: str) -> Tracker:
 
 def _cms(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
+    if request.url.path == "/v1/identity/otp":
+        return httpx.Response(201, json={"otp_id": "OTP-1", "expires_at": "2026-11-25T10:05:00Z",
+                                         "sent_to_last4": "5678"})
     if request.url.path == "/v1/cases":
         return httpx.Response(201, json={
             "reference": "NSSA-2026-000500", "type": body["type"], "status": "received",
@@ -77,7 +81,7 @@ def _housing(request: httpx.Request) -> httpx.Response:
 
 
 async def probe(database: Path) -> Dict[str, str]:
-    """The keys of one statement, one housing application and one appointment."""
+    """The keys of a statement, a housing application, an appointment and a one-time code."""
     url = f"sqlite:///{database}"
     upgrade(url)
     outbox, forwarded = Outbox(create_engine_for(url)), ForwardedApplications(
@@ -100,14 +104,17 @@ async def probe(database: Path) -> Dict[str, str]:
     await ActionSubmitHousing().run(CollectingDispatcher(), _tracker(HOUSING, "housing_form"), {})
     await ActionSubmitAppointment().run(
         CollectingDispatcher(), _tracker(APPOINTMENT, "appointment_form"), {})
-    cases, housing, appointments = (
+    await ActionAskOtpCode().run(CollectingDispatcher(), _tracker({}, "bank_form"), {})
+    cases, housing, appointments, codes = (
         [r for r in sent if r.url.path == path]
-        for path in ("/v1/cases", "/intake/v2/applications", "/v1/appointments")
+        for path in ("/v1/cases", "/intake/v2/applications", "/v1/appointments",
+                     "/v1/identity/otp")
     )
     return {
         "cms_case": cases[0].headers["Idempotency-Key"],
         "housing_application": json.loads(housing[0].content)["clientReference"],
         "appointment": appointments[0].headers["Idempotency-Key"],
+        "otp": codes[0].headers["Idempotency-Key"],
     }
 
 

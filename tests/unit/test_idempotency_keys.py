@@ -25,6 +25,8 @@ PINNED = {
     "cms_case": "0d59a701ee4646f71800fb845fa527e78cac8e486ab128c145596c2227eee38c",
     "housing_application": "de5a7e5ddbd39ca68c4a73adddf481060fa09c43c4dd989dfb13b6e7b3f34bca",
     "appointment": "b693505397b25d7173213dc0f7bd7a39d8eafaba37848bf9a2a3948ca3fe7573",
+    # The first code sent in the conversation: conversation, "otp", person, 1.
+    "otp": "122ec3ddb79090e18b65344a98d62c749719d09fdee317f68e8e272b8865e305",
 }
 
 

@@ -1,0 +1,308 @@
+"""`make mutate`: mutation testing of the code where a silent bug is a breach.
+
+mutmut (pinned in constraints.txt) changes one thing at a time in the
+functions named in `SCOPE` (a comparison flipped, a constant changed, a call
+dropped) and runs the fast tests that reach the changed function; a mutant
+no test notices has survived. The run happens in `var/mutate/`, a tree of
+links to the project (mutmut copies it into `var/mutate/mutants/`), with
+`shared` beside it so the handbook is found as in a clean clone.
+
+Prints killed / survived per module, lists the survivors, and ends with
+`mutate: K killed, S survived, U unexplained`: U counts the survivors that
+`tests/mutation_equivalents.tsv` does not write down as equivalent (a change
+no test can see, with the reason). Exit status 1 when U > 0.
+
+    python scripts/mutate.py [--jobs N] [MODULE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / "var" / "mutate"
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.tsv"
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+U = "tests/unit/"
+IT = "tests/integration/"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module's functions to mutate ("*": all of them) and the fast tests that cover it."""
+
+    functions: Sequence[str]
+    tests: Sequence[str]
+
+
+IDENTITY_TESTS = (U + "test_identity_checks.py", U + "test_request_actions.py",
+                  U + "test_paused_forms.py", U + "test_continuity_actions.py",
+                  U + "test_idempotency_keys.py", U + "test_action_names.py")
+OUTBOX_TESTS = (U + "test_request_actions.py", U + "test_outbox_helpers.py",
+                U + "test_idempotency_keys.py", U + "test_case_status_housing.py",
+                IT + "test_outbox.py", IT + "test_exactly_once.py",
+                IT + "test_forwarded_applications.py")
+EVENTS_TESTS = (U + "test_cms_events.py", IT + "test_notices.py")
+SMS_TESTS = (U + "test_sms_text.py", U + "test_sms_options.py", IT + "test_sms_channel.py")
+PRIVACY_TESTS = (U + "test_privacy.py", IT + "test_private_store.py", IT + "test_retention.py")
+CASE_TESTS = (U + "test_case_status_housing.py", U + "test_request_actions.py",
+              IT + "test_forwarded_applications.py", U + "test_action_names.py")
+
+SCOPE: Dict[str, Target] = {
+    # Identity and the one-time code.
+    "actions.citizen_requests.otp": Target(["*"], IDENTITY_TESTS),
+    "actions.citizen_requests.base": Target([
+        "identity_level", "previous_message_at", "identity_locked",
+        "RequestForm.required_slots", "RequestForm.validate_national_id",
+        "RequestForm.validate_date_of_birth", "RequestForm._identity_failed",
+        "RequestForm.validate_otp_code",
+    ], IDENTITY_TESTS),
+    "actions.validation.identifiers": Target([
+        "national_id_check_digit", "_birth_dates", "national_id", "age_on",
+        "birth_date_from_national_id", "national_id_matches_birth_date",
+    ], (U + "test_validation.py",) + IDENTITY_TESTS),
+    "actions.validation.masking": Target(["*"], (U + "test_validation.py",) + IDENTITY_TESTS),
+    # Idempotency keys and the outbox.
+    "actions.api.http": Target(["idempotency_key", "encode_json", "_json_default"],
+                               ("tests/api/test_http.py",) + OUTBOX_TESTS),
+    "actions.citizen_requests.sending": Target(["*"], OUTBOX_TESTS),
+    "bot.store.outbox": Target([
+        "Outbox.add", "Outbox.get", "Outbox.due", "Outbox.mark_delivered",
+        "Outbox.undelivered_notifications", "Outbox.mark_notified", "Outbox._claim",
+        "_unclaimed", "_find",
+    ], OUTBOX_TESTS),
+    # Signatures and secrets of every channel, and the CMS's events.
+    "channels.cms_events": Target([
+        "sign", "CmsEventsInput.__init__", "CmsEventsInput.signed", "CmsEventsInput.receive",
+        "_check_event_id",
+    ], EVENTS_TESTS),
+    "bot.notices": Target(["parse_event"], EVENTS_TESTS),
+    "channels.telegram": Target(["TelegramInput.authorized"],
+                                (U + "test_telegram.py", IT + "test_telegram_channel.py")),
+    "channels.sms": Target(["SmsInput.signed", "SmsInput._checked", "SmsInput._handle"],
+                           SMS_TESTS),
+    "channels.webchat": Target(["new_session_id", "valid_session_id", "WebchatInput._confirm"],
+                               (U + "test_webchat.py", IT + "test_webchat_channel.py")),
+    # Masking and sealing.
+    "bot.privacy": Target(["*"], PRIVACY_TESTS + (U + "test_telegram.py",)),
+    "bot.store.tracker": Target(["*"], PRIVACY_TESTS),
+    # Opt-out: SMS STOP and the CMS's notices.
+    "bot.store.channels": Target(["ChannelOptOuts.*"], SMS_TESTS + (IT + "test_channel_store.py",)),
+    "channels.sms_text": Target(["keyword"], SMS_TESTS),
+    "channels.sms_output": Target(["SmsOutput.deliver", "SmsOutput._record_failure"], SMS_TESTS),
+    "bot.store.persons": Target(["Persons.opt_out", "Persons.opt_in", "Persons.opted_out"],
+                                EVENTS_TESTS + (IT + "test_retention.py",)),
+    # Case ownership.
+    "actions.citizen_requests.case_status": Target(["*"], CASE_TESTS),
+    "bot.store.forwarded": Target(["*"], CASE_TESTS),
+}
+
+PROJECT_FILES = (
+    "bot", "actions", "channels", "backends", "data", "domain.yml", "config.yml",
+    "credentials.yml", "endpoints.yml",
+)
+# Everything of tests/ but the slow folders (copied into mutants/ by mutmut).
+NOT_COPIED = ("browser", "e2e", "__pycache__")
+# Detected: a test failed (or the mutant hung or crashed a test run).
+KILLED = {"killed", "timeout", "segfault", "caught by type check"}
+
+
+def mutant_patterns(module: str, names: Iterable[str]) -> List[str]:
+    """The names mutmut gives the mutants of `names` in `module` (`x_f`, `xǁClassǁmethod`)."""
+    patterns = []
+    for name in names:
+        if name == "*":
+            patterns.append(f"{module}.*")
+        elif "." in name:
+            cls, method = name.split(".")
+            patterns.append(f"{module}.x\u01c1{cls}\u01c1{method}__mutmut_*")
+        else:
+            patterns.append(f"{module}.x_{name}__mutmut_*")
+    return patterns
+
+
+def module_file(module: str) -> str:
+    """`bot.store.outbox` -> `bot/store/outbox.py`."""
+    return module.replace(".", "/") + ".py"
+
+
+def prepare(modules: Sequence[str]) -> None:
+    """A fresh run directory of links to the project, with mutmut's configuration."""
+    if RUN_DIR.exists():
+        shutil.rmtree(RUN_DIR)
+    (RUN_DIR / "tests").mkdir(parents=True)
+    for name in PROJECT_FILES:
+        (RUN_DIR / name).symlink_to(ROOT / name)
+    for path in (ROOT / "tests").iterdir():
+        if path.name not in NOT_COPIED:
+            (RUN_DIR / "tests" / path.name).symlink_to(path)
+    # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
+    (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
+    only = ", ".join(json.dumps(module_file(m)) for m in modules)
+    # The tests of the modules run (mutmut then runs, for each mutant, those
+    # of them that reach its function).
+    chosen = sorted({t for m in modules for t in SCOPE[m].tests})
+    tests = ", ".join(json.dumps(t) for t in chosen)
+    copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if "." in name or name == "data")
+    (RUN_DIR / "pyproject.toml").write_text(
+        f"""[tool.pytest.ini_options]
+asyncio_mode = "auto"
+markers = ["e2e: e2e", "slow: slow", "browser: browser"]
+filterwarnings = ["ignore::DeprecationWarning"]
+
+[tool.mutmut]
+source_paths = ["bot", "actions", "channels", "backends"]
+only_mutate = [{only}]
+also_copy = [{copied}]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:timeout",
+                       "-m", "not e2e and not slow and not browser"]
+pytest_add_cli_args_test_selection = [{tests}]
+# What a log line says is not a protection; masking of logs is tested in bot.privacy.
+do_not_mutate_patterns = ['logger\\.\\w+\\(']
+""",
+        encoding="utf-8",
+    )
+
+
+def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
+    """The status of each mutant in scope, by module and mutant name."""
+    import fnmatch
+
+    from mutmut.stats import status_by_exit_code
+
+    found: Dict[str, Dict[str, str]] = {}
+    for module in modules:
+        meta = RUN_DIR / "mutants" / (module_file(module) + ".meta")
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        patterns = mutant_patterns(module, SCOPE[module].functions)
+        found[module] = {
+            name: status_by_exit_code[code]
+            for name, code in sorted(codes.items(), key=lambda kv: _number(kv[0]))
+            if any(fnmatch.fnmatchcase(name, p) for p in patterns)
+        }
+    return found
+
+
+def _number(name: str) -> Tuple[str, int]:
+    base, _, number = name.rpartition("__mutmut_")
+    return base, int(number) if number.isdigit() else 0
+
+
+def mutated_lines(name: str, module: str) -> Tuple[str, List[str]]:
+    """The diff of one mutant, and its changed lines as they read after the change."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = os.getcwd()
+    os.chdir(RUN_DIR)  # mutmut reads its configuration and mutants/ from there
+    try:
+        shown = get_diff_for_mutant(name, path=module_file(module))
+    finally:
+        os.chdir(here)
+    lines = [
+        line[1:].strip() for line in shown.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    return shown, lines
+
+
+def function_of(name: str) -> str:
+    """`bot.privacy.x__masked__mutmut_3` -> `bot.privacy._masked`; methods `Class.method`."""
+    module, _, rest = name.rpartition(".")
+    rest = rest.rpartition("__mutmut_")[0]
+    if rest.startswith("x\u01c1"):
+        return f"{module}.{'.'.join(rest[2:].split(chr(0x1C1)))}"
+    return f"{module}.{rest[2:]}"
+
+
+def load_equivalents() -> Dict[Tuple[str, str], str]:
+    """(function, changed line) -> why no test can tell the change from the original."""
+    equivalents: Dict[Tuple[str, str], str] = {}
+    with EQUIVALENTS.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader((r for r in handle if r.strip() and not r.startswith("#")),
+                          delimiter="\t")
+        for function, line, reason in rows:
+            equivalents[(function, line.strip())] = reason
+    return equivalents
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Run mutmut over the scope (or the modules named) and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="modules of SCOPE (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the figures of the last run without running again")
+    args = parser.parse_args(argv)
+    modules = args.modules or list(SCOPE)
+    unknown = [m for m in modules if m not in SCOPE]
+    if unknown:
+        parser.error(f"not in SCOPE: {', '.join(unknown)}")
+    started = time.monotonic()
+    if not args.report_only:
+        prepare(modules)
+        patterns = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        run = subprocess.run(
+            [str(MUTMUT), "run", "--max-children", str(args.jobs), *patterns],
+            cwd=RUN_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            check=False,
+        )
+        if run.returncode != 0:
+            print(run.stderr[-4000:], file=sys.stderr)
+            print(f"mutate: mutmut run failed (exit {run.returncode})", file=sys.stderr)
+            return 2
+    return report(modules, time.monotonic() - started)
+
+
+def report(modules: Sequence[str], seconds: float) -> int:
+    """Print the per-module table, the survivors and the closing line."""
+    found = results(modules)
+    equivalents = load_equivalents()
+    totals: Dict[str, int] = defaultdict(int)
+    survivors: List[Tuple[str, str, str, str]] = []
+    print(f"{'module':42} {'killed':>7} {'survived':>9} {'equivalent':>11}")
+    for module in modules:
+        killed = survived = equivalent = 0
+        for name, status in found[module].items():
+            if status in KILLED:
+                killed += 1
+                continue
+            survived += 1
+            diff, lines = mutated_lines(name, module)
+            function = function_of(name)
+            reason = next((equivalents[(function, line)] for line in lines
+                           if (function, line) in equivalents), None)
+            if reason is not None:
+                equivalent += 1
+            else:
+                survivors.append((name, status, function, diff))
+        print(f"{module:42} {killed:7} {survived:9} {equivalent:11}")
+        totals["killed"] += killed
+        totals["survived"] += survived
+        totals["equivalent"] += equivalent
+    if survivors:
+        print("\nSurvivors not written down as equivalent:")
+        for name, status, _, diff in survivors:
+            print(f"\n{name} ({status})")
+            print(diff.strip())
+    print(f"\n{sum(len(v) for v in found.values())} mutants in {seconds:.0f} s")
+    unexplained = totals["survived"] - totals["equivalent"]
+    print(f"mutate: {totals['killed']} killed, {totals['survived']} survived, "
+          f"{unexplained} unexplained")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
