@@ -668,3 +668,43 @@ class TestActions:
     async def test_remember_records_the_rasa_channel(self, store) -> None:
         assert await notice_actions.remember_conversation(citizen(channel="rest"), "P-1002")
         assert store.conversation_of("P-1002").channel == "rest"
+
+
+class TestHangUpWhileRecording:
+    async def test_a_cms_hanging_up_while_the_id_is_recorded_lets_its_retry_through(
+        self, persons
+    ) -> None:
+        import asyncio
+        import threading
+
+        class SlowWebhooks(FakeWebhooks):
+            """The insert of the event id takes a while (a busy database)."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.entered, self.go_on = threading.Event(), threading.Event()
+                self.done = threading.Event()
+
+            def first_time(self, source: str, external_id: str) -> bool:
+                self.entered.set()
+                self.go_on.wait(10)
+                try:
+                    return super().first_time(source, external_id)
+                finally:
+                    self.done.set()
+
+        webhooks = SlowWebhooks()
+        channel = CmsEventsInput(SECRET, persons=persons, webhooks=webhooks)  # type: ignore
+        delivery = recorded("case_status_changed")
+        task = asyncio.create_task(deliver(channel, delivery, app_with(FakeAgent())))
+        await eventually(webhooks.entered.is_set, "the id being recorded")
+        task.cancel()  # the CMS's timeout, in the middle of the insert
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        webhooks.go_on.set()
+        await eventually(webhooks.done.is_set, "the insert finished")
+        # Nothing was told: the id must end up forgotten, so the CMS's retry is taken.
+        await eventually(lambda: not webhooks.ids, "the id forgotten after the insert")
+        working = FakeAgent()
+        assert (await deliver(channel, delivery, app_with(working)))[0] == 200
+        assert len(working.triggered) == 1
