@@ -285,6 +285,16 @@ class TestSignature:
         real = delivery["headers"]["X-CMS-Signature"]
         assert not channel.signed(raw_of(delivery), real[:-1] if cut == "shorter" else real + "0")
 
+    async def test_a_bad_signature_is_answered_forbidden(self, channel) -> None:
+        delivery = recorded("case_status_changed")
+        headers = {**delivery["headers"], "X-CMS-Signature": "sha256=" + "1" * 64}
+        answer = await channel.receive(raw_of(delivery), headers, app_with(FakeAgent()))
+        assert answer == (403, {"status": "forbidden"})
+
+    def test_a_signature_that_is_not_text_is_refused_not_an_error(self, channel) -> None:
+        # A lone surrogate cannot be encoded: a mismatch, never an exception (a 500).
+        assert not channel.signed(b"{}", "sha256=\ud800" + "a" * 63)
+
     def test_hex_digits_in_capitals_are_the_same_signature(self, channel) -> None:
         delivery = recorded("case_status_changed")
         signature = delivery["headers"]["X-CMS-Signature"]
@@ -357,14 +367,17 @@ class TestFailures:
         import asyncio
 
         class Slow(FakeAgent):
+            started = False
+
             async def trigger_intent(self, *args: Any) -> None:
+                self.started = True
                 await asyncio.sleep(0.2)
                 await super().trigger_intent(*args)
 
         slow = Slow()
         delivery = recorded("case_status_changed")
         task = asyncio.create_task(deliver(channel, delivery, app_with(slow)))
-        await eventually(lambda: webhooks.ids, "the delivery under way")
+        await eventually(lambda: slow.started, "the notice being told")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -381,13 +394,17 @@ class TestFailures:
         import asyncio
 
         class SlowBroken(FakeAgent):
+            started = False
+
             async def trigger_intent(self, *args: Any) -> None:
+                self.started = True
                 await asyncio.sleep(0.2)
                 raise RuntimeError("the action server is down")
 
+        broken = SlowBroken()
         delivery = recorded("case_status_changed")
-        task = asyncio.create_task(deliver(channel, delivery, app_with(SlowBroken())))
-        await eventually(lambda: webhooks.ids, "the delivery under way")
+        task = asyncio.create_task(deliver(channel, delivery, app_with(broken)))
+        await eventually(lambda: broken.started, "the notice being told")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -474,6 +491,17 @@ class TestCredentials:
     def test_short_secret_in_credentials_fails_loudly(self) -> None:
         with pytest.raises(RasaException, match="at least 16 characters"):
             CmsEventsInput.from_credentials({"secret": "short", "database_url": "sqlite:///x"})
+
+    def test_a_short_secret_is_refused_when_built_directly(self, persons, webhooks) -> None:
+        with pytest.raises(ValueError, match="at least 16 characters"):
+            CmsEventsInput("x" * 15, persons=persons, webhooks=webhooks)
+        assert CmsEventsInput("x" * 16, persons=persons, webhooks=webhooks)
+
+    @pytest.mark.parametrize("given", ["persons", "webhooks"])
+    def test_without_a_database_both_stores_are_needed(self, persons, webhooks, given) -> None:
+        stores = {"persons": persons, "webhooks": webhooks}
+        with pytest.raises(ValueError, match="database_url, or both persons and webhooks"):
+            CmsEventsInput(SECRET, **{given: stores[given]})
 
     def test_blueprint_serves_health_and_webhook(self, channel) -> None:
         blueprint = channel.blueprint(lambda message: None)
