@@ -86,8 +86,17 @@ async def probe(database: Path) -> Dict[str, str]:
     upgrade(url)
     outbox, forwarded = Outbox(create_engine_for(url)), ForwardedApplications(
         create_engine_for(url))
+    saved = bootstrap.outbox, bootstrap.forwarded_applications
     bootstrap.outbox = lambda: outbox  # type: ignore[assignment]
     bootstrap.forwarded_applications = lambda: forwarded  # type: ignore[assignment]
+    try:
+        return await _submit_all()
+    finally:
+        bootstrap.outbox, bootstrap.forwarded_applications = saved
+        bootstrap.use_factories()
+
+
+async def _submit_all() -> Dict[str, str]:
     sent: List[httpx.Request] = []
 
     def recorded(handler: Any) -> httpx.MockTransport:

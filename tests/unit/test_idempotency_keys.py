@@ -19,6 +19,7 @@ import pytest
 
 from actions.api.http import idempotency_key
 from bot.settings import PROJECT_ROOT
+from tests.unit.key_probe import probe as keys_here
 
 # Computed once from the confirmed answers of tests/unit/key_probe.py.
 PINNED = {
@@ -48,6 +49,10 @@ def keys() -> Dict[str, str]:
 @pytest.mark.parametrize("kind", sorted(PINNED))
 def test_the_key_is_the_pinned_one_in_a_fresh_interpreter(keys, kind) -> None:
     assert keys[kind] == PINNED[kind]
+
+
+async def test_the_keys_are_the_pinned_ones_in_this_process_too(tmp_path) -> None:
+    assert await keys_here(tmp_path / "store.db") == PINNED
 
 
 def test_another_hash_seed_gives_the_same_keys(keys) -> None:

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
 from actions.api.cms import CmsClient
-from actions.api.http import RetryPolicy
+from actions.api.http import RetryPolicy, idempotency_key
 from actions.citizen_requests.base import identity_level
 from actions.citizen_requests.otp import ActionAskOtpCode
 from actions.citizen_requests.record_forms import ValidateBankForm
@@ -185,7 +185,16 @@ class TestSendingTheCode:
         [message] = dispatcher.messages
         assert (message["response"], message["phone_last4"]) == ("utter_otp_sent", "5678")
         assert cms.body(0) == {"person_id": "P-1001"}
-        assert cms.requests[0].headers["Idempotency-Key"]
+        key = idempotency_key("citizen-otp", "otp", "P-1001", 2)
+        assert cms.requests[0].headers["Idempotency-Key"] == key
+
+    async def test_the_first_code_is_the_first_request(self, cms) -> None:
+        cms.steps.append(reply(201, {"otp_id": "OTP-1", "expires_at": "2026-11-25T10:05:00Z",
+                                     "sent_to_last4": "5678"}))
+        events = await ActionAskOtpCode().run(CollectingDispatcher(), verified(), {})
+        assert events == [SlotSet("otp_id", "OTP-1"), SlotSet("otp_requests", 1.0)]
+        key = idempotency_key("citizen-otp", "otp", "P-1001", 1)
+        assert cms.requests[0].headers["Idempotency-Key"] == key
 
     async def test_a_pending_code_is_asked_for_not_sent_again(self, cms) -> None:
         dispatcher = CollectingDispatcher()
@@ -197,8 +206,15 @@ class TestSendingTheCode:
         cms.steps.append(cms_error(422, "no_phone"))
         dispatcher = CollectingDispatcher()
         events = await ActionAskOtpCode().run(dispatcher, verified(), {})
-        assert SlotSet("level2_blocked", True) in events
-        assert dispatcher.messages[0]["response"] == "utter_level2_no_phone"
+        assert events == [SlotSet("level2_blocked", True), SlotSet("requested_slot", None)]
+        assert [m["response"] for m in dispatcher.messages] == ["utter_level2_no_phone"]
+
+    async def test_a_cms_down_blocks_level_2_for_now(self, cms) -> None:
+        cms.steps.append(cms_error(503, "unavailable"))
+        dispatcher = CollectingDispatcher()
+        events = await ActionAskOtpCode().run(dispatcher, verified(), {})
+        assert events == [SlotSet("level2_blocked", True), SlotSet("requested_slot", None)]
+        assert [m["response"] for m in dispatcher.messages] == ["utter_identity_unavailable"]
 
 
 def test_the_code_message_says_what_the_handbook_says() -> None:
