@@ -7,12 +7,14 @@ turn in memory is not changed, and Rasa's "store what is new" count holds.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
-from typing import Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -181,3 +183,36 @@ async def test_a_turn_that_raced_a_deletion_is_not_stored(
 
     fresh = await store.get_or_create_tracker("conv-4")  # a new conversation is stored
     assert fresh.events and len(raw_rows(url, "conv-4")) == len(fresh.events)
+
+
+class RecordingBroker(EventBroker):
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.published: List[dict] = []
+
+    @classmethod
+    async def from_endpoint_config(cls, broker_config: Any, event_loop: Any = None) -> Any:
+        return cls()
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+async def test_events_streamed_to_a_broker_are_as_protected_as_the_stored_ones(url: str) -> None:
+    broker = RecordingBroker()
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key",
+                                   event_broker=broker)
+    try:
+        tracker = conversation("conv-broker")
+        await store.save(tracker)
+    finally:
+        store.engine.dispose()
+    assert len(broker.published) == len(tracker.events)
+    assert {body["sender_id"] for body in broker.published} == {"conv-broker"}
+    assert [body["event"] for body in broker.published] == [
+        e.as_dict()["event"] for e in tracker.events]
+    streamed = json.dumps(broker.published)
+    for secret in IN_CLEAR + ("481516",):
+        assert secret not in streamed, secret
+    assert "*******2345" in streamed and streamed.count(SEAL_PREFIX) == 4

@@ -7,6 +7,7 @@ read from the handbook where it gives the words.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any, Dict, Iterator, Optional
@@ -19,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import bootstrap
 from actions.api.cms import CmsClient
 from actions.api.http import RetryPolicy, idempotency_key
-from actions.citizen_requests.base import identity_level
+from actions.citizen_requests.base import identity_level, identity_locked
 from actions.citizen_requests.otp import ActionAskOtpCode
 from actions.citizen_requests.record_forms import ValidateBankForm
 from bot.content import HANDBOOK_DIR
@@ -226,3 +227,138 @@ def test_the_code_message_says_what_the_handbook_says() -> None:
     sent = domain["responses"]["utter_otp_sent"][0]["text"]
     wanted = handbook_quote("identity-and-privacy.md", "We have sent a code to your phone")
     assert sent.startswith(wanted.replace("####", "{phone_last4}"))
+
+
+class FakePersons:
+    """Where notices go: records which conversation each person verified in."""
+
+    def __init__(self) -> None:
+        self.remembered: list = []
+
+    def remember(self, person_id: str, conversation_id: str, channel: str) -> None:
+        self.remembered.append((person_id, conversation_id, channel))
+
+
+@pytest.fixture
+def persons() -> Iterator[FakePersons]:
+    from actions.notices import use_persons
+
+    fake = FakePersons()
+    use_persons(lambda: fake)
+    yield fake
+    use_persons(None)
+
+
+def identity_cms(script: Script) -> None:
+    """The CMS knows one person: 85031212345, born 12.03.1985."""
+    def verify(request: Any) -> Any:
+        import httpx
+
+        body = json.loads(request.content)
+        if (body["national_id"], body["date_of_birth"]) == ("85031212345", "1985-03-12"):
+            return httpx.Response(200, json={"person_id": "P-1001", "level": 1})
+        return httpx.Response(404, json={"code": "not_found", "message": "no match"})
+
+    script.steps.append(verify)
+
+
+class TestIdentityLevel1:
+    async def test_a_match_gives_level_1_and_shows_only_the_last_4_digits(
+        self, cms, persons
+    ) -> None:
+        identity_cms(cms)
+        dispatcher = CollectingDispatcher()
+        before = time.time()
+        result = await ValidateBankForm().validate_date_of_birth(
+            "12.03.1985", dispatcher, tracker({"national_id": "85031212345"}), {})
+        at = result.pop("identity_at")
+        assert before <= at <= time.time()
+        assert result == {
+            "national_id": "*******2345", "verified_national_id": "85031212345",
+            "verified_date_of_birth": "1985-03-12", "date_of_birth": "12.03.1985",
+            "person_id": "P-1001", "identity_level": 1.0, "identity_failures": 0.0,
+        }
+        assert dispatcher.messages == []
+        assert persons.remembered == [("P-1001", "citizen-otp", "unknown")]
+
+    async def test_a_mismatch_counts_and_says_not_which(self, cms, persons) -> None:
+        identity_cms(cms)
+        dispatcher = CollectingDispatcher()
+        result = await ValidateBankForm().validate_date_of_birth(
+            "11.03.1985", dispatcher,
+            tracker({"national_id": "85031212345", "identity_failures": 1.0}), {})
+        assert result == {"national_id": None, "date_of_birth": None, "identity_failures": 2.0}
+        assert [m["response"] for m in dispatcher.messages] == ["utter_identity_mismatch"]
+        assert persons.remembered == []
+
+    async def test_the_third_mismatch_locks_for_an_hour_without_a_message(self, cms) -> None:
+        identity_cms(cms)
+        dispatcher = CollectingDispatcher()
+        result = await ValidateBankForm().validate_date_of_birth(
+            "11.03.1985", dispatcher,
+            tracker({"national_id": "85031212345", "identity_failures": 2.0}), {})
+        until = result.pop("identity_locked_until")
+        assert 3599 <= until - time.time() <= 3600
+        assert result == {"national_id": None, "date_of_birth": None, "identity_failures": 0.0}
+        assert dispatcher.messages == []
+
+    async def test_a_birth_date_not_in_the_id_number_is_a_mismatch_unasked(self, cms) -> None:
+        result = await ValidateBankForm().validate_date_of_birth(
+            "13.03.1985", CollectingDispatcher(), tracker({"national_id": "85031212345"}), {})
+        assert result["identity_failures"] == 1.0 and cms.requests == []
+
+    async def test_a_cms_down_checks_nothing_and_counts_nothing(self, cms) -> None:
+        cms.steps.append(cms_error(503, "unavailable"))
+        dispatcher = CollectingDispatcher()
+        result = await ValidateBankForm().validate_date_of_birth(
+            "12.03.1985", dispatcher, tracker({"national_id": "85031212345"}), {})
+        assert result == {"national_id": None, "date_of_birth": None}
+        assert [m["response"] for m in dispatcher.messages] == ["utter_identity_unavailable"]
+
+    async def test_a_date_that_is_no_date_is_asked_again(self, cms) -> None:
+        dispatcher = CollectingDispatcher()
+        result = await ValidateBankForm().validate_date_of_birth(
+            "the twelfth", dispatcher, tracker({"national_id": "85031212345"}), {})
+        assert result == {"date_of_birth": None}
+        assert "date" in dispatcher.messages[0]["text"] and cms.requests == []
+
+
+class TestLock:
+    @pytest.mark.parametrize("offset, locked", [(-10, True), (0, False), (10, False)])
+    def test_the_lock_lasts_until_its_time(self, offset, locked) -> None:
+        until = 1_000_000.0  # long past: `now` is the clock that counts
+        t = tracker({"identity_locked_until": until})
+        assert identity_locked(t, now=until + offset) is locked
+
+    def test_no_lock_at_the_start_of_time(self) -> None:
+        assert identity_locked(tracker(), now=0.5) is False
+
+
+class TestFormStops:
+    async def test_a_declined_request_asks_nothing_more(self) -> None:
+        t = verified(request_declined=True)
+        assert await ValidateBankForm().required_slots([], CollectingDispatcher(), t, {}) == []
+
+    async def test_a_web_only_request_asks_nothing_by_sms(self) -> None:
+        from actions.citizen_requests.forms import ValidateChildBenefitForm
+
+        user = {"event": "user", "text": "x", "input_channel": "twilio"}
+        t = Tracker("sms-1", {**VERIFIED, "identity_at": time.time()},
+                    {"text": "x", "intent": {}}, [user], False, None, {}, "action_listen")
+        form = ValidateChildBenefitForm()
+        assert await form.required_slots([], CollectingDispatcher(), t, {}) == []
+        web = verified()
+        assert await form.required_slots([], CollectingDispatcher(), web, {}) != []
+
+    async def test_a_policy_question_instead_of_the_code_is_answered(self, cms) -> None:
+        selector = {"pension": {"response": {"utter_action": "utter_pension/payment"}}}
+        latest = {"text": "when is my pension paid", "response_selector": selector,
+                  "intent": {"name": "pension", "confidence": 0.95}}
+        t = Tracker("citizen-otp", {**VERIFIED, "identity_at": time.time(), "otp_id": "OTP-1"},
+                    latest, [], False, None, {}, "action_listen")
+        dispatcher = CollectingDispatcher()
+        result = await ValidateBankForm().validate_otp_code(
+            "when is my pension paid", dispatcher, t, {})
+        assert result == {"otp_code": None}
+        assert [m["response"] for m in dispatcher.messages] == ["utter_pension/payment"]
+        assert cms.requests == []

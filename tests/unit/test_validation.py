@@ -72,6 +72,30 @@ class TestNationalId:
     def test_handbook_example_check_digit(self):
         assert v.national_id_check_digit("8503121234") == 5  # 137 mod 11
 
+    def test_a_remainder_of_10_has_no_check_digit(self):
+        assert v.national_id_check_digit("8503121205") is None
+        for last in "0123456789":
+            with pytest.raises(ValidationError, match="not a valid national ID number"):
+                v.national_id("8503121205" + last)
+
+    def test_born_today_is_age_0(self):
+        nid = with_check_digit(TODAY.strftime("%y%m%d") + "0001")
+        assert v.birth_date_from_national_id(nid, TODAY) == TODAY
+
+    def test_a_birth_date_in_the_future_in_every_century_is_refused(self):
+        nid = with_check_digit("5006150001")
+        with pytest.raises(ValidationError, match="not a valid national ID number"):
+            v.birth_date_from_national_id(nid, D(1849, 1, 1))
+
+    def test_the_nineteenth_century_when_today_is_long_ago(self):
+        nid = with_check_digit("5006150001")
+        assert v.birth_date_from_national_id(nid, D(1910, 1, 1)) == D(1850, 6, 15)
+
+    def test_the_age_counts_on_the_day_given(self):
+        nid = with_check_digit("0001010001")
+        assert v.national_id_matches_birth_date(nid, D(1900, 1, 1), D(1990, 1, 1))
+        assert not v.national_id_matches_birth_date(nid, D(1900, 1, 1), D(2026, 1, 1))
+
     @pytest.mark.parametrize(
         "text",
         [
