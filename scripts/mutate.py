@@ -57,7 +57,8 @@ OUTBOX_TESTS = (U + "test_request_actions.py", U + "test_outbox_helpers.py",
 EVENTS_TESTS = (U + "test_cms_events.py", IT + "test_notices.py")
 SMS_TESTS = (U + "test_sms_text.py", U + "test_sms_options.py", IT + "test_sms_channel.py")
 PRIVACY_TESTS = (U + "test_privacy.py", IT + "test_private_store.py", IT + "test_retention.py")
-CASE_TESTS = (U + "test_case_status_housing.py", U + "test_request_actions.py",
+CASE_TESTS = (U + "test_case_status.py", U + "test_case_status_housing.py",
+              U + "test_request_actions.py",
               IT + "test_forwarded_applications.py", U + "test_action_names.py")
 
 SCOPE: Dict[str, Target] = {
