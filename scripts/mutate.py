@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / "var" / "mutate"
@@ -170,8 +171,10 @@ also_copy = [{copied}]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:timeout",
                        "-m", "not e2e and not slow and not browser"]
 pytest_add_cli_args_test_selection = [{tests}]
-# What a log line says is not a protection; masking of logs is tested in bot.privacy.
-do_not_mutate_patterns = ['logger\\.\\w+\\(']
+# Not mutated: what a log line says, the name a store error gives its
+# operation and the field name a store's argument check puts in its message.
+do_not_mutate_patterns = ['logger\\.\\w+\\(', 'transaction\\(self\\._sessions, ',
+                          'check_text\\("']
 """,
         encoding="utf-8",
     )
@@ -227,15 +230,32 @@ def function_of(name: str) -> str:
     return f"{module}.{rest[2:]}"
 
 
-def load_equivalents() -> Dict[Tuple[str, str], str]:
-    """(function, changed line) -> why no test can tell the change from the original."""
-    equivalents: Dict[Tuple[str, str], str] = {}
+def load_equivalents() -> List[Tuple[str, str, str]]:
+    """(function, changed line, reason) rows: a change no test can tell from the original.
+
+    The function is `module.function` or `module.Class.method`, `*` for any; the
+    line is the changed line as it reads after the change, or `re:` and a
+    regular expression searched in it.
+    """
     with EQUIVALENTS.open(encoding="utf-8", newline="") as handle:
         rows = csv.reader((r for r in handle if r.strip() and not r.startswith("#")),
                           delimiter="\t")
-        for function, line, reason in rows:
-            equivalents[(function, line.strip())] = reason
-    return equivalents
+        return [(function, line.strip(), reason) for function, line, reason in rows]
+
+
+def why_equivalent(
+    function: str, lines: Sequence[str], rows: Sequence[Tuple[str, str, str]]
+) -> Optional[str]:
+    """The reason a mutant of `function` changing `lines` is equivalent, or None."""
+    for name, wanted, reason in rows:
+        if name not in ("*", function):
+            continue
+        for line in lines:
+            if wanted.startswith("re:") and re.search(wanted[3:], line):
+                return reason
+            if line == wanted:
+                return reason
+    return None
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -283,8 +303,7 @@ def report(modules: Sequence[str], seconds: float) -> int:
             survived += 1
             diff, lines = mutated_lines(name, module)
             function = function_of(name)
-            reason = next((equivalents[(function, line)] for line in lines
-                           if (function, line) in equivalents), None)
+            reason = why_equivalent(function, lines, equivalents)
             if reason is not None:
                 equivalent += 1
             else:
