@@ -216,3 +216,30 @@ async def test_events_streamed_to_a_broker_are_as_protected_as_the_stored_ones(u
     for secret in IN_CLEAR + ("481516",):
         assert secret not in streamed, secret
     assert "*******2345" in streamed and streamed.count(SEAL_PREFIX) == 4
+
+
+async def test_the_full_tracker_holds_every_session_and_the_last_one_only_its_own(
+    store: PrivateSQLTrackerStore,
+) -> None:
+    first = conversation("conv-sessions")
+    await store.save(first)
+    later = time.time() + 1
+    second = DialogueStateTracker.from_events(
+        "conv-sessions",
+        list(first.events) + [
+            ActionExecuted("action_session_start", timestamp=later),
+            SessionStarted(timestamp=later),
+            SlotSet("city", "Eastmere", timestamp=later),
+            ActionExecuted("action_listen", timestamp=later),
+        ],
+        slots=DOMAIN.slots,
+    )
+    await store.save(second)
+    full = await store.retrieve_full_tracker("conv-sessions")
+    last = await store.retrieve("conv-sessions")
+    assert full is not None and last is not None
+    assert len(full.events) == len(second.events)
+    assert len(last.events) == 4 and last.get_slot("city") == "Eastmere"
+    # The first session's sealed values are opened again too.
+    opened = [e.value for e in full.events if isinstance(e, SlotSet) and e.key == "national_id"]
+    assert opened == [NATIONAL_ID]
