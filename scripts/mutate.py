@@ -51,7 +51,7 @@ class Target:
 IDENTITY_TESTS = (U + "test_identity_checks.py", U + "test_request_actions.py",
                   U + "test_paused_forms.py", U + "test_continuity_actions.py",
                   U + "test_idempotency_keys.py", U + "test_action_names.py")
-OUTBOX_TESTS = (U + "test_request_actions.py", U + "test_outbox_helpers.py",
+OUTBOX_TESTS = (U + "test_sending.py", U + "test_request_actions.py", U + "test_outbox_helpers.py",
                 U + "test_idempotency_keys.py", U + "test_case_status_housing.py",
                 IT + "test_outbox.py", IT + "test_exactly_once.py",
                 IT + "test_forwarded_applications.py")
