@@ -36,8 +36,12 @@ DOMAIN = Domain.from_dict(
     {
         "intents": ["change_bank_account"],
         "slots": {
-            name: {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}
-            for name in ("national_id", "new_account", "callback_phone", "otp_code", "city")
+            **{name: {"type": "any", "influence_conversation": False,
+                      "mappings": [{"type": "custom"}]}
+               for name in ("national_id", "new_account", "callback_phone", "otp_code", "city")},
+            "misunderstood_count": {"type": "float", "initial_value": 0.0,
+                                    "influence_conversation": False,
+                                    "mappings": [{"type": "custom"}]},
         },
     }
 )
@@ -243,3 +247,77 @@ async def test_the_full_tracker_holds_every_session_and_the_last_one_only_its_ow
     # The first session's sealed values are opened again too.
     opened = [e.value for e in full.events if isinstance(e, SlotSet) and e.key == "national_id"]
     assert opened == [NATIONAL_ID]
+    # A turn of the last session stores its new event (counted within that session).
+    last.update(UserUttered("one more", timestamp=later))
+    await store.save(last)
+    assert (await store.retrieve("conv-sessions")).latest_message.text == "one more"
+
+
+async def test_the_tracker_has_the_domains_slots(store: PrivateSQLTrackerStore) -> None:
+    await store.save(conversation("conv-slots"))
+    again = await store.retrieve("conv-slots")
+    assert again.get_slot("misunderstood_count") == 0.0  # the domain's initial value
+
+
+async def test_rows_keep_the_intent_and_action_names_for_queries(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    await store.save(conversation("conv-names"))
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT type_name, intent_name, action_name FROM events "
+                "WHERE sender_id = 'conv-names' ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert rows[0] == ("action", None, "action_session_start")
+    assert ("user", "change_bank_account", None) in rows
+    assert ("user", "out_of_scope", None) in rows
+
+
+async def test_a_deletion_done_at_the_turns_first_event_still_counts(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    at = 1_790_000_000.0
+    tracker = DialogueStateTracker.from_events(
+        "conv-edge", [ActionExecuted("action_listen", timestamp=at),
+                      UserUttered("hello", timestamp=at)], slots=DOMAIN.slots)
+    engine = create_engine_for(url)
+    try:
+        ConversationDeletions(engine).request("conv-edge", "rest")
+        with engine.begin() as connection:
+            connection.execute(sa.update(conversation_deletions).values(
+                done_at=datetime.fromtimestamp(at, timezone.utc)))
+    finally:
+        engine.dispose()
+    await store.save(tracker)
+    assert raw_rows(url, "conv-edge") == []
+
+
+async def test_a_database_rasa_made_alone_stores_turns(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'rasa-only.db'}"  # no project tables: no deletions to check
+    alone = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key")
+    try:
+        await alone.save(conversation("conv-alone"))
+        assert len(raw_rows(url, "conv-alone")) == len(conversation("conv-alone").events)
+    finally:
+        alone.engine.dispose()
+
+
+def test_without_a_key_the_settings_give_it(url: str, monkeypatch) -> None:
+    from pathlib import Path as _Path
+
+    from bot.settings import load_settings
+
+    settings = load_settings(environ={"NSSA_STORE_KEY": "from-settings-key"},
+                             env_file=_Path("/nonexistent"))
+    monkeypatch.setattr("bot.settings.load_settings", lambda: settings)
+    store = PrivateSQLTrackerStore(DOMAIN, host=url)
+    try:
+        token = store._sealer.seal("x")
+    finally:
+        store.engine.dispose()
+    from bot.privacy import Sealer
+
+    assert Sealer("from-settings-key").unseal(token) == "x"
