@@ -79,8 +79,17 @@ class TestSealer:
             sealer.unseal(value)
 
     def test_empty_key_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="NSSA_STORE_KEY"):
+        wanted = r"^the store key \(NSSA_STORE_KEY\) must not be empty$"
+        with pytest.raises(ValueError, match=wanted):
             Sealer("")
+
+    def test_a_value_sealed_by_an_earlier_version_still_opens(self, sealer: Sealer) -> None:
+        # Sealed once with the key "test-store-key": the key derivation (HKDF-SHA256,
+        # no salt, info "...sealed slot values v1") must stay, or every sealed slot
+        # of the conversations under way is lost.
+        token = ("nssa-sealed:v1:gAAAAABrFnOcshtep7lzYwzJSj6MJbF7Tk9rHhRfP1_hLdBzLh4s1VqbKlEq"
+                 "S86lro7s-CYdpGo9YtQ3R1V9PCURVTZNzuRszrgnDpkHf8nlN2IWWrkeGY4=")
+        assert sealer.unseal(token) == {"n": NATIONAL_ID}
 
 
 def _user_event() -> dict:
