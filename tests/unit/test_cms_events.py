@@ -736,3 +736,52 @@ class TestHangUpWhileRecording:
         working = FakeAgent()
         assert (await deliver(channel, delivery, app_with(working)))[0] == 200
         assert len(working.triggered) == 1
+
+
+class TestParseEvent:
+    """What each refusal says: it goes back to the CMS as the 400's reason."""
+
+    @staticmethod
+    def body(**changes: Any) -> bytes:
+        event = {"event_id": "evt-1", "type": "case.status_changed", "person_id": "P-1001",
+                 "occurred_at": "2026-11-25T10:00:00Z", **changes}
+        return json.dumps({k: v for k, v in event.items() if v is not ...}).encode()
+
+    @pytest.mark.parametrize(
+        "raw, reason",
+        [
+            (b"\xff", "the body is not JSON"),
+            (b"[1]", "the body is not a JSON object"),
+            (None, "event_id is missing or not a string"),
+            ({"type": " "}, "type is missing or not a string"),
+            ({"event_id": "e" * 256}, "event_id or person_id is too long"),
+            ({"person_id": "P" * 65}, "event_id or person_id is too long"),
+            ({"type": "case.closed"}, "type is not one of the contract's event types"),
+            ({"occurred_at": "yesterday"}, "occurred_at is not an RFC 3339 date-time"),
+            ({"occurred_at": "2026-11-25T10:00:00"}, "occurred_at has no time zone"),
+            ({"case": "x"}, "case is not an object"),
+            ({"appointment": [1]}, "appointment is not an object"),
+            ({"text": 5}, "text is not a string"),
+        ],
+    )
+    def test_each_refusal_names_what_is_wrong(self, raw: Any, reason: str) -> None:
+        if raw is None:
+            raw = self.body(event_id=...)
+        elif isinstance(raw, dict):
+            raw = self.body(**raw)
+        with pytest.raises(InvalidEvent) as raised:
+            parse_event(raw)
+        assert str(raised.value) == reason
+
+    def test_the_longest_ids_are_taken(self) -> None:
+        event = parse_event(self.body(event_id="e" * 255, person_id="P" * 64))
+        assert (len(event.event_id), len(event.person_id)) == (255, 64)
+
+    def test_ids_are_trimmed_and_the_rest_kept(self) -> None:
+        event = parse_event(self.body(event_id=" evt-1 ", text="Paid on 18 December.",
+                                      case={"reference": "NSSA-2026-000123"}))
+        assert (event.event_id, event.person_id, event.type) == (
+            "evt-1", "P-1001", "case.status_changed")
+        assert event.occurred_at == datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+        assert event.text == "Paid on 18 December."
+        assert event.case == {"reference": "NSSA-2026-000123"} and event.appointment is None
