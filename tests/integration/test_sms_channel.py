@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +27,10 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
+from bot.content import HANDBOOK_DIR
 from bot.store.schema import upgrade
 from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, ChannelStore, Gate
 from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
-from channels.sms_text import HELP_TEXT
 from channels.twilio_api import SmsSender
 from tests.conftest import free_port
 from tests.fakes.twilio_api import (
@@ -75,6 +76,14 @@ class EchoAgent:
     def texts(self) -> List[str]:
         return [m.text or "" for m in self.received]
 
+
+
+def handbook_help_text() -> str:
+    """What service-standards.md says the HELP keyword sends."""
+    text = (HANDBOOK_DIR / "service-standards.md").read_text(encoding="utf-8")
+    match = re.search(r'\*\*HELP\*\* sends: "([^"]+)"', text)
+    assert match, "service-standards.md quotes no HELP text"
+    return match.group(1)
 
 @dataclass
 class Running:
@@ -349,7 +358,7 @@ class TestKeywords:
 
     async def test_help_gets_the_handbook_text(self, sms: Running) -> None:
         assert (await sms.text("help"))[0] == 200
-        assert sms.fake.bodies() == [HELP_TEXT]
+        assert sms.fake.bodies() == [handbook_help_text()]
         assert sms.agent.received == []
 
     async def test_with_advanced_opt_out_twilio_answers_and_the_store_follows(
