@@ -12,7 +12,7 @@ Prints killed / survived per module, lists the survivors, and ends with
 `tests/mutation_equivalents.tsv` does not write down as equivalent (a change
 no test can see, with the reason). Exit status 1 when U > 0.
 
-    python scripts/mutate.py [--jobs N] [MODULE ...]
+    python scripts/mutate.py [--jobs N] [--again] [--report-only] [MODULE ...]
 """
 
 from __future__ import annotations
@@ -142,18 +142,25 @@ def module_file(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
-def prepare(modules: Sequence[str]) -> None:
-    """A fresh run directory of links to the project, with mutmut's configuration."""
-    if RUN_DIR.exists():
+def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
+    """The run directory of links to the project (fresh: emptied first), and mutmut's settings.
+
+    Not fresh (`--again`): mutants/ and its results stay, and mutmut learns
+    again which tests reach which function, new tests included.
+    """
+    if fresh and RUN_DIR.exists():
         shutil.rmtree(RUN_DIR)
-    (RUN_DIR / "tests").mkdir(parents=True)
-    for name in PROJECT_FILES:
-        (RUN_DIR / name).symlink_to(ROOT / name)
-    for path in (ROOT / "tests").iterdir():
-        if path.name not in NOT_COPIED:
-            (RUN_DIR / "tests" / path.name).symlink_to(path)
-    # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
-    (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
+    if fresh:
+        (RUN_DIR / "tests").mkdir(parents=True)
+        for name in PROJECT_FILES:
+            (RUN_DIR / name).symlink_to(ROOT / name)
+        for path in (ROOT / "tests").iterdir():
+            if path.name not in NOT_COPIED:
+                (RUN_DIR / "tests" / path.name).symlink_to(path)
+        # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
+        (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
+    else:
+        (RUN_DIR / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     only = ", ".join(json.dumps(module_file(m)) for m in modules)
     # The tests of the modules run (mutmut then runs, for each mutant, those
     # of them that reach its function).
@@ -267,6 +274,9 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--report-only", action="store_true",
                         help="print the figures of the last run without running again")
+    parser.add_argument("--again", action="store_true",
+                        help="test again only the last run's survivors (after adding tests; "
+                             "the code under test must not have changed)")
     args = parser.parse_args(argv)
     modules = args.modules or list(SCOPE)
     unknown = [m for m in modules if m not in SCOPE]
@@ -274,17 +284,24 @@ def main(argv: Sequence[str] = ()) -> int:
         parser.error(f"not in SCOPE: {', '.join(unknown)}")
     started = time.monotonic()
     if not args.report_only:
-        prepare(modules)
-        patterns = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        run = subprocess.run(
-            [str(MUTMUT), "run", "--max-children", str(args.jobs), *patterns],
-            cwd=RUN_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            check=False,
-        )
+        if args.again:
+            names = [name for module, found in results(modules).items()
+                     for name, status in found.items() if status not in KILLED]
+            prepare(modules, fresh=False)
+        else:
+            prepare(modules)
+            names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
+        log = RUN_DIR / "mutmut.log"
+        with log.open("w", encoding="utf-8") as output:
+            run = subprocess.run(
+                [str(MUTMUT), "run", "--max-children", str(args.jobs), *names], cwd=RUN_DIR,
+                env=dict(os.environ, PYTHONHASHSEED="0"), stdout=output,
+                stderr=subprocess.STDOUT, check=False,
+            )
         if run.returncode != 0:
-            print(run.stderr[-4000:], file=sys.stderr)
-            print(f"mutate: mutmut run failed (exit {run.returncode})", file=sys.stderr)
+            print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+            print(f"mutate: mutmut run failed (exit {run.returncode}); see {log}",
+                  file=sys.stderr)
             return 2
     return report(modules, time.monotonic() - started)
 
