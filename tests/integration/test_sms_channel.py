@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from tests.fakes.twilio_api import (
     recorded_form,
     signed_post,
 )
+from tests.polling import eventually
 
 CITIZEN = "+15558675310"
 HANDOVER = [
@@ -236,6 +238,24 @@ class TestIncoming:
             assert running.agent.texts == ["When is my pension paid?"]
         finally:
             await shut(running)
+
+    async def test_a_hang_up_while_the_message_id_is_recorded_loses_nothing(
+        self, sms: Running, monkeypatch
+    ) -> None:
+        webhooks = sms.store.webhooks
+        recording = webhooks.first_time
+
+        def slow_first_time(*args: Any, **kwargs: Any) -> bool:
+            time.sleep(0.6)  # a busy database: Twilio's timeout comes first
+            return recording(*args, **kwargs)
+
+        monkeypatch.setattr(webhooks, "first_time", slow_first_time)
+        form = sms.form(Body="anyone there")
+        with pytest.raises(OSError):  # the timeout (socket.timeout or URLError)
+            await sms.post(form, timeout=0.2)
+        await eventually(lambda: sms.agent.texts, "the message handled after the hang-up")
+        assert sms.agent.texts == ["anyone there"]
+        assert sms.fake.wait_for(1) == ["You said: anyone there"]
 
     async def test_the_query_string_is_part_of_the_signed_url(self, sms: Running) -> None:
         # Twilio signs the whole URL set in its console, query included.
