@@ -159,6 +159,7 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
                 (RUN_DIR / "tests" / path.name).symlink_to(path)
         # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
         (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
+        (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
     else:
         (RUN_DIR / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     only = ", ".join(json.dumps(module_file(m)) for m in modules)
@@ -189,6 +190,30 @@ do_not_mutate_patterns = ['logger\\.\\w+\\(', 'transaction\\(self\\._sessions, '
     )
 
 
+def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
+    """Bring mutants/ up to date with code changed since the run began; the modules changed.
+
+    A changed module of the scope loses its mutants (mutmut makes them again
+    and all of them are tested); any other changed file is copied again.
+    """
+    started = float((RUN_DIR / "started").read_text(encoding="utf-8"))
+    changed = []
+    for folder in ("bot", "actions", "channels", "backends"):
+        for source in (ROOT / folder).rglob("*.py"):
+            if source.stat().st_mtime <= started:
+                continue
+            relative = source.relative_to(ROOT)
+            copy = RUN_DIR / "mutants" / relative
+            module = ".".join(relative.with_suffix("").parts)
+            if module in modules:
+                copy.unlink(missing_ok=True)
+                copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
+                changed.append(module)
+            else:
+                shutil.copy2(source, copy)
+    return changed
+
+
 def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
     """The status of each mutant in scope, by module and mutant name."""
     import fnmatch
@@ -198,6 +223,9 @@ def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
     found: Dict[str, Dict[str, str]] = {}
     for module in modules:
         meta = RUN_DIR / "mutants" / (module_file(module) + ".meta")
+        if not meta.exists():
+            found[module] = {}
+            continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         patterns = mutant_patterns(module, SCOPE[module].functions)
         found[module] = {
@@ -285,8 +313,11 @@ def main(argv: Sequence[str] = ()) -> int:
     started = time.monotonic()
     if not args.report_only:
         if args.again:
-            names = [name for module, found in results(modules).items()
+            changed = refresh_changed_sources(modules)
+            kept = [m for m in modules if m not in changed]
+            names = [name for found in results(kept).values()
                      for name, status in found.items() if status not in KILLED]
+            names += [p for m in changed for p in mutant_patterns(m, SCOPE[m].functions)]
             prepare(modules, fresh=False)
         else:
             prepare(modules)
