@@ -128,6 +128,7 @@ async def test_a_cms_down_is_said_so(cms) -> None:
 @pytest.mark.parametrize("slots", [{"case_query": None}, {"identity_level": 0.0},
                                    {"person_id": None}])
 async def test_without_a_query_or_a_check_nothing_is_looked_up(cms, slots) -> None:
+    slots = dict(slots)  # the parameter is shared by every run of the test
     query = slots.pop("case_query", "NSSA-2026-000123")
     messages, events = await run(tracker(query, **slots))
     assert (messages, events, cms.requests) == ([], RESET, [])
