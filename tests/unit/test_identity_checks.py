@@ -362,3 +362,19 @@ class TestFormStops:
         assert result == {"otp_code": None}
         assert [m["response"] for m in dispatcher.messages] == ["utter_pension/payment"]
         assert cms.requests == []
+
+
+class TestQuestionsThatDependOnEarlierAnswers:
+    async def test_a_reply_wanted_asks_for_the_contact_and_a_verified_person_for_the_case(
+        self,
+    ) -> None:
+        from actions.citizen_requests.forms import ValidateComplaintForm
+
+        form = ValidateComplaintForm()
+        anonymous = await form.required_slots(
+            [], CollectingDispatcher(), tracker({"wants_reply": False}), {})
+        assert anonymous == ["complaint_topic", "complaint_text", "wants_reply", "confirm"]
+        replied = await form.required_slots(
+            [], CollectingDispatcher(), verified(wants_reply=True), {})
+        assert replied == ["complaint_topic", "complaint_text", "complaint_case_reference",
+                           "wants_reply", "confirm"]
