@@ -438,6 +438,24 @@ class TestSending:
         [failed] = sms.store.deliveries.failed("sms")
         assert failed.conversation_id == sms.conversation() and failed.error_code == "503"
 
+    async def test_twilio_unreachable_is_kept_as_a_failed_delivery_unavailable(
+        self, sms: Running
+    ) -> None:
+        from channels.sms_output import SmsOutput
+        from channels.sms_text import BotMessage
+        from channels.twilio_api import SmsNotSent
+
+        class Unreachable:
+            async def send(self, to: str, body: str) -> str:
+                raise SmsNotSent("Twilio could not be reached")
+
+        conversation = sms.conversation()
+        output = SmsOutput(Unreachable(), lambda: sms.store)  # type: ignore[arg-type]
+        assert await output.deliver(conversation, [BotMessage("hi")]) == 0
+        [failed] = sms.store.deliveries.failed("sms")
+        assert (failed.conversation_id, failed.error_code) == (conversation, "unavailable")
+        assert not sms.store.opt_outs.opted_out("sms", CITIZEN)
+
     async def test_twilios_unsubscribed_refusal_opts_the_number_out(self, sms: Running) -> None:
         sms.fake.fail_next((400, 21610))
         assert (await sms.text("hello"))[0] == 200
