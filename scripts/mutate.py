@@ -318,7 +318,11 @@ def main(argv: Sequence[str] = ()) -> int:
             names = [name for found in results(kept).values()
                      for name, status in found.items() if status not in KILLED]
             names += [p for m in changed for p in mutant_patterns(m, SCOPE[m].functions)]
-            prepare(modules, fresh=False)
+            if not names:
+                return report(modules, time.monotonic() - started)
+            # Only the modules with survivors: mutmut learns their tests' reach again.
+            prepare([m for m in modules if any(n.startswith(m + ".") for n in names)],
+                    fresh=False)
         else:
             prepare(modules)
             names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
