@@ -785,3 +785,9 @@ class TestParseEvent:
         assert event.occurred_at == datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
         assert event.text == "Paid on 18 December."
         assert event.case == {"reference": "NSSA-2026-000123"} and event.appointment is None
+
+    def test_an_appointment_is_kept(self) -> None:
+        appointment = {"appointment_id": "APT-000001", "office_id": "eastmere",
+                       "start": "2026-12-01T09:20:00Z"}
+        event = parse_event(self.body(type="appointment.reminder", appointment=appointment))
+        assert event.appointment == appointment and event.case is None
