@@ -354,6 +354,9 @@ def report(modules: Sequence[str], seconds: float) -> int:
             if status in KILLED:
                 killed += 1
                 continue
+            if status == "not checked":  # the run stopped before it got there
+                totals["unchecked"] += 1
+                continue
             survived += 1
             diff, lines = mutated_lines(name, module)
             function = function_of(name)
@@ -372,10 +375,12 @@ def report(modules: Sequence[str], seconds: float) -> int:
             print(f"\n{name} ({status})")
             print(diff.strip())
     print(f"\n{sum(len(v) for v in found.values())} mutants in {seconds:.0f} s")
+    if totals["unchecked"]:
+        print(f"{totals['unchecked']} mutants not checked: the run stopped before them")
     unexplained = totals["survived"] - totals["equivalent"]
     print(f"mutate: {totals['killed']} killed, {totals['survived']} survived, "
           f"{unexplained} unexplained")
-    return 1 if unexplained else 0
+    return 1 if unexplained or totals["unchecked"] else 0
 
 
 if __name__ == "__main__":
