@@ -321,3 +321,30 @@ def test_without_a_key_the_settings_give_it(url: str, monkeypatch) -> None:
     from bot.privacy import Sealer
 
     assert Sealer("from-settings-key").unseal(token) == "x"
+
+
+async def test_a_later_save_streams_only_the_new_events(url: str) -> None:
+    broker = RecordingBroker()
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key",
+                                   event_broker=broker)
+    try:
+        tracker = conversation("conv-stream")
+        await store.save(tracker)
+        before = len(broker.published)
+        tracker.update(UserUttered("and one more", timestamp=time.time()))
+        await store.save(tracker)
+    finally:
+        store.engine.dispose()
+    assert [body.get("text") for body in broker.published[before:]] == ["and one more"]
+
+
+async def test_the_database_may_be_given_in_parts(tmp_path) -> None:
+    path = tmp_path / "parts.db"
+    store = PrivateSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path),
+                                   store_key="integration-key")
+    try:
+        await store.save(conversation("conv-parts"))
+    finally:
+        store.engine.dispose()
+    assert len(raw_rows(f"sqlite:///{path}", "conv-parts")) == len(
+        conversation("conv-parts").events)
