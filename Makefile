@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # rasa 3.6 needs Python 3.10: .python-version names it for pyenv.
 PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: help install run train shell check lint eval compare test test-fast clean browser-deps languages
+.PHONY: help install run train shell check lint eval compare test test-fast mutate clean browser-deps languages
 
 help:
 	@echo "make run      install what is missing, train if needed, start the assistant"
@@ -20,6 +20,7 @@ help:
 	@echo "make eval     the frozen set (tests/eval) per category against its targets, then held-out F1 (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
+	@echo "make mutate   mutation testing of identity, keys, signatures, privacy (not in make test)"
 
 $(STAMP): constraints.txt pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (pyenv install 3.10)"; exit 1; }
@@ -72,8 +73,14 @@ browser-deps: $(BROWSER_NPM)
 
 test: lint train browser-deps
 	@PG_URL=$$(scripts/postgres.sh start) || exit 1; \
-	$(PY) -m pytest -q --postgres-url "$$PG_URL"; status=$$?; \
+	$(PY) -m pytest -q --durations=25 --postgres-url "$$PG_URL"; status=$$?; \
 	scripts/postgres.sh stop; exit $$status
+
+# Mutation testing (mutmut) of the code where a silent bug is a breach: see
+# scripts/mutate.py for the modules and tests/mutation_equivalents.tsv for the
+# survivors written down as equivalent. Too slow for make test.
+mutate: $(STAMP)
+	nice -n 10 $(PY) scripts/mutate.py
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not e2e and not slow"

@@ -176,6 +176,7 @@ class CmsEventsInput(InputChannel):
         # if the CMS hangs up in between, so its redelivery is taken.
         recorded: Optional[str] = None
         webhooks: Optional[ProcessedWebhooks] = None
+        recording: "Optional[asyncio.Future[bool]]" = None
         try:
             try:
                 event = parse_event(raw)
@@ -186,7 +187,12 @@ class CmsEventsInput(InputChannel):
                 return 400, {"status": "bad_request", "reason": str(exc)}
             persons, webhooks = self._stores()
             recorded = event.event_id
-            if not await asyncio.to_thread(webhooks.first_time, SOURCE, event.event_id):
+            # Shielded: a hang-up in the middle of the insert must not forget the
+            # id before the insert is done (it would then stay, and drop the retry).
+            recording = asyncio.ensure_future(
+                asyncio.to_thread(webhooks.first_time, SOURCE, event.event_id)
+            )
+            if not await asyncio.shield(recording):
                 recorded = None
                 logger.info("CMS event %s: duplicate, dropped", event.event_id)
                 return 200, {"status": "duplicate"}
@@ -202,7 +208,10 @@ class CmsEventsInput(InputChannel):
             if recorded is not None and webhooks is not None:
                 logger.warning("CMS event %s: cancelled before telling; its id is forgotten",
                                recorded)
-                _forget_now(webhooks, recorded)  # not awaited: the cancellation cannot cut it
+                if recording is not None and not recording.done():
+                    _forget_when_recorded(recording, webhooks, recorded)
+                else:
+                    _forget_now(webhooks, recorded)  # not awaited: the cancellation cannot cut it
             else:
                 logger.warning("CMS event: the CMS hung up; the notice is told all the same")
             raise
@@ -238,6 +247,18 @@ class CmsEventsInput(InputChannel):
 def _check_event_id(header: Optional[str], event: CmsEvent) -> None:
     if header is not None and header.strip() != event.event_id:
         raise InvalidEvent(f"{EVENT_ID_HEADER} is not the body's event_id")
+
+
+def _forget_when_recorded(
+    recording: "asyncio.Future[bool]", webhooks: ProcessedWebhooks, event_id: str
+) -> None:
+    """Forget the id once the insert under way is done, if it recorded it."""
+
+    def done(future: "asyncio.Future[bool]") -> None:
+        if not future.cancelled() and future.exception() is None and future.result():
+            _forget_now(webhooks, event_id)
+
+    recording.add_done_callback(done)
 
 
 def _forget_now(webhooks: ProcessedWebhooks, event_id: str) -> None:

@@ -290,6 +290,15 @@ class SmsInput(InputChannel):
         code, form = self._checked(raw, headers, query, WEBHOOK_PATH, fields)
         if form is None:
             return code, "refused"
+        # Shielded from the recording of its id on: if Twilio hangs up, Sanic
+        # cancels this handler, but the message is recorded, the turn goes on
+        # and its answer is still sent.
+        return await asyncio.shield(self._take(form, app, on_new_message))
+
+    async def _take(
+        self, form: _Form, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Tuple[int, str]:
+        """Record the message's id, then handle it: (HTTP status, TwiML)."""
         sid = str(form.first("MessageSid"))
         store: Optional[ChannelStore] = None
         try:
@@ -297,12 +306,8 @@ class SmsInput(InputChannel):
             if not await asyncio.to_thread(store.webhooks.first_time, CHANNEL, sid):
                 logger.info("SMS %s: repeated delivery, dropped", sid)
                 return 200, EMPTY_TWIML
-            # Shielded: if Twilio hangs up, Sanic cancels this handler, but the
-            # turn goes on and its answer is still sent.
-            await asyncio.shield(self._handle(form, app, on_new_message))
+            await self._handle(form, app, on_new_message)
             return 200, EMPTY_TWIML
-        except asyncio.CancelledError:
-            raise
         except Exception:
             logger.exception("SMS %s not handled; the citizen is asked to send it again", sid)
             if store is not None:

@@ -296,21 +296,27 @@ class TelegramInput(InputChannel):
         except InvalidUpdate as exc:
             logger.warning("Telegram update refused: %s", exc)
             return 400, {"status": "bad_request", "reason": str(exc)}
+        # Shielded from the recording of its id on: if Telegram hangs up, even
+        # while the id is being recorded, the update is recorded and its turn
+        # still ends (Telegram's redelivery is then a duplicate).
+        outcome = await asyncio.shield(self._take(update, on_new_message))
+        if outcome in ("retry", "unavailable"):
+            return 503, {"status": "unavailable"}
+        return 200, {"status": outcome}
+
+    async def _take(self, update: Any, on_new_message: Handler) -> str:
+        """Record the update's id, then handle it: "duplicate", "unavailable" or the outcome."""
         update_id = str(update.update_id)
         try:
             first = await asyncio.to_thread(self.store.webhooks.first_time, CHANNEL, update_id)
         except Exception:
             logger.exception("Telegram update %s: the store is unavailable; answering 503",
                              update_id)
-            return 503, {"status": "unavailable"}
+            return "unavailable"
         if not first:
             logger.info("Telegram update %s: duplicate, dropped", update_id)
-            return 200, {"status": "duplicate"}
-        # Shielded: if Telegram hangs up, the turn still ends (its redelivery is a duplicate).
-        outcome = await asyncio.shield(self._handle(update, on_new_message))
-        if outcome == "retry":
-            return 503, {"status": "unavailable"}
-        return 200, {"status": outcome}
+            return "duplicate"
+        return await self._handle(update, on_new_message)
 
     async def _handle(self, update: Any, on_new_message: Handler) -> str:
         progress = _Progress()

@@ -23,6 +23,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# pytest-timeout: a fast test that hangs fails after `timeout` (pyproject.toml)
+# and names itself; tests that start the Rasa servers or train get longer.
+SLOW_TEST_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Give end-to-end, browser and training tests the longer timeout."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None and any(
+            item.get_closest_marker(name) for name in ("e2e", "slow", "browser")
+        ):
+            item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT))
+
+
 @pytest.fixture(scope="session")
 def postgres_url(request: pytest.FixtureRequest) -> str:
     """The test PostgreSQL database, emptied; skips where none was given."""

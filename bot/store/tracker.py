@@ -13,6 +13,8 @@ database URL. It is Rasa's `SQLTrackerStore` (same `events` table, same
 - retrieving opens the sealed values, so the policies and the action server
   see what the citizen typed, and a form sends the real number to the back
   end, while the database never holds it in clear;
+- events streamed to an event broker (`event_broker` in endpoints.yml) are
+  protected exactly as the stored rows, the hidden answers included;
 - the tracker of the turn in memory is not changed (masking works on copies);
 - a turn that raced a conversation's deletion (it read the tracker before
   the worker erased it) is not written back: its events would restore the
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, List, Optional, Text
+from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -67,17 +69,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._sealer = Sealer(store_key)
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
 
-    def _rows(self, tracker: DialogueStateTracker, stored: int) -> List[Any]:
-        """Rows for the tracker's events after the first `stored`."""
-        rows = []
+    def _protected(
+        self, tracker: DialogueStateTracker, start: int
+    ) -> Iterator[Tuple[Event, Dict[str, Any]]]:
+        """Each event from index `start` with its masked and sealed form."""
         requested = None  # the form's question when each event happened
         for index, event in enumerate(tracker.events):
             answers_sealed_slot = isinstance(event, UserUttered) and requested in SEALED_SLOTS
             if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
                 requested = event.value
-            if index < stored:
-                continue
-            data = event.as_dict()
+            if index >= start:
+                protected = protect_event(
+                    event.as_dict(), self._sealer, answers_sealed_slot=answers_sealed_slot
+                )
+                yield event, protected
+
+    def _rows(self, tracker: DialogueStateTracker, stored: int) -> List[Any]:
+        """Rows for the tracker's events after the first `stored`."""
+        rows = []
+        for event, data in self._protected(tracker, stored):
             intent = (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY)
             rows.append(
                 self.SQLEvent(
@@ -86,9 +96,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     timestamp=data.get("timestamp"),
                     intent_name=intent,
                     action_name=data.get("name"),
-                    data=json.dumps(protect_event(
-                        data, self._sealer, answers_sealed_slot=answers_sealed_slot
-                    )),
+                    data=json.dumps(data),
                 )
             )
         return rows
@@ -107,13 +115,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
-    async def _stream_new_events(
-        self, event_broker: EventBroker, new_events: List[Event], sender_id: Text
-    ) -> None:
-        """Publish new events to an event broker, as protected as the stored ones."""
-        for event in new_events:
-            body = {"sender_id": sender_id, **protect_event(event.as_dict(), self._sealer)}
-            event_broker.publish(body)
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the new events to the event broker, as protected as the stored rows."""
+        if self.event_broker is None:
+            return
+        old = await self.retrieve(tracker.sender_id)
+        for _, data in self._protected(tracker, len(old.events) if old else 0):
+            self.event_broker.publish({"sender_id": tracker.sender_id, **data})
 
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool

@@ -328,6 +328,10 @@ class TestLogging:
 
 
 class TestIdempotencyKey:
+    def test_a_value_json_cannot_hold_is_named_in_the_error(self) -> None:
+        with pytest.raises(TypeError, match="^cannot encode set as JSON$"):
+            idempotency_key("c", {1, 2})
+
     def test_same_parts_same_key(self) -> None:
         form = {"street": "Harbour Road 1", "postcode": "3100", "move_date": date(2026, 3, 1)}
         same = dict(reversed(list(form.items())))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -17,6 +16,7 @@ from backends.cms.cli import cli
 from backends.cms.context import CMS
 from backends.cms.tables import deliveries
 from tests.backends.conftest import CheckedClient, FakeClock, Receiver, cms_settings_for
+from tests.polling import eventually
 
 SECRET = "a-subscription-secret"
 
@@ -231,10 +231,7 @@ async def test_background_worker_delivers_a_change_made_on_the_admin_page(
         assert changed.status == 303
         assert (await cms.client.post("/admin/cases/NSSA-2026-000123/status",
                                       data={"token": "wrong", "status": "received"})).status == 401
-        for _ in range(100):
-            if receiver.calls:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: receiver.calls, "the event delivered")
         assert receiver.events()[0]["case"]["status"] == "closed"
         followed = await cms.client.get(changed.headers["Location"])
         shown = await followed.text()

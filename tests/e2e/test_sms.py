@@ -21,7 +21,7 @@ import yaml
 from bot.notices import subscribe
 from bot.settings import PROJECT_ROOT
 from channels.sms import WEBHOOK_PATH
-from channels.sms_text import HELP_TEXT, PREFERRED_CHARS, segments, to_gsm7
+from channels.sms_text import PREFERRED_CHARS, segments, to_gsm7
 from tests.e2e.conftest import Assistant, run_assistant, wait_until
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
@@ -31,6 +31,7 @@ from tests.fakes.twilio_api import (
     recorded_form,
     signed_post,
 )
+from tests.integration.test_sms_channel import handbook_help_text
 
 pytestmark = pytest.mark.e2e
 
@@ -175,7 +176,7 @@ def test_a_form_is_stopped_in_words_while_cancel_alone_opts_out(phone: Phone) ->
 
 
 def test_help_gets_the_handbook_text(phone: Phone) -> None:
-    assert phone.text("HELP") == [HELP_TEXT]
+    assert phone.text("HELP") == [handbook_help_text()]
 
 
 def test_forged_and_malformed_webhooks_are_refused_and_the_server_goes_on(

@@ -71,6 +71,7 @@ def signed_post(
     sign_url: Optional[str] = None,
     header: Optional[str] = "auto",
     body: Optional[bytes] = None,
+    timeout: float = 60,
 ) -> Tuple[int, str]:
     """POST the form like Twilio (signed for `sign_url`, default `url`); (status, body)."""
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -81,7 +82,7 @@ def signed_post(
     data = body if body is not None else urlencode(form).encode()
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()

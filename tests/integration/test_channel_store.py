@@ -79,6 +79,14 @@ class TestOptOuts:
         assert opt_outs.opt_in("sms", PHONE) is True
         assert opt_outs.opt_in("sms", PHONE) is False
         assert not opt_outs.opted_out("sms", PHONE)
+        # Each channel and each address on its own.
+        opt_outs.opt_out("sms", PHONE)
+        opt_outs.opt_out("telegram", PHONE)
+        opt_outs.opt_out("sms", "+15550000000")
+        assert opt_outs.opt_in("telegram", PHONE) is True
+        assert opt_outs.opted_out("sms", PHONE) and opt_outs.opted_out("sms", "+15550000000")
+        assert opt_outs.opt_in("sms", PHONE) is True
+        assert opt_outs.opted_out("sms", "+15550000000")
 
 
 class TestButtonPayloads:

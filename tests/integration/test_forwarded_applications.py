@@ -63,6 +63,19 @@ class TestForwardedApplications:
         assert found[0].created_at == start + timedelta(days=2)
         assert found[0].conversation_id == "conv-1"
 
+    def test_at_the_same_time_the_higher_number_first(self, store_url: str) -> None:
+        upgrade(store_url)
+        at = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+        repo = ForwardedApplications(create_engine_for(store_url), clock=lambda: at)
+        for number in ("HO-10000001", "HO-10000002"):
+            repo.record(number, "P-1001", "conv-1")
+        found = [a.application_number for a in repo.of_person("P-1001")]
+        assert found == ["HO-10000002", "HO-10000001"]
+
+    def test_a_number_of_another_form_is_named(self, forwarded: ForwardedApplications) -> None:
+        with pytest.raises(ValueError, match="^application_number must be HO- and 8 digits$"):
+            forwarded.record("HO-1", "P-1", "c")
+
     @pytest.mark.parametrize(
         "args, message",
         [

@@ -278,7 +278,8 @@ class TestOverHttp:
 
     async def test_database_down_is_503_never_500(self, tmp_path: Path) -> None:
         channel = CmsEventsInput(SECRET, database_url="postgresql://u:p@127.0.0.1:1/none")
-        server, base = await serve(channel, RecordingAgent())
+        agent = RecordingAgent()
+        server, base = await serve(channel, agent)
         try:
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
                 response = await post(client, "case_status_changed")
@@ -286,6 +287,7 @@ class TestOverHttp:
             server.close()
             await server.wait_closed()
         assert response.status_code == 503
+        assert agent.told == [], "nothing is told when the event cannot be recorded"
 
 
 # --- a real Rasa agent ---------------------------------------------------------------

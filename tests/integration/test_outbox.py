@@ -94,6 +94,7 @@ class TestAdd:
         assert item.created_at == T0 and item.created_at.tzinfo is not None
         assert outbox.get("cms_case", "k1") == item
         assert outbox.get_by_id(item.id) == item
+        assert outbox.get("cms_case", "k2") is None and outbox.get("other", "k1") is None
 
     def test_add_same_kind_and_key_again_returns_the_first_row(
         self, outbox: Outbox, engine: Engine

@@ -7,12 +7,14 @@ turn in memory is not changed, and Rasa's "store what is new" count holds.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
-from typing import Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -34,8 +36,12 @@ DOMAIN = Domain.from_dict(
     {
         "intents": ["change_bank_account"],
         "slots": {
-            name: {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}
-            for name in ("national_id", "new_account", "callback_phone", "otp_code", "city")
+            **{name: {"type": "any", "influence_conversation": False,
+                      "mappings": [{"type": "custom"}]}
+               for name in ("national_id", "new_account", "callback_phone", "otp_code", "city")},
+            "misunderstood_count": {"type": "float", "initial_value": 0.0,
+                                    "influence_conversation": False,
+                                    "mappings": [{"type": "custom"}]},
         },
     }
 )
@@ -181,3 +187,164 @@ async def test_a_turn_that_raced_a_deletion_is_not_stored(
 
     fresh = await store.get_or_create_tracker("conv-4")  # a new conversation is stored
     assert fresh.events and len(raw_rows(url, "conv-4")) == len(fresh.events)
+
+
+class RecordingBroker(EventBroker):
+    """An event broker that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.published: List[dict] = []
+
+    @classmethod
+    async def from_endpoint_config(cls, broker_config: Any, event_loop: Any = None) -> Any:
+        return cls()
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+async def test_events_streamed_to_a_broker_are_as_protected_as_the_stored_ones(url: str) -> None:
+    broker = RecordingBroker()
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key",
+                                   event_broker=broker)
+    try:
+        tracker = conversation("conv-broker")
+        await store.save(tracker)
+    finally:
+        store.engine.dispose()
+    assert len(broker.published) == len(tracker.events)
+    assert {body["sender_id"] for body in broker.published} == {"conv-broker"}
+    assert [body["event"] for body in broker.published] == [
+        e.as_dict()["event"] for e in tracker.events]
+    streamed = json.dumps(broker.published)
+    for secret in IN_CLEAR + ("481516",):
+        assert secret not in streamed, secret
+    assert "*******2345" in streamed and streamed.count(SEAL_PREFIX) == 4
+
+
+async def test_the_full_tracker_holds_every_session_and_the_last_one_only_its_own(
+    store: PrivateSQLTrackerStore,
+) -> None:
+    first = conversation("conv-sessions")
+    await store.save(first)
+    later = time.time() + 1
+    second = DialogueStateTracker.from_events(
+        "conv-sessions",
+        list(first.events) + [
+            ActionExecuted("action_session_start", timestamp=later),
+            SessionStarted(timestamp=later),
+            SlotSet("city", "Eastmere", timestamp=later),
+            ActionExecuted("action_listen", timestamp=later),
+        ],
+        slots=DOMAIN.slots,
+    )
+    await store.save(second)
+    full = await store.retrieve_full_tracker("conv-sessions")
+    last = await store.retrieve("conv-sessions")
+    assert full is not None and last is not None
+    assert len(full.events) == len(second.events)
+    assert len(last.events) == 4 and last.get_slot("city") == "Eastmere"
+    # The first session's sealed values are opened again too.
+    opened = [e.value for e in full.events if isinstance(e, SlotSet) and e.key == "national_id"]
+    assert opened == [NATIONAL_ID]
+    # A turn of the last session stores its new event (counted within that session).
+    last.update(UserUttered("one more", timestamp=later))
+    await store.save(last)
+    assert (await store.retrieve("conv-sessions")).latest_message.text == "one more"
+
+
+async def test_the_tracker_has_the_domains_slots(store: PrivateSQLTrackerStore) -> None:
+    await store.save(conversation("conv-slots"))
+    again = await store.retrieve("conv-slots")
+    assert again.get_slot("misunderstood_count") == 0.0  # the domain's initial value
+
+
+async def test_rows_keep_the_intent_and_action_names_for_queries(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    await store.save(conversation("conv-names"))
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT type_name, intent_name, action_name FROM events "
+                "WHERE sender_id = 'conv-names' ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert rows[0] == ("action", None, "action_session_start")
+    assert ("user", "change_bank_account", None) in rows
+    assert ("user", "out_of_scope", None) in rows
+
+
+async def test_a_deletion_done_at_the_turns_first_event_still_counts(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    at = 1_790_000_000.0
+    tracker = DialogueStateTracker.from_events(
+        "conv-edge", [ActionExecuted("action_listen", timestamp=at),
+                      UserUttered("hello", timestamp=at)], slots=DOMAIN.slots)
+    engine = create_engine_for(url)
+    try:
+        ConversationDeletions(engine).request("conv-edge", "rest")
+        with engine.begin() as connection:
+            connection.execute(sa.update(conversation_deletions).values(
+                done_at=datetime.fromtimestamp(at, timezone.utc)))
+    finally:
+        engine.dispose()
+    await store.save(tracker)
+    assert raw_rows(url, "conv-edge") == []
+
+
+async def test_a_database_rasa_made_alone_stores_turns(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'rasa-only.db'}"  # no project tables: no deletions to check
+    alone = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key")
+    try:
+        await alone.save(conversation("conv-alone"))
+        assert len(raw_rows(url, "conv-alone")) == len(conversation("conv-alone").events)
+    finally:
+        alone.engine.dispose()
+
+
+def test_without_a_key_the_settings_give_it(url: str, monkeypatch) -> None:
+    from pathlib import Path as _Path
+
+    from bot.settings import load_settings
+
+    settings = load_settings(environ={"NSSA_STORE_KEY": "from-settings-key"},
+                             env_file=_Path("/nonexistent"))
+    monkeypatch.setattr("bot.settings.load_settings", lambda: settings)
+    store = PrivateSQLTrackerStore(DOMAIN, host=url)
+    try:
+        token = store._sealer.seal("x")
+    finally:
+        store.engine.dispose()
+    from bot.privacy import Sealer
+
+    assert Sealer("from-settings-key").unseal(token) == "x"
+
+
+async def test_a_later_save_streams_only_the_new_events(url: str) -> None:
+    broker = RecordingBroker()
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key",
+                                   event_broker=broker)
+    try:
+        tracker = conversation("conv-stream")
+        await store.save(tracker)
+        before = len(broker.published)
+        tracker.update(UserUttered("and one more", timestamp=time.time()))
+        await store.save(tracker)
+    finally:
+        store.engine.dispose()
+    assert [body.get("text") for body in broker.published[before:]] == ["and one more"]
+
+
+async def test_the_database_may_be_given_in_parts(tmp_path) -> None:
+    path = tmp_path / "parts.db"
+    store = PrivateSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path),
+                                   store_key="integration-key")
+    try:
+        await store.save(conversation("conv-parts"))
+    finally:
+        store.engine.dispose()
+    assert len(raw_rows(f"sqlite:///{path}", "conv-parts")) == len(
+        conversation("conv-parts").events)

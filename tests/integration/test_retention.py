@@ -29,6 +29,7 @@ from bot.store.schema import upgrade
 from bot.store.tables import forwarded_applications
 from bot.store.tracker import PrivateSQLTrackerStore
 from bot.worker import purge_once, purge_periodically
+from tests.polling import eventually
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 RETENTION = timedelta(days=90)
@@ -218,10 +219,8 @@ class TestWorkerJob:
         stop = asyncio.Event()
         job = asyncio.create_task(purge_periodically(settings, Retention(engine), stop))
         try:
-            for _ in range(50):
-                if count(engine, "events", "asked") == 0:
-                    break
-                await asyncio.sleep(0.1)
+            await eventually(lambda: count(engine, "events", "asked") == 0,
+                             "the asked-for deletion carried out")
         finally:
             stop.set()
             await asyncio.wait_for(job, timeout=10)

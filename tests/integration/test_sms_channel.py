@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +28,11 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
+from bot.content import HANDBOOK_DIR
 from bot.store.schema import upgrade
 from channels import sms_text
 from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, ChannelStore, Gate
 from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
-from channels.sms_text import HELP_TEXT
 from channels.twilio_api import SmsSender
 from tests.conftest import free_port
 from tests.fakes.twilio_api import (
@@ -41,6 +43,7 @@ from tests.fakes.twilio_api import (
     recorded_form,
     signed_post,
 )
+from tests.polling import eventually
 
 CITIZEN = "+15558675310"
 HANDOVER = [
@@ -76,6 +79,14 @@ class EchoAgent:
     def texts(self) -> List[str]:
         return [m.text or "" for m in self.received]
 
+
+
+def handbook_help_text() -> str:
+    """What service-standards.md says the HELP keyword sends."""
+    text = (HANDBOOK_DIR / "service-standards.md").read_text(encoding="utf-8")
+    match = re.search(r'\*\*HELP\*\* sends: "([^"]+)"', text)
+    assert match, "service-standards.md quotes no HELP text"
+    return match.group(1)
 
 @dataclass
 class Running:
@@ -229,6 +240,36 @@ class TestIncoming:
         finally:
             await shut(running)
 
+    async def test_a_hang_up_while_the_message_id_is_recorded_loses_nothing(
+        self, sms: Running, monkeypatch
+    ) -> None:
+        webhooks = sms.store.webhooks
+        recording = webhooks.first_time
+
+        def slow_first_time(*args: Any, **kwargs: Any) -> bool:
+            time.sleep(0.6)  # a busy database: Twilio's timeout comes first
+            return recording(*args, **kwargs)
+
+        monkeypatch.setattr(webhooks, "first_time", slow_first_time)
+        form = sms.form(Body="anyone there")
+        with pytest.raises(OSError):  # the timeout (socket.timeout or URLError)
+            await sms.post(form, timeout=0.2)
+        await eventually(lambda: sms.agent.texts, "the message handled after the hang-up")
+        assert sms.agent.texts == ["anyone there"]
+        await eventually(sms.fake.bodies, "the answer sent")
+        assert sms.fake.bodies() == ["You said: anyone there"]
+
+    async def test_the_query_string_is_part_of_the_signed_url(self, sms: Running) -> None:
+        # Twilio signs the whole URL set in its console, query included.
+        path = WEBHOOK_PATH + "?line=pension&lang=en"
+        assert (await sms.post(sms.form(Body="with a query"), path=path))[0] == 200
+        signed_for = sms.channel.public_url + path
+        moved = WEBHOOK_PATH + "?line=other&lang=en"
+        assert (await sms.post(sms.form(Body="moved"), path=moved, sign_url=signed_for))[0] == 403
+        dropped = sms.channel.public_url + WEBHOOK_PATH
+        assert (await sms.post(sms.form(Body="dropped"), path=path, sign_url=dropped))[0] == 403
+        assert sms.agent.texts == ["with a query"]
+
     @pytest.mark.parametrize("drop", ["From", "Body", "MessageSid"])
     async def test_a_message_without_a_required_field_is_400(self, sms: Running, drop) -> None:
         form = [(k, v) for k, v in sms.form() if k != drop]
@@ -343,7 +384,7 @@ class TestKeywords:
 
     async def test_help_gets_the_handbook_text(self, sms: Running) -> None:
         assert (await sms.text("help"))[0] == 200
-        assert sms.fake.bodies() == [HELP_TEXT]
+        assert sms.fake.bodies() == [handbook_help_text()]
         assert sms.agent.received == []
 
     async def test_with_advanced_opt_out_twilio_answers_and_the_store_follows(
@@ -401,6 +442,24 @@ class TestSending:
         assert sms.fake.messages == []
         [failed] = sms.store.deliveries.failed("sms")
         assert failed.conversation_id == sms.conversation() and failed.error_code == "503"
+
+    async def test_twilio_unreachable_is_kept_as_a_failed_delivery_unavailable(
+        self, sms: Running
+    ) -> None:
+        from channels.sms_output import SmsOutput
+        from channels.sms_text import BotMessage
+        from channels.twilio_api import SmsNotSent
+
+        class Unreachable:
+            async def send(self, to: str, body: str) -> str:
+                raise SmsNotSent("Twilio could not be reached")
+
+        conversation = sms.conversation()
+        output = SmsOutput(Unreachable(), lambda: sms.store)  # type: ignore[arg-type]
+        assert await output.deliver(conversation, [BotMessage("hi")]) == 0
+        [failed] = sms.store.deliveries.failed("sms")
+        assert (failed.conversation_id, failed.error_code) == (conversation, "unavailable")
+        assert not sms.store.opt_outs.opted_out("sms", CITIZEN)
 
     async def test_twilios_unsubscribed_refusal_opts_the_number_out(self, sms: Running) -> None:
         sms.fake.fail_next((400, 21610))

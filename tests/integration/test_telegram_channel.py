@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from pathlib import Path
 from typing import Any, AsyncIterator, List, Optional, Tuple
 
@@ -34,6 +35,7 @@ from channels.telegram import (
 from channels.telegram_text import Pacer
 from tests.conftest import free_port
 from tests.fakes.telegram_api import FakeTelegramApi, recorded
+from tests.polling import eventually
 
 TOKEN = "123456:TEST-token"
 SECRET = "test-telegram-secret-0123456789"
@@ -420,13 +422,30 @@ class TestReplies:
         body = recorded("message_text", update_id=next(_update_ids))
         with pytest.raises(httpx.TimeoutException):
             await server.post(body, timeout=0.3)
-        for _ in range(50):
-            if server.api.texts(CHAT):
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: server.api.texts(CHAT), "the answer sent after the hang-up")
         assert server.api.texts(CHAT) == ["You said: When is my pension paid?"]
         # Telegram's redelivery after its timeout is the same update: dropped.
         assert (await server.post(body)).json() == {"status": "duplicate"}
+
+    async def test_a_hang_up_while_the_update_id_is_recorded_loses_nothing(
+        self, server: Server, monkeypatch
+    ) -> None:
+        webhooks = server.channel.store.webhooks
+        recording = webhooks.first_time
+
+        def slow_first_time(*args: Any, **kwargs: Any) -> bool:
+            time.sleep(0.6)  # a busy database: Telegram's timeout comes first
+            return recording(*args, **kwargs)
+
+        monkeypatch.setattr(webhooks, "first_time", slow_first_time)
+        body = recorded("message_text", update_id=next(_update_ids))
+        with pytest.raises(httpx.TimeoutException):
+            await server.post(body, timeout=0.2)
+        await eventually(lambda: server.api.texts(CHAT), "the answer sent after the hang-up")
+        assert server.api.texts(CHAT) == ["You said: When is my pension paid?"]
+        # Recorded and told: Telegram's redelivery is a duplicate, not a second turn.
+        assert (await server.post(body)).json() == {"status": "duplicate"}
+        assert len(server.rasa.messages) == 1
 
 
 class TestOutputChannel:

@@ -400,6 +400,30 @@ class TestOutputChannel:
             for client in (tab1, tab2, other):
                 await client.close()
 
+    async def test_a_tab_that_switches_conversation_leaves_the_old_one(
+        self, server: Server
+    ) -> None:
+        tab, other = Chat(server), Chat(server)
+        await tab.connect()
+        await other.connect()
+        try:
+            first = await tab.session()
+            await tab.say("hi")  # the store now holds the first conversation
+            second = await other.session()
+            await other.say("hello")
+            assert await tab.session(second) == second  # the tab moves to the second
+            output = server.channel.get_output_channel()
+            await output.send_text_message(first, "For the first conversation only.")
+            await tab.nothing_more()
+            await output.send_text_message(second, "For the second.")
+            assert (await tab.expect("bot_uttered"))["text"] == "For the second."
+            assert (await tab.session(second)) == second  # asking again keeps the room
+            await output.send_text_message(second, "Still here.")
+            assert (await tab.expect("bot_uttered"))["text"] == "Still here."
+        finally:
+            for client in (tab, other):
+                await client.close()
+
     async def test_get_output_channel_reaches_any_open_conversation(
         self, server: Server
     ) -> None:

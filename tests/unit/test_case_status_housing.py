@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -19,6 +20,7 @@ from actions.api.housing import HousingClient, housing_application
 from actions.api.http import RetryPolicy
 from actions.citizen_requests.case_status import HOUSING_STATUS_TEXT, ActionSubmitCaseStatus
 from actions.citizen_requests.housing_submit import HOUSING_OUTBOX_KIND, ActionSubmitHousing
+from bot.content import HANDBOOK_DIR
 from bot.store.db import create_engine_for
 from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox
@@ -129,11 +131,24 @@ async def test_someone_elses_and_unknown_numbers_get_the_same_answer(forwarded, 
     assert housing.asked == []
 
 
+def handbook_housing_states() -> Dict[str, str]:
+    """The status table of housing-allowance.md, "Checking your application"."""
+    text = (HANDBOOK_DIR / "housing-allowance.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([A-Z]+) \| ([^|]+?) \|$", text, flags=re.MULTILINE)
+    return {state: meaning for state, meaning in rows}
+
+
+def test_the_handbook_names_every_state_the_assistant_knows() -> None:
+    assert sorted(handbook_housing_states()) == sorted(HOUSING_STATUS_TEXT)
+
+
 @pytest.mark.parametrize("state", sorted(HOUSING_STATUS_TEXT))
 async def test_every_state_has_the_handbooks_words(forwarded, state) -> None:
     use(FakeCms(), FakeHousing({MINE: state}))
     messages, _ = await run(ActionSubmitCaseStatus(), tracker(MINE))
-    assert english(messages[0]["cases"]).endswith(HOUSING_STATUS_TEXT[state])
+    words = handbook_housing_states()[state]
+    assert english(messages[0]["cases"]) == (
+        f"{MINE} (Housing allowance application, Housing Office): {words}.")
 
 
 async def test_housing_office_closed_gives_its_phone_number(forwarded) -> None:

@@ -41,6 +41,7 @@ from bot.settings import load_settings
 from bot.store.persons import PersonConversation
 from channels.cms_events import SOURCE, CmsEventsInput, sign
 from tests.api.fakes import make_cms, reply
+from tests.polling import eventually
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "cms_events"
 HANDBOOK = HANDBOOK_DIR
@@ -268,6 +269,34 @@ class TestSignature:
         assert status == 403
         assert agent.triggered == [] and not webhooks.ids
 
+    @pytest.mark.parametrize("at", [20, 40, 63])
+    async def test_the_real_signature_with_one_digit_changed_is_403(
+        self, channel, webhooks, at
+    ) -> None:
+        delivery = recorded("case_status_changed")
+        digits = delivery["headers"]["X-CMS-Signature"][len("sha256="):]
+        changed = digits[:at] + ("1" if digits[at] == "0" else "0") + digits[at + 1:]
+        headers = {**delivery["headers"], "X-CMS-Signature": "sha256=" + changed}
+        agent = FakeAgent()
+        assert (await channel.receive(raw_of(delivery), headers, app_with(agent)))[0] == 403
+        assert agent.triggered == [] and not webhooks.ids
+
+    @pytest.mark.parametrize("cut", ["shorter", "longer"])
+    def test_the_real_signature_cut_or_lengthened_is_refused(self, channel, cut) -> None:
+        delivery = recorded("case_status_changed")
+        real = delivery["headers"]["X-CMS-Signature"]
+        assert not channel.signed(raw_of(delivery), real[:-1] if cut == "shorter" else real + "0")
+
+    async def test_a_bad_signature_is_answered_forbidden(self, channel) -> None:
+        delivery = recorded("case_status_changed")
+        headers = {**delivery["headers"], "X-CMS-Signature": "sha256=" + "1" * 64}
+        answer = await channel.receive(raw_of(delivery), headers, app_with(FakeAgent()))
+        assert answer == (403, {"status": "forbidden"})
+
+    def test_a_signature_that_is_not_text_is_refused_not_an_error(self, channel) -> None:
+        # A lone surrogate cannot be encoded: a mismatch, never an exception (a 500).
+        assert not channel.signed(b"{}", "sha256=\ud800" + "a" * 63)
+
     def test_hex_digits_in_capitals_are_the_same_signature(self, channel) -> None:
         delivery = recorded("case_status_changed")
         signature = delivery["headers"]["X-CMS-Signature"]
@@ -340,18 +369,22 @@ class TestFailures:
         import asyncio
 
         class Slow(FakeAgent):
+            started = False
+
             async def trigger_intent(self, *args: Any) -> None:
+                self.started = True
                 await asyncio.sleep(0.2)
                 await super().trigger_intent(*args)
 
         slow = Slow()
         delivery = recorded("case_status_changed")
         task = asyncio.create_task(deliver(channel, delivery, app_with(slow)))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: slow.started, "the notice being told")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.sleep(0.4)  # the shielded notice goes on
+        # The shielded notice goes on.
+        await eventually(lambda: slow.triggered, "the notice told after the hang-up")
         assert len(slow.triggered) == 1
         assert (await deliver(channel, delivery, app_with(FakeAgent())))[1] == {
             "status": "duplicate"
@@ -363,18 +396,21 @@ class TestFailures:
         import asyncio
 
         class SlowBroken(FakeAgent):
+            started = False
+
             async def trigger_intent(self, *args: Any) -> None:
+                self.started = True
                 await asyncio.sleep(0.2)
                 raise RuntimeError("the action server is down")
 
+        broken = SlowBroken()
         delivery = recorded("case_status_changed")
-        task = asyncio.create_task(deliver(channel, delivery, app_with(SlowBroken())))
-        await asyncio.sleep(0.05)
+        task = asyncio.create_task(deliver(channel, delivery, app_with(broken)))
+        await eventually(lambda: broken.started, "the notice being told")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.sleep(0.4)
-        assert not webhooks.ids
+        await eventually(lambda: not webhooks.ids, "the failed notice's id forgotten")
         working = FakeAgent()
         assert (await deliver(channel, delivery, app_with(working)))[0] == 200
         assert len(working.triggered) == 1
@@ -387,8 +423,10 @@ class TestFailures:
 
     async def test_store_error_is_503(self, channel, webhooks) -> None:
         webhooks.fail = True
-        status, _ = await deliver(channel, recorded("case_status_changed"), app_with(FakeAgent()))
+        agent = FakeAgent()
+        status, _ = await deliver(channel, recorded("case_status_changed"), app_with(agent))
         assert status == 503
+        assert agent.triggered == [] and not webhooks.ids, "nothing told, nothing recorded"
 
     @pytest.mark.parametrize("ctx", [SimpleNamespace(), SimpleNamespace(agent=None)])
     async def test_no_agent_loaded_is_503(self, channel, ctx, webhooks) -> None:
@@ -402,6 +440,8 @@ class TestFailures:
         status, _ = await deliver(channel, recorded("case_status_changed"), app_with(agent))
         assert status == 503
         assert "no intent EXTERNAL_notice" in caplog.text
+        assert agent.triggered == []
+        assert not channel._stores()[1].ids, "the id is forgotten, so the CMS's retry is taken"
 
 
 class TestOutputChannel:
@@ -453,6 +493,17 @@ class TestCredentials:
     def test_short_secret_in_credentials_fails_loudly(self) -> None:
         with pytest.raises(RasaException, match="at least 16 characters"):
             CmsEventsInput.from_credentials({"secret": "short", "database_url": "sqlite:///x"})
+
+    def test_a_short_secret_is_refused_when_built_directly(self, persons, webhooks) -> None:
+        with pytest.raises(ValueError, match="^the secret needs at least 16 characters$"):
+            CmsEventsInput("x" * 15, persons=persons, webhooks=webhooks)
+        assert CmsEventsInput("x" * 16, persons=persons, webhooks=webhooks)
+
+    @pytest.mark.parametrize("given", ["persons", "webhooks"])
+    def test_without_a_database_both_stores_are_needed(self, persons, webhooks, given) -> None:
+        stores = {"persons": persons, "webhooks": webhooks}
+        with pytest.raises(ValueError, match="^give a database_url, or both persons and webhooks$"):
+            CmsEventsInput(SECRET, **{given: stores[given]})
 
     def test_blueprint_serves_health_and_webhook(self, channel) -> None:
         blueprint = channel.blueprint(lambda message: None)
@@ -647,3 +698,98 @@ class TestActions:
     async def test_remember_records_the_rasa_channel(self, store) -> None:
         assert await notice_actions.remember_conversation(citizen(channel="rest"), "P-1002")
         assert store.conversation_of("P-1002").channel == "rest"
+
+
+class TestHangUpWhileRecording:
+    async def test_a_cms_hanging_up_while_the_id_is_recorded_lets_its_retry_through(
+        self, persons
+    ) -> None:
+        import asyncio
+        import threading
+
+        class SlowWebhooks(FakeWebhooks):
+            """The insert of the event id takes a while (a busy database)."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.entered, self.go_on = threading.Event(), threading.Event()
+                self.done = threading.Event()
+
+            def first_time(self, source: str, external_id: str) -> bool:
+                self.entered.set()
+                self.go_on.wait(10)
+                try:
+                    return super().first_time(source, external_id)
+                finally:
+                    self.done.set()
+
+        webhooks = SlowWebhooks()
+        channel = CmsEventsInput(SECRET, persons=persons, webhooks=webhooks)  # type: ignore
+        delivery = recorded("case_status_changed")
+        task = asyncio.create_task(deliver(channel, delivery, app_with(FakeAgent())))
+        await eventually(webhooks.entered.is_set, "the id being recorded")
+        task.cancel()  # the CMS's timeout, in the middle of the insert
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        webhooks.go_on.set()
+        await eventually(webhooks.done.is_set, "the insert finished")
+        # Nothing was told: the id must end up forgotten, so the CMS's retry is taken.
+        await eventually(lambda: not webhooks.ids, "the id forgotten after the insert")
+        working = FakeAgent()
+        assert (await deliver(channel, delivery, app_with(working)))[0] == 200
+        assert len(working.triggered) == 1
+
+
+class TestParseEvent:
+    """What each refusal says: it goes back to the CMS as the 400's reason."""
+
+    @staticmethod
+    def body(**changes: Any) -> bytes:
+        event = {"event_id": "evt-1", "type": "case.status_changed", "person_id": "P-1001",
+                 "occurred_at": "2026-11-25T10:00:00Z", **changes}
+        return json.dumps({k: v for k, v in event.items() if v is not ...}).encode()
+
+    @pytest.mark.parametrize(
+        "raw, reason",
+        [
+            (b"\xff", "the body is not JSON"),
+            (b"[1]", "the body is not a JSON object"),
+            (None, "event_id is missing or not a string"),
+            ({"type": " "}, "type is missing or not a string"),
+            ({"event_id": "e" * 256}, "event_id or person_id is too long"),
+            ({"person_id": "P" * 65}, "event_id or person_id is too long"),
+            ({"type": "case.closed"}, "type is not one of the contract's event types"),
+            ({"occurred_at": "yesterday"}, "occurred_at is not an RFC 3339 date-time"),
+            ({"occurred_at": "2026-11-25T10:00:00"}, "occurred_at has no time zone"),
+            ({"case": "x"}, "case is not an object"),
+            ({"appointment": [1]}, "appointment is not an object"),
+            ({"text": 5}, "text is not a string"),
+        ],
+    )
+    def test_each_refusal_names_what_is_wrong(self, raw: Any, reason: str) -> None:
+        if raw is None:
+            raw = self.body(event_id=...)
+        elif isinstance(raw, dict):
+            raw = self.body(**raw)
+        with pytest.raises(InvalidEvent) as raised:
+            parse_event(raw)
+        assert str(raised.value) == reason
+
+    def test_the_longest_ids_are_taken(self) -> None:
+        event = parse_event(self.body(event_id="e" * 255, person_id="P" * 64))
+        assert (len(event.event_id), len(event.person_id)) == (255, 64)
+
+    def test_ids_are_trimmed_and_the_rest_kept(self) -> None:
+        event = parse_event(self.body(event_id=" evt-1 ", text="Paid on 18 December.",
+                                      case={"reference": "NSSA-2026-000123"}))
+        assert (event.event_id, event.person_id, event.type) == (
+            "evt-1", "P-1001", "case.status_changed")
+        assert event.occurred_at == datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+        assert event.text == "Paid on 18 December."
+        assert event.case == {"reference": "NSSA-2026-000123"} and event.appointment is None
+
+    def test_an_appointment_is_kept(self) -> None:
+        appointment = {"appointment_id": "APT-000001", "office_id": "eastmere",
+                       "start": "2026-12-01T09:20:00Z"}
+        event = parse_event(self.body(type="appointment.reminder", appointment=appointment))
+        assert event.appointment == appointment and event.case is None

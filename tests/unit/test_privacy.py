@@ -106,14 +106,28 @@ class TestSealer:
             Sealer("another-key").unseal(token)
         assert NATIONAL_ID not in str(raised.value)
 
-    @pytest.mark.parametrize("value", ["plain text", SEAL_PREFIX + "garbage", SEAL_PREFIX + "é"])
-    def test_not_a_token(self, sealer: Sealer, value: str) -> None:
-        with pytest.raises(ValueError):
+    @pytest.mark.parametrize(
+        "value, message",
+        [("plain text", "^not a sealed value$"),
+         (SEAL_PREFIX + "garbage", "^sealed with another key or damaged$"),
+         (SEAL_PREFIX + "é", "^sealed with another key or damaged$")],
+    )
+    def test_not_a_token(self, sealer: Sealer, value: str, message: str) -> None:
+        with pytest.raises(ValueError, match=message):
             sealer.unseal(value)
 
     def test_empty_key_is_refused(self) -> None:
-        with pytest.raises(ValueError, match="NSSA_STORE_KEY"):
+        wanted = r"^the store key \(NSSA_STORE_KEY\) must not be empty$"
+        with pytest.raises(ValueError, match=wanted):
             Sealer("")
+
+    def test_a_value_sealed_by_an_earlier_version_still_opens(self, sealer: Sealer) -> None:
+        # Sealed once with the key "test-store-key": the key derivation (HKDF-SHA256,
+        # no salt, info "...sealed slot values v1") must stay, or every sealed slot
+        # of the conversations under way is lost.
+        token = ("nssa-sealed:v1:gAAAAABrFnOcshtep7lzYwzJSj6MJbF7Tk9rHhRfP1_hLdBzLh4s1VqbKlEq"
+                 "S86lro7s-CYdpGo9YtQ3R1V9PCURVTZNzuRszrgnDpkHf8nlN2IWWrkeGY4=")
+        assert sealer.unseal(token) == {"n": NATIONAL_ID}
 
 
 def _user_event() -> dict:
@@ -184,6 +198,22 @@ class TestProtectEvent:
         assert event["text"] == "code 481516"
         assert protect_event(event, sealer)["text"] == "code 481516"  # not personal by itself
 
+    def test_an_answer_without_text_or_with_odd_entities_is_kept_as_it_is(
+        self, sealer: Sealer
+    ) -> None:
+        event = {"event": "user", "text": None,
+                 "parse_data": {"text": None, "entities": ["not a dict", {"entity": "x"}]}}
+        stored = protect_event(event, sealer, answers_sealed_slot=True)
+        assert stored["text"] is None and stored["parse_data"]["text"] is None
+        assert stored["parse_data"]["entities"] == ["not a dict", {"entity": "x", "value": None}]
+
+    def test_a_slot_value_sealed_already_is_not_sealed_twice(self, sealer: Sealer) -> None:
+        once = protect_event({"event": "slot", "name": "national_id", "value": NATIONAL_ID},
+                             sealer)
+        twice = protect_event(dict(once), sealer)
+        assert twice["value"] == once["value"]
+        assert reveal_event(twice, sealer)["value"] == NATIONAL_ID
+
     def test_a_value_sealed_with_another_key_comes_back_empty(self, sealer: Sealer) -> None:
         stored = protect_event({"event": "slot", "name": "national_id", "value": NATIONAL_ID},
                                Sealer("old-key"))
@@ -210,6 +240,11 @@ class TestLogMasking:
             logger.removeHandler(handler)
             logging.setLogRecordFactory(previous)
             privacy._installed = False
+
+    def test_installing_twice_wraps_the_record_factory_once(self, log) -> None:
+        installed = logging.getLogRecordFactory()
+        privacy.install_log_masking()
+        assert logging.getLogRecordFactory() is installed
 
     def test_messages_arguments_and_tracebacks_are_masked(self, log) -> None:
         logger, stream = log

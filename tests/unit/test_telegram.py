@@ -197,7 +197,7 @@ class TestParse:
     @pytest.mark.parametrize(
         "header, ok",
         [("s" * 20, True), ("s" * 19, False), ("s" * 21, False), ("", False), (None, False),
-         ("ß" * 20, False)],
+         ("ß" * 20, False), ("\ud800" * 20, False), ("s" * 19 + "t", False)],
     )
     def test_only_the_secret_authorizes(
         self, channel: TelegramInput, header: Optional[str], ok: bool

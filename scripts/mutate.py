@@ -1,0 +1,387 @@
+"""`make mutate`: mutation testing of the code where a silent bug is a breach.
+
+mutmut (pinned in constraints.txt) changes one thing at a time in the
+functions named in `SCOPE` (a comparison flipped, a constant changed, a call
+dropped) and runs the fast tests that reach the changed function; a mutant
+no test notices has survived. The run happens in `var/mutate/`, a tree of
+links to the project (mutmut copies it into `var/mutate/mutants/`), with
+`shared` beside it so the handbook is found as in a clean clone.
+
+Prints killed / survived per module, lists the survivors, and ends with
+`mutate: K killed, S survived, U unexplained`: U counts the survivors that
+`tests/mutation_equivalents.tsv` does not write down as equivalent (a change
+no test can see, with the reason). Exit status 1 when U > 0.
+
+    python scripts/mutate.py [--jobs N] [--again] [--report-only] [MODULE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / "var" / "mutate"
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.tsv"
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+U = "tests/unit/"
+IT = "tests/integration/"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module's functions to mutate ("*": all of them) and the fast tests that cover it."""
+
+    functions: Sequence[str]
+    tests: Sequence[str]
+
+
+IDENTITY_TESTS = (U + "test_identity_checks.py", U + "test_request_actions.py",
+                  U + "test_paused_forms.py", U + "test_continuity_actions.py",
+                  U + "test_idempotency_keys.py", U + "test_action_names.py")
+OUTBOX_TESTS = (U + "test_sending.py", U + "test_request_actions.py", U + "test_outbox_helpers.py",
+                U + "test_idempotency_keys.py", U + "test_case_status_housing.py",
+                IT + "test_outbox.py", IT + "test_exactly_once.py",
+                IT + "test_forwarded_applications.py")
+EVENTS_TESTS = (U + "test_cms_events.py", IT + "test_notices.py")
+SMS_TESTS = (U + "test_sms_text.py", U + "test_sms_options.py", IT + "test_sms_channel.py")
+PRIVACY_TESTS = (U + "test_privacy.py", IT + "test_private_store.py", IT + "test_retention.py")
+CASE_TESTS = (U + "test_case_status.py", U + "test_case_status_housing.py",
+              U + "test_request_actions.py",
+              IT + "test_forwarded_applications.py", U + "test_action_names.py")
+
+SCOPE: Dict[str, Target] = {
+    # Identity and the one-time code.
+    "actions.citizen_requests.otp": Target(["*"], IDENTITY_TESTS),
+    "actions.citizen_requests.base": Target([
+        "identity_level", "previous_message_at", "identity_locked",
+        "RequestForm.required_slots", "RequestForm.validate_national_id",
+        "RequestForm.validate_date_of_birth", "RequestForm._identity_failed",
+        "RequestForm.validate_otp_code",
+    ], IDENTITY_TESTS),
+    "actions.validation.identifiers": Target([
+        "national_id_check_digit", "_birth_dates", "national_id", "age_on",
+        "birth_date_from_national_id", "national_id_matches_birth_date",
+    ], (U + "test_validation.py",) + IDENTITY_TESTS),
+    "actions.validation.masking": Target(["*"], (U + "test_validation.py",) + IDENTITY_TESTS),
+    # Idempotency keys and the outbox.
+    "actions.api.http": Target(["idempotency_key", "encode_json", "_json_default"],
+                               ("tests/api/test_http.py",) + OUTBOX_TESTS),
+    "actions.citizen_requests.sending": Target(["*"], OUTBOX_TESTS),
+    "bot.store.outbox": Target([
+        "Outbox.add", "Outbox.get", "Outbox.due", "Outbox.mark_delivered",
+        "Outbox.undelivered_notifications", "Outbox.mark_notified", "Outbox._claim",
+        "_unclaimed", "_find",
+    ], (U + "test_sending.py", U + "test_outbox_helpers.py", IT + "test_outbox.py",
+        IT + "test_exactly_once.py")),
+    # Signatures and secrets of every channel, and the CMS's events.
+    "channels.cms_events": Target([
+        "sign", "CmsEventsInput.__init__", "CmsEventsInput.signed", "CmsEventsInput.receive",
+        "_check_event_id",
+    ], EVENTS_TESTS),
+    "bot.notices": Target(["parse_event"], EVENTS_TESTS),
+    "channels.telegram": Target(["TelegramInput.authorized"],
+                                (U + "test_telegram.py", IT + "test_telegram_channel.py")),
+    "channels.sms": Target(["SmsInput.signed", "SmsInput._checked", "SmsInput._handle"],
+                           SMS_TESTS),
+    "channels.webchat": Target(["new_session_id", "valid_session_id", "WebchatInput._confirm"],
+                               (U + "test_webchat.py", IT + "test_webchat_channel.py")),
+    # Masking and sealing.
+    # Every log record passes the masking: its own tests only, not every test that logs.
+    "bot.privacy": Target(["*"], (U + "test_privacy.py", IT + "test_private_store.py")),
+    "bot.store.tracker": Target(["*"], PRIVACY_TESTS),
+    # Opt-out: SMS STOP and the CMS's notices.
+    "bot.store.channels": Target(["ChannelOptOuts.*"], SMS_TESTS + (IT + "test_channel_store.py",)),
+    "channels.sms_text": Target(["keyword"], SMS_TESTS),
+    "channels.sms_output": Target(["SmsOutput.deliver", "SmsOutput._record_failure"], SMS_TESTS),
+    "bot.store.persons": Target(["Persons.opt_out", "Persons.opt_in", "Persons.opted_out"],
+                                EVENTS_TESTS + (IT + "test_retention.py",)),
+    # Case ownership.
+    "actions.citizen_requests.case_status": Target(["*"], CASE_TESTS),
+    "bot.store.forwarded": Target(["*"], CASE_TESTS),
+}
+
+PROJECT_FILES = (
+    "bot", "actions", "channels", "backends", "data", "domain.yml", "config.yml",
+    "credentials.yml", "endpoints.yml",
+)
+# Everything of tests/ but the slow folders (copied into mutants/ by mutmut).
+NOT_COPIED = ("browser", "e2e", "__pycache__")
+# Detected: a test failed (or the mutant hung or crashed a test run).
+KILLED = {"killed", "timeout", "segfault", "caught by type check"}
+
+
+def mutant_patterns(module: str, names: Iterable[str]) -> List[str]:
+    """The names mutmut gives the mutants of `names` in `module` (`x_f`, `xǁClassǁmethod`)."""
+    patterns = []
+    for name in names:
+        if name == "*":
+            patterns.append(f"{module}.*")
+        elif "." in name:
+            cls, method = name.split(".")
+            patterns.append(f"{module}.x\u01c1{cls}\u01c1{method}__mutmut_*")
+        else:
+            patterns.append(f"{module}.x_{name}__mutmut_*")
+    return patterns
+
+
+def module_file(module: str) -> str:
+    """`bot.store.outbox` -> `bot/store/outbox.py`."""
+    return module.replace(".", "/") + ".py"
+
+
+def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
+    """The run directory of links to the project (fresh: emptied first), and mutmut's settings.
+
+    Not fresh (`--again`): mutants/ and its results stay, and mutmut learns
+    again which tests reach which function, new tests included.
+    """
+    if fresh and RUN_DIR.exists():
+        shutil.rmtree(RUN_DIR)
+    if fresh:
+        (RUN_DIR / "tests").mkdir(parents=True)
+        for name in PROJECT_FILES:
+            (RUN_DIR / name).symlink_to(ROOT / name)
+        for path in (ROOT / "tests").iterdir():
+            if path.name not in NOT_COPIED:
+                (RUN_DIR / "tests" / path.name).symlink_to(path)
+        # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
+        (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
+        (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
+    else:
+        (RUN_DIR / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    only = ", ".join(json.dumps(module_file(m)) for m in modules)
+    # The tests of the modules run (mutmut then runs, for each mutant, those
+    # of them that reach its function).
+    chosen = sorted({t for m in modules for t in SCOPE[m].tests})
+    tests = ", ".join(json.dumps(t) for t in chosen)
+    copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if "." in name or name == "data")
+    (RUN_DIR / "pyproject.toml").write_text(
+        f"""[tool.pytest.ini_options]
+asyncio_mode = "auto"
+markers = ["e2e: e2e", "slow: slow", "browser: browser"]
+filterwarnings = ["ignore::DeprecationWarning"]
+
+[tool.mutmut]
+source_paths = ["bot", "actions", "channels", "backends"]
+only_mutate = [{only}]
+also_copy = [{copied}]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:timeout",
+                       "-m", "not e2e and not slow and not browser"]
+pytest_add_cli_args_test_selection = [{tests}]
+# Not mutated: what a log line says, the name a store error gives its
+# operation and the field name a store's argument check puts in its message.
+do_not_mutate_patterns = ['logger\\.\\w+\\(', 'transaction\\(self\\._sessions, ',
+                          'check_text\\("']
+""",
+        encoding="utf-8",
+    )
+
+
+def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
+    """Bring mutants/ up to date with code changed since the run began; the modules changed.
+
+    A changed module of the scope loses its mutants (mutmut makes them again
+    and all of them are tested); any other changed file is copied again.
+    """
+    started = float((RUN_DIR / "started").read_text(encoding="utf-8"))
+    changed = []
+    for folder in ("bot", "actions", "channels", "backends"):
+        for source in (ROOT / folder).rglob("*.py"):
+            if source.stat().st_mtime <= started:
+                continue
+            relative = source.relative_to(ROOT)
+            copy = RUN_DIR / "mutants" / relative
+            module = ".".join(relative.with_suffix("").parts)
+            if module in modules:
+                copy.unlink(missing_ok=True)
+                copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
+                changed.append(module)
+            else:
+                shutil.copy2(source, copy)
+    return changed
+
+
+def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
+    """The status of each mutant in scope, by module and mutant name."""
+    import fnmatch
+
+    from mutmut.stats import status_by_exit_code
+
+    found: Dict[str, Dict[str, str]] = {}
+    for module in modules:
+        meta = RUN_DIR / "mutants" / (module_file(module) + ".meta")
+        if not meta.exists():
+            found[module] = {}
+            continue
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        patterns = mutant_patterns(module, SCOPE[module].functions)
+        found[module] = {
+            name: status_by_exit_code[code]
+            for name, code in sorted(codes.items(), key=lambda kv: _number(kv[0]))
+            if any(fnmatch.fnmatchcase(name, p) for p in patterns)
+        }
+    return found
+
+
+def _number(name: str) -> Tuple[str, int]:
+    base, _, number = name.rpartition("__mutmut_")
+    return base, int(number) if number.isdigit() else 0
+
+
+def mutated_lines(name: str, module: str) -> Tuple[str, List[str]]:
+    """The diff of one mutant, and its changed lines as they read after the change."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = os.getcwd()
+    os.chdir(RUN_DIR)  # mutmut reads its configuration and mutants/ from there
+    try:
+        shown = get_diff_for_mutant(name, path=module_file(module))
+    finally:
+        os.chdir(here)
+    lines = [
+        line[1:].strip() for line in shown.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    return shown, lines
+
+
+def function_of(name: str) -> str:
+    """`bot.privacy.x__masked__mutmut_3` -> `bot.privacy._masked`; methods `Class.method`."""
+    module, _, rest = name.rpartition(".")
+    rest = rest.rpartition("__mutmut_")[0]
+    if rest.startswith("x\u01c1"):
+        return f"{module}.{'.'.join(rest[2:].split(chr(0x1C1)))}"
+    return f"{module}.{rest[2:]}"
+
+
+def load_equivalents() -> List[Tuple[str, str, str]]:
+    """(function, changed line, reason) rows: a change no test can tell from the original.
+
+    The function is `module.function` or `module.Class.method`, `*` for any; the
+    line is the changed line as it reads after the change, or `re:` and a
+    regular expression searched in it.
+    """
+    with EQUIVALENTS.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader((r for r in handle if r.strip() and not r.startswith("#")),
+                          delimiter="\t")
+        return [(function, line.strip(), reason) for function, line, reason in rows]
+
+
+def why_equivalent(
+    function: str, lines: Sequence[str], rows: Sequence[Tuple[str, str, str]]
+) -> Optional[str]:
+    """The reason a mutant of `function` changing `lines` is equivalent, or None."""
+    for name, wanted, reason in rows:
+        if name not in ("*", function):
+            continue
+        for line in lines:
+            if wanted.startswith("re:") and re.search(wanted[3:], line):
+                return reason
+            if line == wanted:
+                return reason
+    return None
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Run mutmut over the scope (or the modules named) and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="modules of SCOPE (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the figures of the last run without running again")
+    parser.add_argument("--again", action="store_true",
+                        help="test again only the last run's survivors (after adding tests; "
+                             "the code under test must not have changed)")
+    args = parser.parse_args(argv)
+    modules = args.modules or list(SCOPE)
+    unknown = [m for m in modules if m not in SCOPE]
+    if unknown:
+        parser.error(f"not in SCOPE: {', '.join(unknown)}")
+    started = time.monotonic()
+    if not args.report_only:
+        if args.again:
+            changed = refresh_changed_sources(modules)
+            kept = [m for m in modules if m not in changed]
+            names = [name for found in results(kept).values()
+                     for name, status in found.items() if status not in KILLED]
+            names += [p for m in changed for p in mutant_patterns(m, SCOPE[m].functions)]
+            if not names:
+                return report(modules, time.monotonic() - started)
+            # Only the modules with survivors: mutmut learns their tests' reach again.
+            prepare([m for m in modules if any(n.startswith(m + ".") for n in names)],
+                    fresh=False)
+        else:
+            prepare(modules)
+            names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
+        log = RUN_DIR / "mutmut.log"
+        with log.open("w", encoding="utf-8") as output:
+            run = subprocess.run(
+                [str(MUTMUT), "run", "--max-children", str(args.jobs), *names], cwd=RUN_DIR,
+                env=dict(os.environ, PYTHONHASHSEED="0"), stdout=output,
+                stderr=subprocess.STDOUT, check=False,
+            )
+        if run.returncode != 0:
+            print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+            print(f"mutate: mutmut run failed (exit {run.returncode}); see {log}",
+                  file=sys.stderr)
+            return 2
+    return report(modules, time.monotonic() - started)
+
+
+def report(modules: Sequence[str], seconds: float) -> int:
+    """Print the per-module table, the survivors and the closing line."""
+    found = results(modules)
+    equivalents = load_equivalents()
+    totals: Dict[str, int] = defaultdict(int)
+    survivors: List[Tuple[str, str, str, str]] = []
+    print(f"{'module':42} {'killed':>7} {'survived':>9} {'equivalent':>11}")
+    for module in modules:
+        killed = survived = equivalent = 0
+        for name, status in found[module].items():
+            if status in KILLED:
+                killed += 1
+                continue
+            if status == "not checked":  # the run stopped before it got there
+                totals["unchecked"] += 1
+                continue
+            survived += 1
+            diff, lines = mutated_lines(name, module)
+            function = function_of(name)
+            reason = why_equivalent(function, lines, equivalents)
+            if reason is not None:
+                equivalent += 1
+            else:
+                survivors.append((name, status, function, diff))
+        print(f"{module:42} {killed:7} {survived:9} {equivalent:11}")
+        totals["killed"] += killed
+        totals["survived"] += survived
+        totals["equivalent"] += equivalent
+    if survivors:
+        print("\nSurvivors not written down as equivalent:")
+        for name, status, _, diff in survivors:
+            print(f"\n{name} ({status})")
+            print(diff.strip())
+    print(f"\n{sum(len(v) for v in found.values())} mutants in {seconds:.0f} s")
+    if totals["unchecked"]:
+        print(f"{totals['unchecked']} mutants not checked: the run stopped before them")
+    unexplained = totals["survived"] - totals["equivalent"]
+    print(f"mutate: {totals['killed']} killed, {totals['survived']} survived, "
+          f"{unexplained} unexplained")
+    return 1 if unexplained or totals["unchecked"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
