@@ -174,7 +174,8 @@ class TestDescribe:
     @pytest.mark.parametrize("status", ["decided", "closed"])
     def test_no_decision_date_once_decided_or_closed(self, status) -> None:
         case = self.case(status=status, expected_decision_by=dt.date(2026, 12, 1))
-        assert english(describe_case(case)) == f"NSSA-2026-000123 (Complaint): {STATUS_TEXT[status]}"
+        wanted = f"NSSA-2026-000123 (Complaint): {STATUS_TEXT[status]}"
+        assert english(describe_case(case)) == wanted
 
     def test_a_housing_state_without_words_gives_the_phone_number(self) -> None:
         status = HousingStatus(application_number=MINE, state="ARCHIVED")
