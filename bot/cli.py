@@ -135,8 +135,8 @@ def run(settings: Settings, no_train: bool) -> None:
         sys.exit(EXIT_STOPPED)  # start_all stopped what it had started
     import asyncio
 
-    from actions.api.errors import BackendError
     from bot.notices import subscribe
+    from clients.errors import BackendError
 
     stopping = threading.Event()
     try:

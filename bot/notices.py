@@ -32,8 +32,8 @@ from bot.errors import NssaError
 from bot.i18n.catalogue import EnglishTerms
 
 if TYPE_CHECKING:
-    from actions.api.cms import CmsClient
     from bot.settings import Settings
+    from clients.cms import CmsClient
 
 __all__ = [
     "EVENT_TYPES",
@@ -241,8 +241,8 @@ async def subscribe(settings: "Settings", *, client: Optional["CmsClient"] = Non
     subscriptions by URL, replacing the secret. Raises the client's
     `BackendError` when the CMS cannot be reached or refuses.
     """
-    from actions.api.cms import CmsClient
-    from actions.api.http import RetryPolicy
+    from clients.cms import CmsClient
+    from clients.http import RetryPolicy
 
     if client is not None:
         return await client.subscribe(webhook_url(settings), settings.events_secret)

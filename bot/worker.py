@@ -23,9 +23,6 @@ from urllib.parse import quote
 
 import httpx
 
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient
-from actions.api.http import RetryPolicy
 from bot.privacy import install_log_masking
 from bot.settings import Settings
 from bot.store.db import create_engine_for
@@ -34,6 +31,9 @@ from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox, OutboxItem
 from bot.store.retention import PurgeReport, Retention
 from bot.store.tables import FAILED
+from clients.cms import CmsClient
+from clients.housing import HousingClient
+from clients.http import RetryPolicy
 
 __all__ = [
     "deliver_cms_case",

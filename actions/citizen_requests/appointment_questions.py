@@ -15,8 +15,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.api.errors import BackendError
-from actions.api.http import format_datetime, parse_datetime
 from actions.citizen_requests import appointment_times as times
 from actions.citizen_requests.appointments import (
     DATE,
@@ -29,6 +27,8 @@ from actions.citizen_requests.appointments import (
 )
 from actions.citizen_requests.base import channel_of
 from actions.validation import OFFICES, bookable_dates, format_date, next_working_day, term
+from clients.errors import BackendError
+from clients.http import format_datetime, parse_datetime
 
 __all__ = [
     "ActionAskAppointmentDate", "ActionAskAppointmentStartTime", "ActionAskAppointmentConfirm",

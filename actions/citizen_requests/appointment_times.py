@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 from typing import Any, List, NamedTuple, Optional, Sequence, Text
 
-from actions.api.http import parse_datetime
 from actions.validation import (
     OFFICES,
     ValidationError,
@@ -26,6 +25,7 @@ from actions.validation import (
 from actions.validation import date as parse_date
 from actions.validation import weekday as weekday_name
 from bot.settings import SettingsSource
+from clients.http import parse_datetime
 
 __all__ = [
     "DAY_NAMES", "office_zone", "office_now", "local_time", "hhmm", "long_day", "office_name",

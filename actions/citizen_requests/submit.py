@@ -22,14 +22,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import BackendRejected, BackendUnavailable
-from actions.api.http import idempotency_key
 from actions.citizen_requests import paused
 from actions.citizen_requests.base import channel_of, identity_level, identity_locked
 from actions.citizen_requests.dialogue import reset_form_slots
 from actions.citizen_requests.forms import FORMS
 from actions.citizen_requests.sending import send_kept
 from bot.errors import StoreError
+from clients.errors import BackendRejected, BackendUnavailable
+from clients.http import idempotency_key
 
 __all__ = [
     "OUTBOX_KIND",

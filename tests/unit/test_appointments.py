@@ -17,8 +17,6 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.http import RetryPolicy, idempotency_key
 from actions.citizen_requests import appointment_questions, appointment_times, appointments
 from actions.citizen_requests.appointment_questions import (
     ActionAskAppointmentChangeField,
@@ -41,6 +39,8 @@ from actions.citizen_requests.appointments import (
 )
 from bot.content import load_content
 from bot.settings import PROJECT_ROOT
+from clients.cms import CmsClient
+from clients.http import RetryPolicy, idempotency_key
 from tests.english import english, said
 
 UTC = dt.timezone.utc

@@ -40,7 +40,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, Mapping, Optional, 
 
 import httpx
 
-from actions.api.errors import (
+from clients.errors import (
     BackendError,
     BackendProtocolError,
     BackendRejected,
