@@ -53,6 +53,7 @@ from bot.notices import (
     parse_event,
 )
 from bot.store.persons import Persons
+from bot.store.store import Store
 from bot.store.webhooks import ProcessedWebhooks
 from channels.internal import IntentNotRun, run_intent
 
@@ -131,12 +132,10 @@ class CmsEventsInput(InputChannel):
 
     def _stores(self) -> "tuple[Persons, ProcessedWebhooks]":
         if self._persons is None or self._webhooks is None:
-            from bot.store.db import create_engine_for
-
             assert self._database_url is not None
-            engine = create_engine_for(self._database_url)
-            self._persons = self._persons or Persons(engine)
-            self._webhooks = self._webhooks or ProcessedWebhooks(engine)
+            store = Store.for_url(self._database_url)
+            self._persons = self._persons or store.persons
+            self._webhooks = self._webhooks or store.webhooks
         return self._persons, self._webhooks
 
     # --- HTTP ------------------------------------------------------------------

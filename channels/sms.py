@@ -82,10 +82,10 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.errors import NssaError
+from bot.store.store import Store
 from channels import sms_text
 from channels.common import (
     CONTINUED_MESSAGE,
-    ChannelStore,
     Gate,
     conversation_of,
     unforged,
@@ -195,7 +195,7 @@ class SmsInput(InputChannel):
         public_url: str,
         api_url: str = TWILIO_API_URL,
         database_url: Optional[str] = None,
-        store: Optional[ChannelStore] = None,
+        store: Optional[Store] = None,
         gate: Optional[Gate] = None,
         sender: Optional[SmsSender] = None,
     ) -> None:
@@ -214,11 +214,11 @@ class SmsInput(InputChannel):
             status_callback=self.public_url + STATUS_PATH, api_url=api_url,
         )
 
-    def _store(self) -> ChannelStore:
+    def _store(self) -> Store:
         # Built on first use: Rasa imports and builds channels before any request.
         if self._store_instance is None:
             assert self._database_url is not None
-            self._store_instance = ChannelStore.for_url(self._database_url)
+            self._store_instance = Store.for_url(self._database_url)
         return self._store_instance
 
     def get_output_channel(self) -> OutputChannel:
@@ -300,7 +300,7 @@ class SmsInput(InputChannel):
     ) -> Tuple[int, str]:
         """Record the message's id, then handle it: (HTTP status, TwiML)."""
         sid = str(form.first("MessageSid"))
-        store: Optional[ChannelStore] = None
+        store: Optional[Store] = None
         try:
             store = self._store()
             if not await asyncio.to_thread(store.webhooks.first_time, CHANNEL, sid):
@@ -386,7 +386,7 @@ class SmsInput(InputChannel):
             # What was said before a failure still goes out.
             await output.flush(conversation_id)
 
-    async def _language(self, app: Any, store: Optional[ChannelStore], form: _Form) -> str:
+    async def _language(self, app: Any, store: Optional[Store], form: _Form) -> str:
         """The language of the number's conversation (English if unknown); never raises."""
         try:
             if store is None:
@@ -408,7 +408,7 @@ class SmsInput(InputChannel):
         self._refused_at[address] = now
         return True
 
-    async def _say(self, store: ChannelStore, address: str, text: str) -> None:
+    async def _say(self, store: Store, address: str, text: str) -> None:
         """One SMS outside a conversation turn (keywords, refused messages)."""
         conversation_id = await asyncio.to_thread(
             store.identities.conversation_for, CHANNEL, address
@@ -431,14 +431,14 @@ class SmsInput(InputChannel):
         return sms_text.choose(text, opts) or text
 
 
-def _forget(store: ChannelStore, sid: str) -> None:
+def _forget(store: Store, sid: str) -> None:
     try:
         store.webhooks.forget(CHANNEL, sid)
     except Exception:
         logger.exception("SMS %s: could not forget its id; a redelivery will be dropped", sid)
 
 
-async def _record_status(store: ChannelStore, sid: str, status: str, error: Optional[str]) -> None:
+async def _record_status(store: Store, sid: str, status: str, error: Optional[str]) -> None:
     known = await asyncio.to_thread(store.deliveries.get, CHANNEL, sid)
     if known is not None and _STATUS_RANK.get(known.status, 0) > _STATUS_RANK.get(status, 0):
         return

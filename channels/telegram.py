@@ -72,9 +72,9 @@ from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
 from bot.i18n.languages import from_hint
+from bot.store.store import Store
 from channels.common import (
     CONTINUED_MESSAGE,
-    ChannelStore,
     Gate,
     clean_text,
     conversation_of,
@@ -195,7 +195,7 @@ class TelegramInput(InputChannel):
         *,
         api_url: str = "https://api.telegram.org",
         database_url: Optional[str] = None,
-        store: Optional[ChannelStore] = None,
+        store: Optional[Store] = None,
         gate: Optional[Gate] = None,
         pacer: Optional[Pacer] = None,
         bot: Any = None,
@@ -218,11 +218,11 @@ class TelegramInput(InputChannel):
     # --- built on first use (no I/O while Rasa reads credentials) ---
 
     @property
-    def store(self) -> ChannelStore:
+    def store(self) -> Store:
         """The channels' store."""
         if self._store is None:
             assert self._database_url is not None
-            self._store = ChannelStore.for_url(self._database_url)
+            self._store = Store.for_url(self._database_url)
         return self._store
 
     @property

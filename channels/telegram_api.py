@@ -26,7 +26,7 @@ from rasa.core.channels.channel import OutputChannel
 from bot.errors import NssaError
 from bot.retry import backoff_seconds
 from bot.settings import Settings
-from channels.common import ChannelStore
+from bot.store.store import Store
 from channels.telegram_text import (
     Pacer,
     as_chat_id,
@@ -64,7 +64,7 @@ class TelegramOutput(OutputChannel):
     def __init__(
         self,
         bot: Any,
-        store: ChannelStore,
+        store: Store,
         pacer: Pacer,
         *,
         known: Optional[Mapping[str, str]] = None,

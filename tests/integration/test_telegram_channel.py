@@ -21,7 +21,8 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from bot.store.schema import upgrade
-from channels.common import CONTINUED_MESSAGE, RATE_LIMITED_REPLY, ChannelStore, Gate
+from bot.store.store import Store
+from channels.common import CONTINUED_MESSAGE, RATE_LIMITED_REPLY, Gate
 from channels.telegram import (
     EDITED_REPLY,
     EXPIRED_BUTTON_REPLY,
@@ -115,7 +116,7 @@ class Server:
 
 def make_channel(database_url: str, api: FakeTelegramApi, **options: Any) -> TelegramInput:
     return TelegramInput(
-        TOKEN, SECRET, api_url=api.url, store=ChannelStore(database_url),
+        TOKEN, SECRET, api_url=api.url, store=Store(database_url),
         gate=options.pop("gate", Gate(2000, 100)), pacer=options.pop("pacer", Pacer(0.01)),
         **options,
     )
