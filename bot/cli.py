@@ -128,7 +128,7 @@ def run(settings: Settings, no_train: bool) -> None:
     # From here SIGTERM stops the children as Ctrl-C does, during start-up too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        start_all(processes)
+        start_all(processes, report=lambda line: click.echo(line, err=True))
     except ServiceError as exc:
         fail(f"Start-up failed: {exc}")
     except KeyboardInterrupt:
