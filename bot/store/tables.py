@@ -236,3 +236,69 @@ __all__ += [
     "forwarded_applications",
     "conversation_deletions",
 ]
+
+# --- live advisors (revision 0004) --------------------------------------------
+# Hand-overs to a person (issue 11): one row per offer the assistant placed in
+# the advisors' queue. `open_conversation` holds the conversation id while the
+# hand-over is waiting or held and NULL after, so its unique constraint allows
+# one open hand-over per conversation (NULLs never collide) and keeps history.
+WAITING = "waiting"
+HELD = "held"
+HANDED_BACK = "handed_back"
+CLOSED = "closed"
+EXPIRED = "expired"
+HANDOVER_STATES = (WAITING, HELD, HANDED_BACK, CLOSED, EXPIRED)
+OUTCOMES = ("answered", "call-back arranged", "referred", "abusive")
+
+handovers = sa.Table(
+    "handovers",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("open_conversation", sa.String(255), nullable=True),
+    # Rasa's input channel name (`webchat`, `telegram`), as the tracker has it.
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("identity_level", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("advisor", sa.String(64), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=True),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    # When the citizen was told that nobody took it in time (the worker's job).
+    sa.Column("told_at", UtcDateTime(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("open_conversation"),
+    sa.CheckConstraint(
+        "state IN ('waiting', 'held', 'handed_back', 'closed', 'expired')", name="state"
+    ),
+    sa.CheckConstraint(
+        "outcome IS NULL OR outcome IN ('answered', 'call-back arranged', 'referred', 'abusive')",
+        name="outcome",
+    ),
+    sa.Index("ix_handovers_state_requested_at", "state", "requested_at"),
+    sa.Index("ix_handovers_conversation_id", "conversation_id"),
+)
+
+# Advisors marked present in the console; a row not refreshed within the
+# presence time counts as away (a closed browser stops refreshing it).
+advisor_presence = sa.Table(
+    "advisor_presence",
+    metadata,
+    sa.Column("advisor", sa.String(64), primary_key=True),
+    sa.Column("present", sa.Boolean(), nullable=False),
+    sa.Column("seen_at", UtcDateTime(), nullable=False),
+)
+
+__all__ += [
+    "WAITING",
+    "HELD",
+    "HANDED_BACK",
+    "CLOSED",
+    "EXPIRED",
+    "HANDOVER_STATES",
+    "OUTCOMES",
+    "handovers",
+    "advisor_presence",
+]
