@@ -226,6 +226,18 @@ class Settings:
     action_token: Optional[str] = None
     api_token: Optional[str] = None
     rest_token: Optional[str] = None
+    # The staff console (staff/): its own interface and port, loopback by
+    # default (an internal address, never the public Rasa port). Its session
+    # cookie is Secure unless NSSA_STAFF_SECURE_COOKIES=false (a development
+    # set-up on plain http beyond localhost).
+    staff_host: str = "127.0.0.1"
+    staff_port: int = 5010
+    staff_secure_cookies: bool = True
+
+    @property
+    def staff_url(self) -> str:
+        """Base URL of the staff console."""
+        return f"http://{_reachable(self.staff_host)}:{self.staff_port}"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -284,6 +296,9 @@ class Settings:
             "NSSA_STORE_KEY": self.store_key,
             "NSSA_DELETION_IDLE_SECONDS": str(self.deletion_idle_seconds),
             "NSSA_PURGE_INTERVAL_SECONDS": str(self.purge_interval_seconds),
+            "NSSA_STAFF_HOST": self.staff_host,
+            "NSSA_STAFF_PORT": str(self.staff_port),
+            "NSSA_STAFF_SECURE_COOKIES": "true" if self.staff_secure_cookies else "false",
             **{key: value for key, value in optional.items() if value is not None},
         }
 
@@ -351,4 +366,7 @@ def load_settings(
         action_token=source.get("NSSA_ACTION_TOKEN", _secret),
         api_token=source.get("NSSA_API_TOKEN", _secret),
         rest_token=source.get("NSSA_REST_TOKEN", _secret),
+        staff_host=source.get("NSSA_STAFF_HOST", str, default="127.0.0.1"),
+        staff_port=source.get("NSSA_STAFF_PORT", port, default="5010"),
+        staff_secure_cookies=source.get("NSSA_STAFF_SECURE_COOKIES", boolean, default="true"),
     )

@@ -302,3 +302,56 @@ __all__ += [
     "handovers",
     "advisor_presence",
 ]
+
+# --- the staff console (revision 0005) ----------------------------------------
+# Staff accounts: a name, a role (staff/accounts.py ROLES) and an argon2id hash.
+staff_accounts = sa.Table(
+    "staff_accounts",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("disabled_at", UtcDateTime(), nullable=True),
+)
+
+# Signed-in sessions: the cookie holds a random token, the table its SHA-256,
+# so a copy of the database signs nobody in; any console server can check it.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("seen_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_staff_sessions_name", "name"),
+)
+
+# Failed sign-ins, by account name and by client address: the rate limit.
+staff_sign_in_failures = sa.Table(
+    "staff_sign_in_failures",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Index("ix_staff_sign_in_failures_at", "at"),
+)
+
+# Who opened what, when: every opening of a conversation or a person's data.
+staff_audit = sa.Table(
+    "staff_audit",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("staff", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("detail", sa.String(500), nullable=True),
+    sa.Index("ix_staff_audit_at", "at"),
+)
+
+__all__ += ["staff_accounts", "staff_sessions", "staff_sign_in_failures", "staff_audit"]
