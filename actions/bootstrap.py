@@ -17,11 +17,12 @@ from bot.settings import Settings, load_settings
 if TYPE_CHECKING:
     from bot.store.channels import ContinuityCodes
     from bot.store.forwarded import ForwardedApplications
+    from bot.store.handovers import Handovers
     from bot.store.outbox import Outbox
 
 __all__ = [
     "settings", "cms_client", "housing_client", "outbox", "continuity_codes",
-    "forwarded_applications", "use_factories",
+    "forwarded_applications", "handovers", "use_factories",
 ]
 
 # A citizen waits for the answer: bound each call, retries included.
@@ -79,6 +80,15 @@ def forwarded_applications() -> "ForwardedApplications":
     from bot.store.forwarded import ForwardedApplications
 
     return ForwardedApplications(create_engine_for(settings().database_url))
+
+
+@lru_cache(maxsize=1)
+def handovers() -> "Handovers":
+    """The live advisors' queue, in the conversation store's database."""
+    from bot.store.db import create_engine_for
+    from bot.store.handovers import Handovers
+
+    return Handovers(create_engine_for(settings().database_url))
 
 
 def use_factories(

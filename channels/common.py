@@ -186,6 +186,7 @@ class ChannelStore:
             MessageDeliveries,
         )
         from bot.store.db import create_engine_for
+        from bot.store.handovers import Handovers
         from bot.store.webhooks import ProcessedWebhooks
 
         self.database_url = database_url
@@ -196,6 +197,7 @@ class ChannelStore:
         self.deliveries = MessageDeliveries(self.engine)
         self.webhooks = ProcessedWebhooks(self.engine)
         self.codes = ContinuityCodes(self.engine)
+        self.handovers = Handovers(self.engine)
 
     @classmethod
     def for_url(cls, database_url: str) -> "ChannelStore":
