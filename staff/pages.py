@@ -9,6 +9,7 @@ the event stream (/api/events), and a message is sent without a reload.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Optional
 from urllib.parse import quote
 
@@ -62,7 +63,9 @@ def _notice(request: web.Request) -> Optional[str]:
 
 def _sign_in_page(request: web.Request, error: Optional[str] = None,
                   status: int = 200) -> web.Response:
-    token = new_token()
+    # One token per browser until sign-in: a second tab (or a stray request) keeps it.
+    kept = request.cookies.get(SIGN_IN_COOKIE, "")
+    token = kept if re.fullmatch(r"[A-Za-z0-9_-]{43}", kept) else new_token()
     response = render(request, "sign_in.html", sign_in_token=token, error=error)
     response.set_status(status)
     response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="Strict", path="/sign-in",

@@ -108,7 +108,7 @@ async def _csrf_given(request: web.Request) -> Optional[str]:
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Sign-in, role and CSRF checks before any handler runs."""
-    if getattr(handler, "staff_public", False):
+    if getattr(handler, "staff_public", False) or request.path.startswith("/static/"):
         return await handler(request)
     roles: Sequence[str] = getattr(handler, "staff_roles", ())
     session = request.app[SESSIONS].find(request.cookies.get(COOKIE))

@@ -223,3 +223,20 @@ async def test_the_session_cookie_is_secure_http_only_and_same_site(staff: Staff
     cookie = answer.cookies["nssa_staff"]
     assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
+async def test_the_pages_styles_and_script_need_no_session(staff: Staff) -> None:
+    for path in ("/static/console.css", "/static/console.js"):
+        response = await staff.client.get(path, allow_redirects=False)
+        assert response.status == 200, path
+
+
+async def test_a_second_sign_in_page_keeps_the_form_token(staff: Staff) -> None:
+    # A stray request to /sign-in (another tab) must not void the form already shown.
+    first = await staff.client.get("/sign-in")
+    token = (await first.text()).split('name="csrf_token" value="')[1].split('"')[0]
+    second = await staff.client.get("/sign-in")
+    assert f'value="{token}"' in await second.text()
+    answer = await staff.client.post("/sign-in", data={
+        "csrf_token": token, "name": "alice", "password": PASSWORD}, allow_redirects=False)
+    assert answer.status == 303
