@@ -4,7 +4,9 @@
                    this: while an advisor holds the conversation
                    (bot/store/handovers.py `holder`), the message is only
                    stored in the conversation (Rasa's `log_message`: NLU, no
-                   prediction, no answer), where the staff console reads it
+                   prediction, no answer), where the staff console reads it;
+                   the identity check an advisor asked for, and a continuity
+                   code that joins the conversation, are still answered
     advisor_says   internal route: an advisor's message to the citizen, sent
                    on the conversation's latest channel (the open web chat,
                    Telegram) and stored as a bot turn with metadata
@@ -36,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
-from channels.common import ChannelStore, clean_text
+from channels.common import CONTINUED_MESSAGE, ChannelStore, clean_text
 
 __all__ = [
     "pass_on",
@@ -83,7 +85,9 @@ async def pass_on(
 ) -> bool:
     """Hand the message to Rasa (True), or only store it while an advisor holds it (False)."""
     agent = _agent(app)
-    holder = await _holder(store, message.sender_id)
+    # A continuity code joining the held conversation is answered ("continues here").
+    holder = None if message.text == CONTINUED_MESSAGE else await _holder(
+        store, message.sender_id)
     if holder is None or agent is None or not agent.is_ready():
         await on_new_message(message)
         return True
