@@ -3,7 +3,8 @@
 Every route needs a session, a role (`@allow`) and the CSRF token in
 `X-CSRF-Token` (staff/web.py); refusals are {"error": "..."} with 401, 403,
 404, 409, 422 or 503. The event stream (`GET /api/events`) sends
-`queue` when the queue, the caller's conversations or presence change and,
+`queue` when the queue, the caller's conversations or presence change (and
+every 15 s, with the waiting times) and,
 with `?conversation=<id>`, `turns` with the conversation's new messages; it
 reads the database each second, so it works with several console servers.
 While it is open, an advisor marked present stays present.
@@ -212,7 +213,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     try:
         while True:
             state = queue_json(request)
-            if _queue_mark(state) != last_mark:
+            # On a change, and every 15 s so the waiting times shown keep up.
+            if _queue_mark(state) != last_mark or loop.time() - last_sent >= _KEEP_ALIVE:
                 last_mark = _queue_mark(state)
                 await stream.write(_sse("queue", state))
                 last_sent = loop.time()
@@ -233,9 +235,6 @@ async def events(request: web.Request) -> web.StreamResponse:
                 refreshed = now
                 if state["present"]:
                     console.set_present(who, True)
-            if now - last_sent >= _KEEP_ALIVE:
-                await stream.write(b": keep-alive\n\n")
-                last_sent = now
             await asyncio.sleep(STREAM_INTERVAL)
     except ConnectionResetError:
         pass  # the browser went away

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any, Tuple
+
 import pytest
 
 from tests.staff.conftest import PASSWORD, Staff
@@ -240,3 +244,51 @@ async def test_a_second_sign_in_page_keeps_the_form_token(staff: Staff) -> None:
     answer = await staff.client.post("/sign-in", data={
         "csrf_token": token, "name": "alice", "password": PASSWORD}, allow_redirects=False)
     assert answer.status == 303
+
+
+async def _event(response: Any) -> Tuple[str, Any]:
+    """The next server-sent event: (name, data)."""
+    name, data = "", None
+    while True:
+        line = (await asyncio.wait_for(response.content.readline(), 20)).decode().rstrip("\n")
+        if line.startswith("event: "):
+            name = line[len("event: "):]
+        elif line.startswith("data: "):
+            data = json.loads(line[len("data: "):])
+        elif not line and name:
+            return name, data
+
+
+async def test_the_event_stream_sends_the_queue_and_new_turns_live(staff: Staff) -> None:
+    waiting(staff)
+    alice = await staff.sign_in("alice")
+    await alice.call("POST", f"/api/conversations/{CONVERSATION}/take")
+    response = await staff.client.get(
+        f"/api/events?csrf={alice.csrf}&conversation={CONVERSATION}",
+        headers={"Cookie": f"nssa_staff={alice.cookie}"})
+    try:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "text/event-stream"
+        name, state = await _event(response)
+        assert name == "queue" and [i["conversation_id"] for i in state["mine"]] == [CONVERSATION]
+        staff.say_event(CONVERSATION, "user", "Still there? My ID is 85031212345",
+                        input_channel="webchat")
+        name, data = await _event(response)
+        assert name == "turns"
+        assert [(t["speaker"], t["text"]) for t in data["turns"]] == [
+            ("citizen", "Still there? My ID is *******2345")]
+    finally:
+        response.close()
+    log = staff.console.audit.read()
+    assert (log[0].staff, log[0].action, log[0].detail) == (
+        "alice", "open conversation", "live updates")
+
+
+async def test_the_event_stream_of_a_colleagues_conversation_is_refused(staff: Staff) -> None:
+    waiting(staff)
+    alice, bob = await staff.sign_in("alice"), await staff.sign_in("bob")
+    await alice.call("POST", f"/api/conversations/{CONVERSATION}/take")
+    response = await staff.client.get(
+        f"/api/events?csrf={bob.csrf}&conversation={CONVERSATION}",
+        headers={"Cookie": f"nssa_staff={bob.cookie}"})
+    assert response.status == 403
