@@ -114,7 +114,7 @@ def serve(settings: Settings) -> None:
     from staff.assistant import Assistant
     from staff.console import Console
     from staff.sessions import Sessions, SignInLimit
-    from staff.web import create_app
+    from staff.web import AccessLog, create_app
 
     install_log_masking()
     if not settings.staff_secure_cookies and not is_loopback(settings.staff_host):
@@ -133,4 +133,5 @@ def serve(settings: Settings) -> None:
     )
     app = create_app(console, Sessions(engine), SignInLimit(engine),
                      secure_cookies=settings.staff_secure_cookies)
-    web.run_app(app, host=settings.staff_host, port=settings.staff_port, print=None)
+    web.run_app(app, host=settings.staff_host, port=settings.staff_port, print=None,
+                access_log_class=AccessLog)

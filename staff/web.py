@@ -26,11 +26,13 @@ from typing import Any, Awaitable, Callable, Optional, Sequence
 
 import jinja2
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from staff.console import Console, Refused
 from staff.sessions import Session, Sessions, SignInLimit, csrf_matches
 
 __all__ = [
+    "AccessLog",
     "COOKIE",
     "CONSOLE",
     "SESSIONS",
@@ -189,6 +191,15 @@ def set_session_cookie(response: web.StreamResponse, request: web.Request, token
 def clear_session_cookie(response: web.StreamResponse) -> None:
     """Remove the session cookie."""
     response.del_cookie(COOKIE, path="/")
+
+
+class AccessLog(AbstractAccessLogger):
+    """Method, path, status and time: never the query string (the event stream's CSRF token)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """One line per request."""
+        self.logger.info("%s %s %s %d %.3fs", request.remote, request.method, request.path,
+                         response.status, time)
 
 
 def client_address(request: web.Request) -> str:

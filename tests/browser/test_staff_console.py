@@ -23,6 +23,8 @@ from bot.store.tables import person_conversations, utcnow
 from staff.accounts import Accounts
 from tests.browser.pages import TIMEOUT_MS, ChatPage, axe_violations
 from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
+from tests.fakes.telegram_api import FakeTelegramApi
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +35,25 @@ ASK_PERSON = "i want to talk to a person"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Assistant]:
-    """The whole assistant with its staff console, advisor hours around the clock."""
+def fake_telegram() -> Iterator[FakeTelegramApi]:
+    """Telegram's Bot API on loopback."""
+    api = FakeTelegramApi(TOKEN)
+    with api.in_thread():
+        yield api
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, model: Path,
+         fake_telegram: FakeTelegramApi) -> Iterator[Assistant]:
+    """The whole assistant with its staff console and Telegram, advisor hours always."""
     var = tmp_path_factory.mktemp("console-var")
-    for assistant in run_assistant(var, model, f"sqlite:///{var / 'nssa.db'}",
-                                   settings_env={"NSSA_ADVISOR_HOURS": "always"}):
+    for assistant in run_assistant(var, model, f"sqlite:///{var / 'nssa.db'}", settings_env={
+        "NSSA_ADVISOR_HOURS": "always", "NSSA_TELEGRAM_TOKEN": TOKEN,
+        "NSSA_TELEGRAM_SECRET": SECRET, "NSSA_TELEGRAM_API_URL": fake_telegram.url,
+    }):
         accounts = Accounts(create_engine_for(assistant.settings.database_url))
-        for name, role in (("alice", "advisor"), ("bob", "advisor"), ("ada", "admin"),
-                           ("erin", "editor")):
+        for name, role in (("alice", "advisor"), ("bob", "advisor"), ("carl", "advisor"),
+                           ("ada", "admin"), ("erin", "editor")):
             accounts.add(name, role, PASSWORD)
         yield assistant
 
@@ -112,6 +125,18 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         transcript.get_by_text("Advisor alice:").wait_for()
         assert advisor.evaluate("window.notReloaded") is True
 
+        # The advisor asks the citizen to confirm who they are; then sees their cases.
+        advisor.get_by_role("button", name="Ask to verify identity").click()
+        advisor.get_by_text("The citizen was asked to verify their identity.").wait_for()
+        chat.wait_for_bot("national ID number", bots)
+        chat.say("85031212345", "date of birth")
+        chat.say("12.03.1985", "confirmed who you are")
+        transcript.get_by_text("*******2345").first.wait_for()  # masked for the advisor
+        advisor.reload()
+        advisor.get_by_role("link", name="Show the person's cases").click()
+        advisor.get_by_text("NSSA-2026-000101").wait_for()
+        advisor.go_back()
+
         advisor.get_by_role("button", name="Hand back to the assistant").click()
         advisor.get_by_text("The conversation is back with the assistant.").wait_for()
         chat.wait_for_bot(re.escape(HANDED_BACK), bots)
@@ -127,7 +152,7 @@ def _pages(live: Assistant) -> Tuple[str, str]:
     handovers = Handovers(create_engine_for(live.settings.database_url))
     engine = create_engine_for(live.settings.database_url)
     waiting, held = f"axe-waiting-{time.time_ns()}", f"axe-held-{time.time_ns()}"
-    handovers.request(waiting, "telegram", "distress", 0)
+    handovers.request(waiting, "webchat", "distress", 0)
     handovers.request(held, "webchat", "complaint", 2)
     handovers.take(held, "bob")
     with engine.begin() as connection:
@@ -165,3 +190,36 @@ def test_axe_finds_no_violations_on_any_console_page(
         finally:
             context.close()
     assert {key: v for key, v in found.items() if v} == {}
+
+
+def test_an_advisor_takes_a_telegram_conversation_and_hands_it_back(
+    browser: Any, live: Assistant, fake_telegram: FakeTelegramApi
+) -> None:
+    telegram = Telegram(live, fake_telegram)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        advisor = sign_in(context, live, "carl")
+        advisor.get_by_role("button", name="Mark me present").click()
+        chat = 840_000_000 + time.time_ns() % 1000
+        telegram.say(chat, "/start")
+        telegram.say(chat, ASK_PERSON)
+        assert CONNECT in texts(telegram.say(chat, ASK_PERSON))
+
+        row = advisor.locator("#queue-table tbody tr", has_text="telegram").last
+        row.get_by_role("link").click()
+        advisor.get_by_role("button", name="Take this conversation").click()
+        advisor.get_by_text("You hold this conversation now.").wait_for()
+        assert telegram.say(chat, "Hello, anyone there?") == []  # the assistant is silent
+        advisor.locator("#transcript").get_by_text("Hello, anyone there?").wait_for()
+
+        advisor.get_by_label("Message to the citizen").fill("Carl from NSSA here.")
+        advisor.get_by_role("button", name="Send").click()
+        wait_for(lambda: texts(telegram.sent(chat)[-1:]) == "Carl from NSSA here.",
+                 "the advisor's message on Telegram")
+        advisor.get_by_role("button", name="Hand back to the assistant").click()
+        advisor.get_by_text("The conversation is back with the assistant.").wait_for()
+        assert HANDED_BACK in texts(telegram.sent(chat)[-1:])
+        assert "20th" in texts(telegram.say(chat, "when is the old-age pension paid"))
+    finally:
+        context.close()
