@@ -67,7 +67,8 @@
 
   var transcript = document.getElementById("transcript");
   var queueTable = document.getElementById("queue-table");
-  if (!transcript && !queueTable) { return; }
+  // Every advisor page follows the stream: it keeps a present advisor present.
+  if (document.body.dataset.role !== "advisor") { return; }
   var url = "/api/events?csrf=" + encodeURIComponent(csrf);
   if (transcript) {
     url += "&conversation=" + encodeURIComponent(transcript.dataset.conversation) +
