@@ -17,12 +17,13 @@ from clients.http import RetryPolicy
 if TYPE_CHECKING:
     from bot.store.channels import ContinuityCodes
     from bot.store.forwarded import ForwardedApplications
+    from bot.store.handovers import Handovers
     from bot.store.outbox import Outbox
     from bot.store.store import Store
 
 __all__ = [
     "settings", "cms_client", "housing_client", "store", "outbox", "continuity_codes",
-    "forwarded_applications", "use_factories",
+    "forwarded_applications", "handovers", "use_factories",
 ]
 
 # A citizen waits for the answer: bound each call, retries included.
@@ -75,6 +76,11 @@ def continuity_codes() -> "ContinuityCodes":
 def forwarded_applications() -> "ForwardedApplications":
     """The Housing Office applications forwarded per person, in the store's database."""
     return store().forwarded
+
+
+def handovers() -> "Handovers":
+    """The live advisors' queue, in the conversation store's database."""
+    return store().handovers
 
 
 def use_factories(

@@ -192,7 +192,7 @@ def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess
 def assistant_processes(
     settings: Settings, model: Path, log_dir: Optional[Path] = None
 ) -> List[ManagedProcess]:
-    """Reference back-ends (if embedded), action server, Rasa server and worker, in start order.
+    """Reference back-ends (if embedded), action server, Rasa, worker and staff console, in order.
 
     The settings need their action and API tokens (`bot.security.with_local_tokens`).
     """
@@ -240,7 +240,15 @@ def assistant_processes(
         log_path=log_dir / "worker.log",
         env=env,
     )
-    return [*backends, actions, rasa, worker]
+    staff = ManagedProcess(
+        name="staff console",
+        argv=[sys.executable, "-m", "bot", "staff", "serve"],
+        health_url=f"{settings.staff_url}/health",
+        log_path=log_dir / "staff.log",
+        env=env,
+        listens=("NSSA_STAFF_PORT", settings.staff_host, settings.staff_port),
+    )
+    return [*backends, actions, rasa, worker, staff]
 
 
 def start_all(

@@ -90,6 +90,7 @@ from channels.common import (
     conversation_of,
     unforged,
 )
+from channels.handover import pass_on
 from channels.sms_output import CHANNEL, SmsOutput, SmsTurnOutput, offered_options
 from channels.sms_text import BotMessage
 from channels.texts import conversation_language, say
@@ -376,12 +377,11 @@ class SmsInput(InputChannel):
                                      await self._mapped(app, conversation_id, message))
         output = SmsTurnOutput(self._sender, self._store, address=address)
         try:
-            await on_new_message(
-                UserMessage(
-                    message, output, conversation_id, input_channel=CHANNEL,
-                    message_id=str(form.first("MessageSid")),
-                )
-            )
+            # Only stored, unanswered, while an advisor holds the conversation.
+            await pass_on(app, store, on_new_message, UserMessage(
+                message, output, conversation_id, input_channel=CHANNEL,
+                message_id=str(form.first("MessageSid")),
+            ))
         finally:
             # What was said before a failure still goes out.
             await output.flush(conversation_id)

@@ -80,6 +80,7 @@ from channels.common import (
     conversation_of,
     unforged,
 )
+from channels.handover import pass_on
 from channels.telegram_api import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -473,7 +474,8 @@ class TelegramInput(InputChannel):
             metadata={"language": _hint(update)} if _hint(update) else None,
         )
         progress.lasting = True
-        await on_new_message(message)
+        # Only stored, unanswered, while an advisor holds the conversation.
+        await pass_on(self._app, store, on_new_message, message)
         return "handled"
 
 

@@ -63,7 +63,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.store.store import Store
 from channels.common import Gate, unforged
+from channels.handover import pass_on
 from channels.texts import conversation_language, page_texts, say
 from channels.webchat_format import language_metadata, log_tag, transcript, widget_message
 
@@ -225,10 +227,20 @@ class WebchatInput(InputChannel):
                 f"above 0 (NSSA_MAX_MESSAGE_CHARS, NSSA_RATE_LIMIT_PER_MINUTE); got "
                 f"{max_chars!r} and {per_minute!r}."
             ) from None
+        database_url = credentials.get("database_url")
+        if database_url is None:
+            from bot.errors import NssaError
+            from bot.settings import load_settings
+
+            try:
+                database_url = load_settings().database_url
+            except NssaError as exc:
+                raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
         return cls(
             gate,
             socketio_path=str(credentials.get("socketio_path") or "/socket.io"),
             cors_allowed_origins=credentials.get("cors_allowed_origins", "*"),
+            database_url=str(database_url),
         )
 
     def __init__(
@@ -240,8 +252,11 @@ class WebchatInput(InputChannel):
         static_dir: Path = STATIC_DIR,
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
+        database_url: Optional[str] = None,
     ) -> None:
         self.gate = gate
+        # The hand-overs' store (channels/handover.py); None: never held (tests).
+        self._database_url = database_url
         self.socketio_path = socketio_path
         self.cors_allowed_origins = cors_allowed_origins
         self.static_dir = static_dir
@@ -257,6 +272,11 @@ class WebchatInput(InputChannel):
         return WebchatOutput(self.sio, self.bot_message_evt)
 
     # --- the conversation store, through the Rasa agent of this server ----------
+
+    def _store(self) -> Optional[Store]:
+        if self._database_url is None:
+            return None
+        return Store.for_url(self._database_url)
 
     def _tracker_store(self) -> Any:
         agent = getattr(getattr(self._app, "ctx", None), "agent", None)
@@ -392,7 +412,8 @@ class WebchatInput(InputChannel):
         try:
             # A typed "/intent{...}" is words unless a button just offered it.
             text = await unforged(self._app, session_id, verdict.text)
-            await on_new_message(UserMessage(
+            # Only stored, unanswered, while an advisor holds the conversation.
+            await pass_on(self._app, self._store(), on_new_message, UserMessage(
                 text,
                 WebchatOutput(self.sio, self.bot_message_evt),
                 session_id,

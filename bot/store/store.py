@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     )
     from bot.store.deletions import ConversationDeletions
     from bot.store.forwarded import ForwardedApplications
+    from bot.store.handovers import Handovers
     from bot.store.outbox import Outbox
     from bot.store.persons import Persons
     from bot.store.webhooks import ProcessedWebhooks
@@ -134,3 +135,10 @@ class Store:
         from bot.store.forwarded import ForwardedApplications
 
         return ForwardedApplications(self.engine)
+
+    @cached_property
+    def handovers(self) -> "Handovers":
+        """The live advisors' queue and presence (bot/store/handovers.py)."""
+        from bot.store.handovers import Handovers
+
+        return Handovers(self.engine)
