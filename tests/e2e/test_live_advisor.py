@@ -291,3 +291,32 @@ def test_nobody_takes_it_within_10_minutes(live: Any) -> None:
         assert [h.state for h in console.handovers.history(sender_id=conversation)] == ["expired"]
     finally:
         web.close()
+
+
+def test_the_advisor_routes_need_the_api_token(live: Any) -> None:
+    assistant, console, _, _ = live
+    console.handovers.set_present("ana", True)
+    web = WebChat(assistant)
+    try:
+        web.say(ASK_PERSON, until="talk to a person")
+        web.say(ASK_PERSON, until=QUEUE)
+        conversation = web.session_id
+        console.handovers.take(conversation, "ana")
+        base = (f"{assistant.settings.rasa_url}/webhooks/internal/conversations/"
+                f"{quote(conversation, safe='')}/")
+        body = json.dumps({"advisor": "ana", "text": "a forged message"}).encode()
+        for route in ("advisor_message", "verify_identity", "hand_back"):
+            for headers, expected in (({}, 401),
+                                      ({"Authorization": "Bearer wrong-token-0123456789ab"}, 403)):
+                request = urllib.request.Request(
+                    base + route, data=body,
+                    headers={"Content-Type": "application/json", **headers})
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(request, timeout=30)
+                assert refused.value.code == expected, route
+        assert web.silent(3)
+        assert console.handovers.holder(conversation) == "ana"
+        assert not any(e.get("text") == "a forged message"
+                       for e in _events(assistant, conversation))
+    finally:
+        web.close()
