@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -243,6 +244,35 @@ def test_the_advisor_asks_the_citizen_to_confirm_who_they_are(live: Any) -> None
         assert web.silent(5)
     finally:
         web.close()
+
+
+def test_a_conversation_moved_to_telegram_is_one_conversation_for_the_advisor(
+    live: Any,
+) -> None:
+    assistant, console, telegram, _ = live
+    console.handovers.set_present("ana", True)
+    web = WebChat(assistant)
+    try:
+        web.say(PENSION, until=PAID)
+        said = "\n".join(web.say("continue on my phone", until="Your code is"))
+        [code] = re.findall(r"Your code is ([A-Z0-9]{6})\.", said)
+        conversation = web.session_id
+    finally:
+        web.close()
+    chat = next(_chats)
+    telegram.say(chat, code)
+    telegram.say(chat, ASK_PERSON)
+    assert CONNECT in texts(telegram.say(chat, ASK_PERSON))
+    # The web chat's conversation, now on Telegram: one hand-over, its whole history.
+    waiting = console.handovers.get(conversation)
+    assert waiting is not None and waiting.channel == "telegram"
+    console.handovers.take(conversation, "ana")
+    assert console.post(conversation, "advisor_message",
+                        {"advisor": "ana", "text": "I can see your pension question."})[0] == 200
+    assert texts(telegram.sent(chat)[-1:]) == "I can see your pension question."
+    users = [e.get("text") for e in _events(assistant, conversation) if e["event"] == "user"]
+    assert PENSION in users and ASK_PERSON in users
+    assert console.post(conversation, "hand_back", {"advisor": "ana"})[0] == 200
 
 
 def test_no_advisor_present_gets_the_outside_hours_offer(live: Any) -> None:
