@@ -62,9 +62,7 @@ def sign_in(context: Any, live: Assistant, name: str) -> Any:
     """A console tab signed in as `name`, by keyboard alone."""
     page = context.new_page()
     page.goto(f"{live.settings.staff_url}/sign-in")
-    page.keyboard.press("Tab")  # the skip link first
-    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
-    page.get_by_label("Name").focus()
+    assert page.evaluate("document.activeElement.id") == "name"  # autofocus
     page.keyboard.type(name)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -131,7 +129,10 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         chat.wait_for_bot("national ID number", bots)
         chat.say("85031212345", "date of birth")
         chat.say("12.03.1985", "confirmed who you are")
-        transcript.get_by_text("*******2345").first.wait_for()  # masked for the advisor
+        transcript.get_by_text("confirmed who you are").first.wait_for()
+        # The advisor never sees the numbers the citizen typed.
+        assert "85031212345" not in transcript.inner_text()
+        assert "12.03.1985" not in transcript.inner_text()
         advisor.reload()
         advisor.get_by_role("link", name="Show the person's cases").click()
         advisor.get_by_text("NSSA-2026-000101").wait_for()
@@ -156,8 +157,11 @@ def _pages(live: Assistant) -> Tuple[str, str]:
     handovers.request(held, "webchat", "complaint", 2)
     handovers.take(held, "bob")
     with engine.begin() as connection:
+        # The person's latest conversation is this one (one row per person).
+        connection.execute(person_conversations.delete().where(
+            person_conversations.c.person_id == "P-1003"))
         connection.execute(person_conversations.insert().values(
-            person_id="P-1001", conversation_id=held, channel="webchat", updated_at=utcnow()))
+            person_id="P-1003", conversation_id=held, channel="webchat", updated_at=utcnow()))
     return waiting, held
 
 
@@ -181,6 +185,11 @@ def test_axe_finds_no_violations_on_any_console_page(
             for path in paths:
                 page.goto(base + path)
                 found[(name, path)] = axe_violations(page)
+                page.keyboard.press("Tab")  # the skip link first, and visibly so
+                assert page.evaluate("document.activeElement.textContent") == (
+                    "Skip to main content"), path
+                assert page.evaluate(
+                    "getComputedStyle(document.activeElement).outlineStyle") == "solid", path
                 # Reflow at 200 %: nothing wider than the window but the tables' own scroll.
                 assert page.evaluate(
                     "document.documentElement.scrollWidth <= window.innerWidth"), path
