@@ -152,14 +152,18 @@ async def _held_by(
 
 
 async def _tell(app: Any, conversation_id: str, text: str, metadata: Dict[str, Any]) -> Any:
-    """Send `text` on the conversation's latest channel, then store it as a bot turn."""
+    """Send `text` on the conversation's latest channel, then store it as a bot turn.
+
+    An advisor's message carries `advisor` to the output: the web chat page
+    labels it as the advisor's (other channels ignore the key).
+    """
     from channels.internal import output_channel_of
 
     agent = _agent(app)
     async with agent.lock_store.lock(conversation_id):
         tracker = await agent.processor.get_tracker(conversation_id)
         output = output_channel_of(app, tracker.get_latest_input_channel())
-        await output.send_response(conversation_id, {"text": text})
+        await output.send_response(conversation_id, {"text": text, **metadata})
         tracker.update(BotUttered(text, {}, metadata))
         await agent.processor.save_tracker(tracker)
     return output

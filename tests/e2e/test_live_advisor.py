@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -245,6 +246,35 @@ def test_the_advisor_asks_the_citizen_to_confirm_who_they_are(live: Any) -> None
         web.close()
 
 
+def test_a_conversation_moved_to_telegram_is_one_conversation_for_the_advisor(
+    live: Any,
+) -> None:
+    assistant, console, telegram, _ = live
+    console.handovers.set_present("ana", True)
+    web = WebChat(assistant)
+    try:
+        web.say(PENSION, until=PAID)
+        said = "\n".join(web.say("continue on my phone", until="Your code is"))
+        [code] = re.findall(r"Your code is ([A-Z0-9]{6})\.", said)
+        conversation = web.session_id
+    finally:
+        web.close()
+    chat = next(_chats)
+    telegram.say(chat, code)
+    telegram.say(chat, ASK_PERSON)
+    assert CONNECT in texts(telegram.say(chat, ASK_PERSON))
+    # The web chat's conversation, now on Telegram: one hand-over, its whole history.
+    waiting = console.handovers.get(conversation)
+    assert waiting is not None and waiting.channel == "telegram"
+    console.handovers.take(conversation, "ana")
+    assert console.post(conversation, "advisor_message",
+                        {"advisor": "ana", "text": "I can see your pension question."})[0] == 200
+    assert texts(telegram.sent(chat)[-1:]) == "I can see your pension question."
+    users = [e.get("text") for e in _events(assistant, conversation) if e["event"] == "user"]
+    assert PENSION in users and ASK_PERSON in users
+    assert console.post(conversation, "hand_back", {"advisor": "ana"})[0] == 200
+
+
 def test_no_advisor_present_gets_the_outside_hours_offer(live: Any) -> None:
     assistant, console, _, _ = live
     for name in ("ana", "ben"):
@@ -289,5 +319,34 @@ def test_nobody_takes_it_within_10_minutes(live: Any) -> None:
         assert any(NONE_FREE in t for t in said)
         assert console.handovers.get(conversation) is None
         assert [h.state for h in console.handovers.history(sender_id=conversation)] == ["expired"]
+    finally:
+        web.close()
+
+
+def test_the_advisor_routes_need_the_api_token(live: Any) -> None:
+    assistant, console, _, _ = live
+    console.handovers.set_present("ana", True)
+    web = WebChat(assistant)
+    try:
+        web.say(ASK_PERSON, until="talk to a person")
+        web.say(ASK_PERSON, until=QUEUE)
+        conversation = web.session_id
+        console.handovers.take(conversation, "ana")
+        base = (f"{assistant.settings.rasa_url}/webhooks/internal/conversations/"
+                f"{quote(conversation, safe='')}/")
+        body = json.dumps({"advisor": "ana", "text": "a forged message"}).encode()
+        for route in ("advisor_message", "verify_identity", "hand_back"):
+            for headers, expected in (({}, 401),
+                                      ({"Authorization": "Bearer wrong-token-0123456789ab"}, 403)):
+                request = urllib.request.Request(
+                    base + route, data=body,
+                    headers={"Content-Type": "application/json", **headers})
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(request, timeout=30)
+                assert refused.value.code == expected, route
+        assert web.silent(3)
+        assert console.handovers.holder(conversation) == "ana"
+        assert not any(e.get("text") == "a forged message"
+                       for e in _events(assistant, conversation))
     finally:
         web.close()
