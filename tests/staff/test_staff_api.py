@@ -322,10 +322,12 @@ async def test_the_call_back_requests_the_assistant_sent_are_listed(staff: Staff
     assert "NSSA-2026-000200" in page and "not at the CMS yet" in page
 
 
-def test_a_call_back_asked_on_friday_is_due_on_tuesday() -> None:
+def test_a_call_back_is_due_two_working_days_later() -> None:
     from datetime import date
 
     from staff.callbacks import due_by
 
     assert due_by(date(2026, 12, 11)) == date(2026, 12, 15)
     assert due_by(date(2026, 12, 12)) == date(2026, 12, 15)  # Saturday
+    # The handbook's public holidays are not working days: Christmas Eve and Day.
+    assert due_by(date(2026, 12, 23)) == date(2026, 12, 29)
