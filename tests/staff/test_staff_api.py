@@ -139,6 +139,10 @@ async def test_the_holder_talks_transfers_hands_back_and_closes(staff: Staff) ->
     status, closed = await bob.call("POST", f"/api/conversations/{CONVERSATION}/close",
                                     {"outcome": "call-back arranged"})
     assert (status, closed["state"], closed["outcome"]) == (200, "closed", "call-back arranged")
+    assert [(i["conversation_id"], i["outcome"]) for i in
+            (await bob.call("GET", "/api/queue"))[1]["ended"]] == [
+        (CONVERSATION, "call-back arranged")]
+    assert (await alice.call("GET", "/api/queue"))[1]["ended"] == []
     # The history stays readable for its last holder, not for a colleague.
     assert (await bob.call("GET", f"/api/conversations/{CONVERSATION}"))[0] == 200
     assert (await alice.call("GET", f"/api/conversations/{CONVERSATION}"))[0] == 403
