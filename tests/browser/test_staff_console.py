@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 
@@ -61,6 +61,9 @@ def live(tmp_path_factory: pytest.TempPathFactory, model: Path,
 def sign_in(context: Any, live: Assistant, name: str) -> Any:
     """A console tab signed in as `name`, by keyboard alone."""
     page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.script_errors = errors  # checked at the end of each test
     page.goto(f"{live.settings.staff_url}/sign-in")
     assert page.evaluate("document.activeElement.id") == "name"  # autofocus
     page.keyboard.type(name)
@@ -143,6 +146,9 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         chat.wait_for_bot(re.escape(HANDED_BACK), bots)
         answered = chat.say("when is the old-age pension paid", "20th")
         assert "20th" in answered
+        # Her history lists it; the page's script ran without an error throughout.
+        advisor.locator("#ended-list").get_by_text("handed back").wait_for()
+        assert advisor.script_errors == []
     finally:
         staff_context.close()
         citizen_context.close()
@@ -193,6 +199,7 @@ def test_axe_finds_no_violations_on_any_console_page(
                 # Reflow at 200 %: nothing wider than the window but the tables' own scroll.
                 assert page.evaluate(
                     "document.documentElement.scrollWidth <= window.innerWidth"), path
+            assert page.script_errors == []
             page.get_by_role("button", name="Sign out").click()
             page.wait_for_url(re.compile("/sign-in$"))
             found[(name, "/sign-in")] = axe_violations(page)
