@@ -199,6 +199,11 @@ class AdvisorHours:
     start: dt.time
     end: Optional[dt.time]  # None: midnight at the end of the day
     always: bool = False
+    text: str = "Mon-Fri 08:00-18:00"
+
+    def __str__(self) -> str:
+        """The setting's text, as NSSA_ADVISOR_HOURS gave it."""
+        return self.text
 
     def open_at(self, local: dt.datetime, holidays: Container[dt.date] = ()) -> bool:
         """Whether advisors answer at `local` (a time in the advisors' zone)."""
@@ -214,9 +219,9 @@ def advisor_hours(value: str) -> AdvisorHours:
     """`Mon-Fri 08:00-18:00` (days: names, ranges, commas), `always` or `never`."""
     text = value.strip().lower()
     if text == "always":
-        return AdvisorHours(frozenset(range(7)), dt.time(0), None, always=True)
+        return AdvisorHours(frozenset(range(7)), dt.time(0), None, always=True, text=value)
     if text == "never":
-        return AdvisorHours(frozenset(), dt.time(0), None)
+        return AdvisorHours(frozenset(), dt.time(0), None, text=value)
     match = re.fullmatch(r"([a-z,\- ]+?)\s+(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})", text)
     if not match:
         raise ValueError("expected days and hours like Mon-Fri 08:00-18:00, always or never")
@@ -233,7 +238,7 @@ def advisor_hours(value: str) -> AdvisorHours:
     start, end = dt.time(h1, m1), (None if h2 == 24 else dt.time(h2, m2))
     if end is not None and end <= start:
         raise ValueError("the hours must end after they start")
-    return AdvisorHours(frozenset(days), start, end)
+    return AdvisorHours(frozenset(days), start, end, text=value.strip())
 
 
 def _zone_name(value: str) -> str:
@@ -292,10 +297,9 @@ class Settings:
     action_token: Optional[str] = None
     api_token: Optional[str] = None
     rest_token: Optional[str] = None
-    # Live advisors (issue 11): their hours, in their time zone (public
-    # holidays of the handbook are closed), and the text of the setting.
+    # Live advisors (issue 11): their hours, in their time zone (the public
+    # holidays of the handbook are closed).
     advisor_hours: AdvisorHours = AdvisorHours(frozenset(range(5)), dt.time(8), dt.time(18))
-    advisor_hours_text: str = "Mon-Fri 08:00-18:00"
     advisor_timezone: str = "UTC"
     # The staff console (staff/): its own interface and port, loopback by
     # default (an internal address, never the public Rasa port). Its session
@@ -367,7 +371,7 @@ class Settings:
             "NSSA_STORE_KEY": self.store_key,
             "NSSA_DELETION_IDLE_SECONDS": str(self.deletion_idle_seconds),
             "NSSA_PURGE_INTERVAL_SECONDS": str(self.purge_interval_seconds),
-            "NSSA_ADVISOR_HOURS": self.advisor_hours_text,
+            "NSSA_ADVISOR_HOURS": str(self.advisor_hours),
             "NSSA_ADVISOR_TIMEZONE": self.advisor_timezone,
             "NSSA_STAFF_HOST": self.staff_host,
             "NSSA_STAFF_PORT": str(self.staff_port),
@@ -387,8 +391,6 @@ def load_settings(
     action_port = source.get("NSSA_ACTION_PORT", port, default="5055")
     var_dir = source.get("NSSA_VAR_DIR", _path, default="var")
     rasa_port = source.get("NSSA_RASA_PORT", port, default="5005")
-    # service-standards.md: a human advisor Monday to Friday 08:00-18:00.
-    hours_text = source.raw("NSSA_ADVISOR_HOURS") or "Mon-Fri 08:00-18:00"
     return Settings(
         database_url=source.get(
             "NSSA_DATABASE_URL", _database_url, default=f"sqlite:///{var_dir / 'nssa.db'}"
@@ -441,8 +443,9 @@ def load_settings(
         action_token=source.get("NSSA_ACTION_TOKEN", _secret),
         api_token=source.get("NSSA_API_TOKEN", _secret),
         rest_token=source.get("NSSA_REST_TOKEN", _secret),
-        advisor_hours=source.get("NSSA_ADVISOR_HOURS", advisor_hours, default=hours_text),
-        advisor_hours_text=hours_text,
+        # service-standards.md: a human advisor Monday to Friday 08:00-18:00.
+        advisor_hours=source.get("NSSA_ADVISOR_HOURS", advisor_hours,
+                                 default="Mon-Fri 08:00-18:00"),
         # The advisors' clock; the offices' zone (appointments) unless set apart.
         advisor_timezone=source.get(
             "NSSA_ADVISOR_TIMEZONE", _zone_name,

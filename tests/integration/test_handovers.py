@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import List
+from typing import Any, List
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -160,3 +160,28 @@ class TestExpiry:
         assert [h.sender_id for h in store.expire(_minutes(16))] == ["soon"]
         # An expired conversation can be placed in the queue again.
         assert store.request("late", "webchat", "asked twice", now=_minutes(17)).state == "waiting"
+
+
+class TestWorkerExpiry:
+    """bot/worker.py's job: expire, tell, and tell again next round if it failed."""
+
+    async def test_a_citizen_not_told_is_told_next_round(self, engine: Engine) -> None:
+        from bot.worker import expire_handovers
+
+        store = Handovers(engine)
+        store.request("a", "webchat", "distress", now=START)
+        store.request("b", "telegram", "distress", now=START)
+        reachable = {"a"}
+        told: List[str] = []
+
+        async def tell(handover: Any) -> bool:
+            if handover.sender_id in reachable:
+                told.append(handover.sender_id)
+                return True
+            return False
+
+        assert await expire_handovers(store, tell, now=_minutes(10)) == 1
+        reachable.add("b")
+        assert await expire_handovers(store, tell, now=_minutes(11)) == 1
+        assert await expire_handovers(store, tell, now=_minutes(12)) == 0
+        assert told == ["a", "b"]
