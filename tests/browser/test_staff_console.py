@@ -26,7 +26,7 @@ from tests.e2e.conftest import Assistant, run_assistant
 from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
 from tests.fakes.telegram_api import FakeTelegramApi
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
 CONNECT = "I'll connect you with an advisor now."
