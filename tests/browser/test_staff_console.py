@@ -103,8 +103,11 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         assert any(CONNECT in text for text in chat.bot_texts())
 
         # The queue shows it live: no reload on the advisor's side.
-        advisor.get_by_role("link", name="Open conversation 1").click()
-        advisor.get_by_role("button", name="Take this conversation").click()
+        # By keyboard: focus and Enter, as a keyboard user reaches them with Tab.
+        advisor.get_by_role("link", name="Open conversation 1").focus()
+        advisor.keyboard.press("Enter")
+        advisor.get_by_role("button", name="Take this conversation").focus()
+        advisor.keyboard.press("Enter")
         advisor.get_by_text("You hold this conversation now.").wait_for()
         transcript = advisor.locator("#transcript")
         assert "Citizen: " + ASK_PERSON in transcript.inner_text()
