@@ -49,6 +49,7 @@ def queue_json(request: web.Request) -> Dict[str, Any]:
     return {
         "queue": [handover_json(item) for item in console.queue()],
         "mine": [handover_json(item) for item in console.mine(who)],
+        "ended": [handover_json(item) for item in console.ended(who)],
         "present": console.present(who),
         "advisors_present": len(console.advisors_present()),
     }
@@ -185,6 +186,7 @@ def _queue_mark(state: Dict[str, Any]) -> Tuple[Any, ...]:
     return (
         tuple((i["conversation_id"], i["state"]) for i in state["queue"]),
         tuple((i["conversation_id"], i["advisor"]) for i in state["mine"]),
+        tuple((i["conversation_id"], i["state"]) for i in state["ended"]),
         state["present"], state["advisors_present"],
     )
 

@@ -6,19 +6,20 @@ CMS's reference once delivered. The CMS contract has no listing of cases
 across people (../shared/backends/cms.openapi.yaml), so the list comes from
 there: the reference the CMS gave, the name, phone number, time window and
 topic the citizen confirmed, and the day the 2-working-day promise falls due
-(weekends skipped).
+(weekends and the handbook's public holidays skipped: actions/validation).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from actions.validation.working_days import add_working_days
 from bot.store.tables import outbox
 
 __all__ = ["CallBack", "call_backs", "due_by"]
@@ -28,14 +29,8 @@ CASE_TYPE = "callback_request"
 
 
 def due_by(asked: date, working_days: int = 2) -> date:
-    """The day `working_days` working days (Monday to Friday) after `asked`."""
-    day = asked
-    left = working_days
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
+    """The day `working_days` working days after `asked` (weekends and public holidays skipped)."""
+    return add_working_days(asked, working_days)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,11 @@ class Console:
         """The conversations `who` holds."""
         return self.handovers.held(who.name)
 
+    def ended(self, who: Session, limit: int = 20) -> List[Handover]:
+        """The conversations `who` handed back or closed lately, latest first (their history)."""
+        return [item for item in self.handovers.history(200)
+                if item.advisor == who.name][:limit]
+
     def present(self, who: Session) -> bool:
         """Whether `who` is marked present (and seen lately)."""
         return who.name in self.handovers.advisors_present(self._clock())

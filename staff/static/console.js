@@ -49,6 +49,17 @@
       mine.appendChild(li);
     });
     if (!state.mine.length) { mine.appendChild(text("li", "You hold no conversation.")); }
+    var ended = document.getElementById("ended-list");
+    ended.textContent = "";
+    state.ended.forEach(function (item) {
+      var li = document.createElement("li");
+      var link = text("a", item.channel + " conversation (" + item.state.replace("_", " ") +
+        (item.outcome ? ": " + item.outcome : "") + ")");
+      link.href = conversationPath(item.conversation_id);
+      li.appendChild(link);
+      ended.appendChild(li);
+    });
+    if (!state.ended.length) { ended.appendChild(text("li", "None yet.")); }
   }
 
   function addTurns(list, turns) {

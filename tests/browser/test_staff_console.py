@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 
@@ -26,7 +26,7 @@ from tests.e2e.conftest import Assistant, run_assistant
 from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
 from tests.fakes.telegram_api import FakeTelegramApi
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PASSWORD = "correct horse battery"
 CONNECT = "I'll connect you with an advisor now."
@@ -61,10 +61,11 @@ def live(tmp_path_factory: pytest.TempPathFactory, model: Path,
 def sign_in(context: Any, live: Assistant, name: str) -> Any:
     """A console tab signed in as `name`, by keyboard alone."""
     page = context.new_page()
+    errors: List[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.script_errors = errors  # checked at the end of each test
     page.goto(f"{live.settings.staff_url}/sign-in")
-    page.keyboard.press("Tab")  # the skip link first
-    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
-    page.get_by_label("Name").focus()
+    assert page.evaluate("document.activeElement.id") == "name"  # autofocus
     page.keyboard.type(name)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -102,8 +103,11 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         assert any(CONNECT in text for text in chat.bot_texts())
 
         # The queue shows it live: no reload on the advisor's side.
-        advisor.get_by_role("link", name="Open conversation 1").click()
-        advisor.get_by_role("button", name="Take this conversation").click()
+        # By keyboard: focus and Enter, as a keyboard user reaches them with Tab.
+        advisor.get_by_role("link", name="Open conversation 1").focus()
+        advisor.keyboard.press("Enter")
+        advisor.get_by_role("button", name="Take this conversation").focus()
+        advisor.keyboard.press("Enter")
         advisor.get_by_text("You hold this conversation now.").wait_for()
         transcript = advisor.locator("#transcript")
         assert "Citizen: " + ASK_PERSON in transcript.inner_text()
@@ -131,7 +135,10 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         chat.wait_for_bot("national ID number", bots)
         chat.say("85031212345", "date of birth")
         chat.say("12.03.1985", "confirmed who you are")
-        transcript.get_by_text("*******2345").first.wait_for()  # masked for the advisor
+        transcript.get_by_text("confirmed who you are").first.wait_for()
+        # The advisor never sees the numbers the citizen typed.
+        assert "85031212345" not in transcript.inner_text()
+        assert "12.03.1985" not in transcript.inner_text()
         advisor.reload()
         advisor.get_by_role("link", name="Show the person's cases").click()
         advisor.get_by_text("NSSA-2026-000101").wait_for()
@@ -142,6 +149,9 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         chat.wait_for_bot(re.escape(HANDED_BACK), bots)
         answered = chat.say("when is the old-age pension paid", "20th")
         assert "20th" in answered
+        # Her history lists it; the page's script ran without an error throughout.
+        advisor.locator("#ended-list").get_by_text("handed back").wait_for()
+        assert advisor.script_errors == []
     finally:
         staff_context.close()
         citizen_context.close()
@@ -156,8 +166,11 @@ def _pages(live: Assistant) -> Tuple[str, str]:
     handovers.request(held, "webchat", "complaint", 2)
     handovers.take(held, "bob")
     with engine.begin() as connection:
+        # The person's latest conversation is this one (one row per person).
+        connection.execute(person_conversations.delete().where(
+            person_conversations.c.person_id == "P-1003"))
         connection.execute(person_conversations.insert().values(
-            person_id="P-1001", conversation_id=held, channel="webchat", updated_at=utcnow()))
+            person_id="P-1003", conversation_id=held, channel="webchat", updated_at=utcnow()))
     return waiting, held
 
 
@@ -181,9 +194,15 @@ def test_axe_finds_no_violations_on_any_console_page(
             for path in paths:
                 page.goto(base + path)
                 found[(name, path)] = axe_violations(page)
+                page.keyboard.press("Tab")  # the skip link first, and visibly so
+                assert page.evaluate("document.activeElement.textContent") == (
+                    "Skip to main content"), path
+                assert page.evaluate(
+                    "getComputedStyle(document.activeElement).outlineStyle") == "solid", path
                 # Reflow at 200 %: nothing wider than the window but the tables' own scroll.
                 assert page.evaluate(
                     "document.documentElement.scrollWidth <= window.innerWidth"), path
+            assert page.script_errors == []
             page.get_by_role("button", name="Sign out").click()
             page.wait_for_url(re.compile("/sign-in$"))
             found[(name, "/sign-in")] = axe_violations(page)

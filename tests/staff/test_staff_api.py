@@ -139,6 +139,10 @@ async def test_the_holder_talks_transfers_hands_back_and_closes(staff: Staff) ->
     status, closed = await bob.call("POST", f"/api/conversations/{CONVERSATION}/close",
                                     {"outcome": "call-back arranged"})
     assert (status, closed["state"], closed["outcome"]) == (200, "closed", "call-back arranged")
+    assert [(i["conversation_id"], i["outcome"]) for i in
+            (await bob.call("GET", "/api/queue"))[1]["ended"]] == [
+        (CONVERSATION, "call-back arranged")]
+    assert (await alice.call("GET", "/api/queue"))[1]["ended"] == []
     # The history stays readable for its last holder, not for a colleague.
     assert (await bob.call("GET", f"/api/conversations/{CONVERSATION}"))[0] == 200
     assert (await alice.call("GET", f"/api/conversations/{CONVERSATION}"))[0] == 403
@@ -292,3 +296,42 @@ async def test_the_event_stream_of_a_colleagues_conversation_is_refused(staff: S
         f"/api/events?csrf={bob.csrf}&conversation={CONVERSATION}",
         headers={"Cookie": f"nssa_staff={bob.cookie}"})
     assert response.status == 403
+
+
+async def test_the_call_back_requests_the_assistant_sent_are_listed(staff: Staff) -> None:
+    from bot.store.outbox import Outbox
+
+    outbox = Outbox(staff.engine, clock=staff.clock)
+    fields = {"name": "Anna", "phone_number": "0412345678", "time_window": "morning",
+              "topic": "Pension"}
+    sent = outbox.add("cms_case", "web-1", "web", "key-1", {
+        "case_type": "callback_request", "fields": fields, "channel": "web",
+        "person_id": None, "verification_level": 0})
+    outbox.mark_delivered(sent.id, {"reference": "NSSA-2026-000200"})
+    outbox.add("cms_case", "web-2", "web", "key-2", {  # not a call-back: not listed
+        "case_type": "complaint", "fields": {"description": "x"}, "channel": "web"})
+    staff.clock.advance(hours=1)
+    outbox.add("cms_case", "web-3", "web", "key-3", {  # the CMS was down: kept
+        "case_type": "callback_request", "fields": {**fields, "name": "Ben"}, "channel": "web"})
+    alice = await staff.sign_in("alice")
+    status, found = await alice.call("GET", "/api/callbacks")
+    assert status == 200
+    # Asked on Monday 7 December 2026: due on Wednesday the 9th. Newest first.
+    assert [(c["name"], c["reference"], c["state"], c["phone_number"], c["due"])
+            for c in found] == [
+        ("Ben", None, "pending", "0412345678", "2026-12-09"),
+        ("Anna", "NSSA-2026-000200", "delivered", "0412345678", "2026-12-09"),
+    ]
+    page = (await alice.page("/callbacks"))[1]
+    assert "NSSA-2026-000200" in page and "not at the CMS yet" in page
+
+
+def test_a_call_back_is_due_two_working_days_later() -> None:
+    from datetime import date
+
+    from staff.callbacks import due_by
+
+    assert due_by(date(2026, 12, 11)) == date(2026, 12, 15)
+    assert due_by(date(2026, 12, 12)) == date(2026, 12, 15)  # Saturday
+    # The handbook's public holidays are not working days: Christmas Eve and Day.
+    assert due_by(date(2026, 12, 23)) == date(2026, 12, 29)

@@ -41,3 +41,12 @@ def test_accounts_are_made_listed_disabled_and_reset(tmp_path: Path) -> None:
     assert accounts.authenticate("alice", "a long passphrase") is None
     code, out = run(tmp_path, "disable", "nobody")
     assert code == 2 and "there is no staff account 'nobody'" in out
+
+
+def test_serve_refuses_cookies_without_secure_beyond_loopback(tmp_path: Path) -> None:
+    env = {"NSSA_ENV_FILE": "/nonexistent", "NSSA_VAR_DIR": str(tmp_path),
+           "NSSA_DATABASE_URL": f"sqlite:///{tmp_path / 'nssa.db'}",
+           "NSSA_STAFF_HOST": "0.0.0.0", "NSSA_STAFF_SECURE_COOKIES": "false"}
+    result = CliRunner().invoke(cli, ["staff", "serve"], env=env)
+    assert result.exit_code == 2
+    assert "NSSA_STAFF_SECURE_COOKIES=false with NSSA_STAFF_HOST=0.0.0.0" in result.output

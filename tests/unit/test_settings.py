@@ -51,6 +51,8 @@ def test_relative_sqlite_path_is_inside_the_project() -> None:
         ("NSSA_CMS_URL", "cms:8081", r"NSSA_CMS_URL='cms:8081' is not valid"),
         ("NSSA_EMBEDDED_BACKENDS", "maybe", r"NSSA_EMBEDDED_BACKENDS='maybe' is not valid: use true"),  # noqa: E501
         ("NSSA_CMS_EVENTS_SECRET", "short", r"NSSA_CMS_EVENTS_SECRET='\*\*\*' is not valid: use at least 16"),  # noqa: E501
+        ("NSSA_STAFF_PORT", "0", r"NSSA_STAFF_PORT='0' is not valid: a port"),
+        ("NSSA_STAFF_SECURE_COOKIES", "sometimes", r"NSSA_STAFF_SECURE_COOKIES='sometimes' is not valid"),  # noqa: E501
     ],
 )
 def test_bad_value_names_the_setting(key: str, value: str, message: str) -> None:
@@ -66,7 +68,10 @@ def test_malformed_env_file_line_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_environment_round_trips_through_load_settings() -> None:
-    settings = load_settings(environ={"NSSA_CMS_URL": "http://cms.internal:9000"}, env_file=NO_FILE)
+    settings = load_settings(environ={"NSSA_CMS_URL": "http://cms.internal:9000",
+                                      "NSSA_STAFF_PORT": "6010",
+                                      "NSSA_STAFF_SECURE_COOKIES": "false"}, env_file=NO_FILE)
+    assert (settings.staff_port, settings.staff_secure_cookies) == (6010, False)
     assert load_settings(environ=settings.environment(), env_file=NO_FILE) == settings
 
 
