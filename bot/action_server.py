@@ -10,17 +10,28 @@ project starts its own (`python -m bot actions`, which `bot run` uses):
 
 Rasa sends the token with every call (endpoints.yml, `action_endpoint:
 headers:`). The server listens on NSSA_ACTION_HOST (127.0.0.1 by default).
+
+After the token, a call's body is checked before rasa_sdk reads it:
+    413  over NSSA_JSON_MAX_BYTES (a deflated body: once inflated)
+    400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH, or not an action
+         call: an object whose `next_action` is a string and whose `tracker`
+         is an object with a string `sender_id` (`slots` an object, `events`
+         a list, `latest_message` an object, where given)
+An action that fails is logged with its traceback and answered 500 without
+the call's body (rasa_sdk's own handler sends the body back).
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any, Optional
 
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, NotJson
 from bot.security import bearer_refusal
 from bot.settings import Settings
 
-__all__ = ["OPEN_PATHS", "create_app", "serve"]
+__all__ = ["OPEN_PATHS", "call_problem", "create_app", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +39,46 @@ logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
 
 
-def create_app(token: str, package: str = "actions") -> Any:
+def call_problem(call: Any) -> Optional[str]:
+    """What makes `call` (a decoded body) no action call rasa_sdk can read, or None."""
+    if not isinstance(call, dict):
+        return "the body is not a JSON object"
+    if not isinstance(call.get("next_action"), str) or not call["next_action"]:
+        return "next_action is not a string"
+    if "version" in call and not isinstance(call["version"], str):
+        return "version is not a string"
+    if not isinstance(call.get("domain", {}), dict):
+        return "domain is not an object"
+    tracker = call.get("tracker")
+    if not isinstance(tracker, dict) or not isinstance(tracker.get("sender_id"), str):
+        return "tracker is not an object with a sender_id"
+    kinds = {"slots": dict, "events": list, "latest_message": dict, "active_loop": dict}
+    for key, kind in kinds.items():
+        if tracker.get(key) is not None and not isinstance(tracker[key], kind):
+            return f"tracker.{key} is not a {kind.__name__}"
+    return None
+
+
+def _body(request: Any, limits: JsonLimits) -> Any:
+    """The call's JSON within `limits`; JsonRefused otherwise (inflated with a cap if deflated)."""
+    raw = request.body or b""
+    if request.headers.get("Content-Encoding") == "deflate":
+        inflater = zlib.decompressobj()
+        try:
+            raw = inflater.decompress(raw, limits.max_bytes + 1)
+        except zlib.error:
+            raise NotJson("the body is not deflated data") from None
+    return limits.loads(raw)
+
+
+def create_app(token: str, package: str = "actions",
+               limits: JsonLimits = DEFAULT_LIMITS) -> Any:
     """rasa_sdk's Sanic app for `package`, every path but OPEN_PATHS behind `token`."""
     if not token:
         raise ValueError("the action server needs a token (NSSA_ACTION_TOKEN)")
     from rasa_sdk.endpoint import create_app as sdk_app
     from sanic import response
+    from sanic.exceptions import SanicException
     from sanic.request import Request
 
     # No CORS origins: only Rasa calls this server, never a browser.
@@ -53,6 +98,28 @@ def create_app(token: str, package: str = "actions") -> Any:
             status=refusal, headers={"WWW-Authenticate": "Bearer"},
         )
 
+    @app.on_request
+    async def readable(request: Request) -> Optional[Any]:
+        if request.method != "POST":
+            return None
+        try:
+            wrong = call_problem(_body(request, limits))
+        except JsonRefused as exc:
+            wrong, status = str(exc), exc.status
+        else:
+            status = 400
+        if wrong is None:
+            return None
+        logger.warning("Action server: %s refused (%d: %s)", request.path, status, wrong)
+        return response.json({"error": wrong}, status=status)
+
+    @app.exception(Exception)
+    async def failed(request: Request, exception: Exception) -> Any:
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            return response.json({"error": str(exception)}, status=exception.status_code)
+        logger.error("Action server: %s failed", request.path, exc_info=exception)
+        return response.json({"error": "the action failed"}, status=500)
+
     return app
 
 
@@ -64,6 +131,6 @@ def serve(settings: Settings) -> None:
         raise ValueError("the action server needs NSSA_ACTION_TOKEN")
     utils.configure_colored_logging(settings.log_level)
     utils.update_sanic_log_level()
-    app = create_app(settings.action_token)
+    app = create_app(settings.action_token, limits=JsonLimits.from_settings(settings))
     logger.info("Action server on http://%s:%d", settings.action_host, settings.action_port)
     app.run(settings.action_host, settings.action_port, workers=1)

@@ -226,6 +226,9 @@ class Settings:
     action_token: Optional[str] = None
     api_token: Optional[str] = None
     rest_token: Optional[str] = None
+    # JSON bodies over these are refused before they are parsed (bot/json_limits.py).
+    json_max_bytes: int = 64 * 1024
+    json_max_depth: int = 32
 
     @property
     def telegram_enabled(self) -> bool:
@@ -284,6 +287,8 @@ class Settings:
             "NSSA_STORE_KEY": self.store_key,
             "NSSA_DELETION_IDLE_SECONDS": str(self.deletion_idle_seconds),
             "NSSA_PURGE_INTERVAL_SECONDS": str(self.purge_interval_seconds),
+            "NSSA_JSON_MAX_BYTES": str(self.json_max_bytes),
+            "NSSA_JSON_MAX_DEPTH": str(self.json_max_depth),
             **{key: value for key, value in optional.items() if value is not None},
         }
 
@@ -351,4 +356,6 @@ def load_settings(
         action_token=source.get("NSSA_ACTION_TOKEN", _secret),
         api_token=source.get("NSSA_API_TOKEN", _secret),
         rest_token=source.get("NSSA_REST_TOKEN", _secret),
+        json_max_bytes=source.get("NSSA_JSON_MAX_BYTES", positive_int, default="65536"),
+        json_max_depth=source.get("NSSA_JSON_MAX_DEPTH", positive_int, default="32"),
     )

@@ -63,6 +63,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, SocketJson
 from channels.common import Gate, unforged
 from channels.texts import conversation_language, page_texts, say
 from channels.webchat_format import language_metadata, log_tag, transcript, widget_message
@@ -104,6 +105,10 @@ MAX_METADATA_CHARS = 1000
 # socket.io packets above this close the connection; below it an over-long
 # message still arrives and gets the Gate's polite answer.
 MAX_PACKET_BYTES = 256 * 1024
+_METADATA_LIMITS = JsonLimits(MAX_METADATA_CHARS * 4, 8)
+# A packet's JSON: as large as a packet may be (the Gate answers an over-long
+# message politely), as deep as any other JSON (NSSA_JSON_MAX_DEPTH).
+PACKET_LIMITS = JsonLimits(MAX_PACKET_BYTES, DEFAULT_LIMITS.max_depth)
 
 
 def __getattr__(name: str) -> str:
@@ -205,18 +210,15 @@ class WebchatInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebchatInput":
         """Limits from credentials.yml, else from the project's settings."""
         credentials = credentials or {}
-        max_chars = credentials.get("max_message_chars")
-        per_minute = credentials.get("rate_limit_per_minute")
-        if max_chars is None or per_minute is None:
-            from bot.errors import NssaError
-            from bot.settings import load_settings
+        from bot.errors import NssaError
+        from bot.settings import load_settings
 
-            try:
-                settings = load_settings()
-            except NssaError as exc:
-                raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
-            max_chars = max_chars if max_chars is not None else settings.max_message_chars
-            per_minute = per_minute if per_minute is not None else settings.rate_limit_per_minute
+        try:
+            settings = load_settings()
+        except NssaError as exc:
+            raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
+        max_chars = credentials.get("max_message_chars", settings.max_message_chars)
+        per_minute = credentials.get("rate_limit_per_minute", settings.rate_limit_per_minute)
         try:
             gate = Gate(int(max_chars), int(per_minute))
         except (TypeError, ValueError):
@@ -229,6 +231,7 @@ class WebchatInput(InputChannel):
             gate,
             socketio_path=str(credentials.get("socketio_path") or "/socket.io"),
             cors_allowed_origins=credentials.get("cors_allowed_origins", "*"),
+            limits=JsonLimits(MAX_PACKET_BYTES, settings.json_max_depth),
         )
 
     def __init__(
@@ -240,8 +243,10 @@ class WebchatInput(InputChannel):
         static_dir: Path = STATIC_DIR,
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
+        limits: JsonLimits = PACKET_LIMITS,
     ) -> None:
         self.gate = gate
+        self.limits = limits
         self.socketio_path = socketio_path
         self.cors_allowed_origins = cors_allowed_origins
         self.static_dir = static_dir
@@ -284,6 +289,9 @@ class WebchatInput(InputChannel):
             async_mode="sanic",
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
+            # Each packet's JSON within the size and depth limits, checked before
+            # it is parsed (a refused packet is dropped and logged by socket.io).
+            json=SocketJson(self.limits),
         )
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
@@ -412,8 +420,8 @@ def _metadata(data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     value = data.get("customData", data.get("metadata"))
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = _METADATA_LIMITS.loads(value)
+        except JsonRefused:
             return None
     if not isinstance(value, dict) or not value:
         return None
