@@ -285,12 +285,12 @@ class WebchatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The page, its files and health; the socket.io server attached to the app."""
-        sio = AsyncServer(
+        sio = _LimitedServer(
             async_mode="sanic",
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
             # Each packet's JSON within the size and depth limits, checked before
-            # it is parsed (a refused packet is dropped and logged by socket.io).
+            # it is parsed; a refused packet is dropped with a warning.
             json=SocketJson(self.limits),
         )
         self.sio = sio
@@ -413,6 +413,21 @@ class WebchatInput(InputChannel):
             await self.sio.emit(self.bot_message_evt, {"text": say("webchat_sorry", lang),
                                                        "metadata": language_metadata(lang)},
                                 to=sid)
+
+
+class _LimitedServer(AsyncServer):
+    """python-socketio's server, dropping a packet whose JSON is refused with a warning.
+
+    Its JSON module (`SocketJson`) refuses a packet over the limits with a
+    ValueError while the packet is decoded; socket.io would log that as a
+    crash with its traceback. Nothing was said, so nothing is answered.
+    """
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except JsonRefused as exc:
+            logger.warning("Web chat: a socket.io packet was dropped: %s", exc)
 
 
 def _metadata(data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
