@@ -13,10 +13,8 @@ headers:`). The server listens on NSSA_ACTION_HOST (127.0.0.1 by default).
 
 After the token, a call's body is checked before rasa_sdk reads it:
     413  over NSSA_JSON_MAX_BYTES (a deflated body: once inflated)
-    400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH, or not an action
-         call: an object whose `next_action` is a string and whose `tracker`
-         is an object with a string `sender_id` (`slots` an object, `events`
-         a list, `latest_message` an object, where given)
+    400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH, or no action
+         call Rasa could send with this domain (bot/action_calls.py)
 An action that fails is logged with its traceback and answered 500 without
 the call's body (rasa_sdk's own handler sends the body back).
 """
@@ -27,36 +25,17 @@ import logging
 import zlib
 from typing import Any, Optional
 
+from bot.action_calls import problem, slot_types
 from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, NotJson
 from bot.security import bearer_refusal
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
-__all__ = ["OPEN_PATHS", "call_problem", "create_app", "serve"]
+__all__ = ["OPEN_PATHS", "create_app", "serve"]
 
 logger = logging.getLogger(__name__)
 
 # Paths answered without the token.
 OPEN_PATHS = frozenset({"/health"})
-
-
-def call_problem(call: Any) -> Optional[str]:
-    """What makes `call` (a decoded body) no action call rasa_sdk can read, or None."""
-    if not isinstance(call, dict):
-        return "the body is not a JSON object"
-    if not isinstance(call.get("next_action"), str) or not call["next_action"]:
-        return "next_action is not a string"
-    if "version" in call and not isinstance(call["version"], str):
-        return "version is not a string"
-    if not isinstance(call.get("domain", {}), dict):
-        return "domain is not an object"
-    tracker = call.get("tracker")
-    if not isinstance(tracker, dict) or not isinstance(tracker.get("sender_id"), str):
-        return "tracker is not an object with a sender_id"
-    kinds = {"slots": dict, "events": list, "latest_message": dict, "active_loop": dict}
-    for key, kind in kinds.items():
-        if tracker.get(key) is not None and not isinstance(tracker[key], kind):
-            return f"tracker.{key} is not a {kind.__name__}"
-    return None
 
 
 def _body(request: Any, limits: JsonLimits) -> Any:
@@ -81,6 +60,7 @@ def create_app(token: str, package: str = "actions",
     from sanic.exceptions import SanicException
     from sanic.request import Request
 
+    types = slot_types(PROJECT_ROOT / "domain.yml")
     # No CORS origins: only Rasa calls this server, never a browser.
     app = sdk_app(package, cors_origins=None)
 
@@ -103,7 +83,7 @@ def create_app(token: str, package: str = "actions",
         if request.method != "POST":
             return None
         try:
-            wrong = call_problem(_body(request, limits))
+            wrong = problem(_body(request, limits), types)
         except JsonRefused as exc:
             wrong, status = str(exc), exc.status
         else:

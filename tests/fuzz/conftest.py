@@ -96,7 +96,7 @@ class CrashWatch(logging.Handler):
         self.crashes: List[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info or record.levelno >= logging.ERROR:
+        if record.exc_info:
             self.crashes.append(f"{record.name}: {record.getMessage()[:200]}")
 
 

@@ -11,6 +11,7 @@ the server still answers after.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -38,11 +39,42 @@ ACTIONS: List[str] = [a for a in DOMAIN["actions"] if not a.startswith("utter_")
 SLOTS: List[str] = sorted(DOMAIN["slots"])
 
 
+TYPES: Dict[str, str] = {name: str(spec.get("type")) for name, spec in DOMAIN["slots"].items()}
+PLAUSIBLE: Dict[str, List[Any]] = {
+    "text": ["P-1003", "1", "all", "2026-03-26T09:00:00Z", "en", "850412-1234", "", "yes",
+             "NSSA-2026-000123", "harbour", "1960-04-12"],
+    "float": [0, 1, 2.5, -1, 10**9, 1e308],
+    "bool": [True, False],
+}
+PLAUSIBLE["any"] = PLAUSIBLE["text"] + PLAUSIBLE["float"] + PLAUSIBLE["bool"] + [["a"], {}]
+
+
+def _slot_value(maker: Maker, name: str) -> Any:
+    if maker.chance(0.1):
+        return None
+    if maker.chance(0.7):
+        return maker.pick(PLAUSIBLE.get(TYPES[name], PLAUSIBLE["any"]))
+    return maker.text(30) if TYPES[name] in ("text", "any") else maker.value()
+
+
 def _slots(maker: Maker) -> Dict[str, Any]:
-    plausible = ["P-1003", "1", 1, 2, "all", "2026-03-26T09:00:00Z", "en", "850412-1234",
-                 True, None, "NSSA-2026-000123"]
-    return {maker.pick(SLOTS): maker.pick(plausible) if maker.chance(0.7) else maker.value()
-            for _ in range(maker.r.randrange(6))}
+    return {name: _slot_value(maker, name)
+            for name in (maker.pick(SLOTS) for _ in range(maker.r.randrange(12)))}
+
+
+def well_formed(maker: Maker) -> Dict[str, Any]:
+    """A call as Rasa sends it: a real action, a tracker of the domain's slots."""
+    return {
+        "next_action": maker.pick(ACTIONS), "version": "3.6.21", "domain": {},
+        "tracker": {
+            "sender_id": maker.pick(["rest-me", "webchat-" + "0" * 32, "sms-1"]),
+            "slots": _slots(maker), "events": [],
+            "latest_message": {"text": maker.text(30), "intent": {"name": "inform"},
+                               "entities": []},
+            "active_loop": {"name": maker.pick([None, "appointment_form", maker.text(10)])},
+            "latest_action_name": "action_listen",
+        },
+    }
 
 
 CALL = nested({
@@ -60,8 +92,8 @@ CALL = nested({
         "events": lambda m: [m.value() for _ in range(m.r.randrange(3))],
         "active_loop": lambda m: {"name": m.text(20)} if m.chance(0.5) else {},
         "latest_action_name": text_or("action_listen"),
-    }, present=0.9),
-}, present=0.95)
+    }, present=0.95),
+}, present=0.97)
 
 
 @pytest.fixture
@@ -92,7 +124,8 @@ def test_action_server(action_server: httpx.AsyncClient, loop: asyncio.AbstractE
     @given(seed=seeds)
     def one(seed: int) -> None:
         maker = Maker(seed)
-        body = maker.body(CALL)
+        body = (json.dumps(well_formed(maker)).encode() if maker.chance(0.5)
+                else maker.body(CALL))
         headers = {**(auth if maker.chance(0.9) else {}), "Content-Type": "application/json"}
         answer = loop.run_until_complete(action_server.post("/webhook", content=body,
                                                             headers=headers))
