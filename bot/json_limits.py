@@ -12,7 +12,9 @@ recursion would end in a RecursionError, a 500, or a blocked event loop):
     JsonRefused          a body that is not taken; `status` is the HTTP answer
      +-- JsonTooLarge    over max_bytes (413)
      +-- JsonTooDeep     arrays and objects nested over max_depth (400)
-     +-- NotJson         not UTF-8, or not JSON (400)
+     +-- NotJson         not UTF-8, not JSON, or a string holding half of a
+                         surrogate pair ("\ud800": JSON's syntax allows it, but
+                         it is no text and no database or encoder takes it) (400)
 
 The limits are settings (NSSA_JSON_MAX_BYTES, NSSA_JSON_MAX_DEPTH in
 bot/settings.py); DEFAULT_LIMITS are their defaults. `SocketJson` is the
@@ -66,6 +68,8 @@ class NotJson(JsonRefused):
     """A body that is not UTF-8 JSON."""
 
 
+# A \uXXXX escape of a UTF-16 surrogate: only then can a string hold half a pair.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 # A JSON string, or one left open (then it runs to the end): linear, no backtracking.
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -112,10 +116,16 @@ class JsonLimits:
         """The JSON value of `raw`, checked against the limits first."""
         data = self.check(raw)
         try:
-            return json.loads(data.decode("utf-8"))
+            value = json.loads(data.decode("utf-8"))
         except (ValueError, RecursionError):
             # Not UTF-8, bad JSON, or an integer over Python's digit limit.
             raise NotJson("the body is not JSON") from None
+        if _SURROGATE_ESCAPE.search(data):
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise NotJson("the body holds a string that is not Unicode text") from None
+        return value
 
 
 DEFAULT_LIMITS = JsonLimits()

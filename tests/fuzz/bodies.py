@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, List, Sequence
 
 from hypothesis import strategies as st
 
-__all__ = ["Field", "Maker", "nested", "one_of", "seeds", "text_or"]
+__all__ = ["Field", "Maker", "nested", "one_of", "seeds", "sendable", "text_or"]
 
 seeds = st.integers(0, 2**64)
 
@@ -100,17 +100,17 @@ class Maker:
 
     def form(self, fields: Dict[str, Field]) -> List[tuple]:
         """Form pairs: some of `fields`, plausible or any text; a stray or repeated pair."""
-        pairs = [(name, _sendable(str(make(self)) if self.chance(0.8) else self.text(200)))
+        pairs = [(name, sendable(str(make(self)) if self.chance(0.8) else self.text(200)))
                  for name, make in fields.items() if self.chance(0.9)]
         if self.chance(0.15):
-            pairs.append((_sendable(self.text(10)), _sendable(self.text(40))))
+            pairs.append((sendable(self.text(10)), sendable(self.text(40))))
         if pairs and self.chance(0.05):
             pairs.append(self.pick(pairs))
         self.r.shuffle(pairs)
         return pairs
 
 
-def _sendable(text: str) -> str:
+def sendable(text: str) -> str:
     """`text` without lone surrogates (no HTTP client can send them)."""
     return text.encode("utf-8", "replace").decode("utf-8")
 

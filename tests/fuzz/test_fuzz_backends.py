@@ -31,7 +31,7 @@ from tests.backends.conftest import (
     cms_settings_for,
     housing_settings_for,
 )
-from tests.fuzz.bodies import Field, Maker, nested, one_of, seeds, text_or
+from tests.fuzz.bodies import Field, Maker, nested, one_of, seeds, sendable, text_or
 from tests.fuzz.conftest import FUZZ, CrashWatch, Rows, Tally, Timer
 
 PERSON = text_or("P-1001", "P-1003", "P-9999", "../admin", "P-1001%00")
@@ -68,17 +68,16 @@ CMS_GETS = ["/v1/health", "/v1/persons/{p}", "/v1/persons/{p}/cases", "/v1/cases
 
 
 def _path(maker: Maker, template: str) -> str:
-    value = maker.pick(["P-1001", "NSSA-2026-000123", "harbour", maker.text(30)])
+    value = sendable(maker.pick(["P-1001", "NSSA-2026-000123", "harbour", maker.text(30)]))
     return template.replace("{p}", quote(value, safe="")).replace(
-        "{id}", quote(maker.pick(["otp-1", maker.text(20)]), safe=""))
+        "{id}", quote(sendable(maker.pick(["otp-1", maker.text(20)])), safe=""))
 
 
 def _query(maker: Maker) -> Dict[str, str]:
     if not maker.chance(0.5):
         return {}
     names = ["from", "to", "date", "status", "limit", "token", maker.text(6)]
-    return {maker.pick(names).encode("utf-8", "replace").decode():
-            maker.text(20).encode("utf-8", "replace").decode() for _ in range(3)}
+    return {sendable(maker.pick(names)): sendable(maker.text(20)) for _ in range(3)}
 
 
 def _headers(maker: Maker, good: Dict[str, str]) -> Dict[str, str]:
@@ -193,7 +192,7 @@ def test_housing_get(housing: Any, loop: asyncio.AbstractEventLoop, tally: Tally
     client, rows = housing
 
     def send(maker: Maker) -> Tuple[str, str, Dict[str, Any]]:
-        number = maker.pick(["HA-2026-000001", "1", maker.text(40)])
+        number = sendable(maker.pick(["HA-2026-000001", "1", maker.text(40)]))
         return "GET", "/intake/v2/applications/" + quote(number, safe=""), {
             "params": _query(maker), "headers": HOUSING_AUTH if maker.chance(0.9) else {}}
 

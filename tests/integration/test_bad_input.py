@@ -250,3 +250,38 @@ async def test_backends_deeply_nested_json_is_a_400(tmp_path: Path) -> None:
 
 def test_the_default_limits_take_an_ordinary_body() -> None:
     assert DEFAULT_LIMITS.loads(b'{"a": [1, {"b": "[[[["}]}') == {"a": [1, {"b": "[[[["}]}
+
+
+@pytest.mark.parametrize("path, body", [
+    # Found by the fuzz suite: an office, a case type or a channel that is a list or
+    # an object, and an URL that urllib cannot split, were 500s.
+    ("/v1/appointments", {"office_id": ["harbour"], "start": "2026-03-26T09:00:00Z",
+                          "person_id": "P-1001", "topic": "pension"}),
+    ("/v1/cases", {"type": {"a": 1}, "channel": "rest", "fields": {}}),
+    ("/v1/cases", {"type": "address_change", "channel": ["rest"], "fields": {}}),
+    ("/v1/subscriptions", {"url": "http://[::1", "secret": "s" * 32}),
+    ("/v1/cases", {"type": "complaint", "channel": "rest", "fields": {"\ud800": 1}}),
+])
+async def test_cms_odd_field_shapes_are_a_4xx(tmp_path: Path, path: str, body: dict) -> None:
+    from backends.cms import create_app as cms_app
+    from tests.backends.conftest import cms_settings_for
+
+    raw = json.dumps(body).encode()
+    async with TestClient(TestServer(cms_app(cms_settings_for(tmp_path), background=False))) \
+            as client:
+        answer = await client.post(path, data=raw, headers={
+            "Authorization": "Bearer test-cms-token", "Idempotency-Key": "k-1",
+            "Content-Type": "application/json"})
+        assert 400 <= answer.status < 500, (path, answer.status, await answer.text())
+
+
+async def test_cms_admin_form_that_is_no_form_is_a_400(tmp_path: Path) -> None:
+    from backends.cms import create_app as cms_app
+    from tests.backends.conftest import cms_settings_for
+
+    async with TestClient(TestServer(cms_app(cms_settings_for(tmp_path), background=False))) \
+            as client:
+        answer = await client.post("/admin/cases/NSSA-2026-000123/status", data=b"\xff\xfe=\xff",
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                   allow_redirects=False)
+        assert answer.status == 400, await answer.text()

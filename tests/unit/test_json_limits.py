@@ -81,3 +81,11 @@ def test_the_limits_are_settings() -> None:
     assert JsonLimits.from_settings(defaults) == DEFAULT_LIMITS
     with pytest.raises(ValueError, match="NSSA_JSON_MAX_DEPTH"):
         load_settings(environ={"NSSA_JSON_MAX_DEPTH": "0"})
+
+
+def test_half_a_surrogate_pair_is_not_text() -> None:
+    # JSON's syntax allows "\ud800"; no encoder or database takes it (the fuzz suite found it).
+    assert DEFAULT_LIMITS.loads(b'["\\ud83d\\ude00"]') == ["\U0001F600"]
+    for raw in (b'["\\ud800"]', b'{"\\udfff": 1}', b'["a\\uDC00b"]'):
+        with pytest.raises(NotJson, match="not Unicode text"):
+            DEFAULT_LIMITS.loads(raw)
