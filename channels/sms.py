@@ -3,12 +3,17 @@
     POST /webhooks/sms/webhook   an incoming SMS (Twilio's form-encoded webhook)
       403  X-Twilio-Signature missing or not Twilio's signature of the public
            URL (NSSA_PUBLIC_URL + path, never the Host header) and the form
-      400  not a form, or no From, Body or MessageSid
+      400  not a form, or no From, Body or MessageSid; a From or MessageSid
+           blank or longer than the store keeps (FIELD_LIMITS)
+      413  a body over MAX_FORM_BYTES
       200  an empty TwiML <Response/>: replies go through the REST API. A
            repeated MessageSid (Twilio retries) is answered and dropped, in
            every process and after restarts (ProcessedWebhooks).
     POST /webhooks/sms/status    Twilio's status callbacks (signed the same
            way): kept in MessageDeliveries; failed and undelivered are logged.
+           400 without MessageSid and MessageStatus, or with either (or
+           ErrorCode) blank or over FIELD_LIMITS: nothing is kept, and
+           Twilio does not retry a 4xx.
     GET  /webhooks/sms/          health
 
 Never a 500: a failure is logged with its traceback, the MessageSid is
@@ -104,6 +109,11 @@ WEBHOOK_PATH = "/webhooks/sms/webhook"
 STATUS_PATH = "/webhooks/sms/status"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Twilio's forms are a few KiB at most (a 1600-character body, escaped).
+MAX_FORM_BYTES = 64 * 1024
+# The longest value of each field the store keeps (bot/store/tables.py);
+# Twilio's own are far shorter (a MessageSid is 34 characters).
+FIELD_LIMITS = {"From": 128, "MessageSid": 64, "MessageStatus": 32, "ErrorCode": 16}
 
 
 def resend_twiml(lang: Optional[str] = None) -> str:
@@ -269,12 +279,19 @@ class SmsInput(InputChannel):
     def _checked(
         self, raw: bytes, headers: Mapping[str, str], query: str, path: str, fields: Tuple[str, ...]
     ) -> Tuple[int, Optional[_Form]]:
+        if len(raw) > MAX_FORM_BYTES:
+            logger.warning("SMS %s refused: a body over %d bytes", path, MAX_FORM_BYTES)
+            return 413, None
         form = _parse_form(raw)
         if not self.signed(path, query, form or _Form(), headers.get(SIGNATURE_HEADER)):
             logger.warning("SMS %s refused: missing or wrong %s", path, SIGNATURE_HEADER)
             return 403, None
         if form is None or any(form.first(f) is None for f in fields):
             logger.warning("SMS %s refused: not a form with %s", path, ", ".join(fields))
+            return 400, None
+        wrong = _field_problem(form, fields)
+        if wrong:
+            logger.warning("SMS %s refused: %s", path, wrong)
             return 400, None
         return 200, form
 
@@ -429,6 +446,22 @@ class SmsInput(InputChannel):
                           "session_expiration_time", 0) if agent.domain else 0
         opts = offered_options(tracker.events, max_age=float(minutes or 0) * 60)
         return sms_text.choose(text, opts) or text
+
+
+def _field_problem(form: _Form, required: Tuple[str, ...]) -> Optional[str]:
+    """What is wrong with the form's From, MessageSid, MessageStatus or ErrorCode, if anything.
+
+    Names the field, never its value (a From is a phone number).
+    """
+    for name, limit in FIELD_LIMITS.items():
+        value = form.first(name)
+        if value is None or (not value and name not in required):
+            continue
+        if not value.strip() or not value.isprintable():
+            return f"{name} is blank or not printable"
+        if len(value) > limit:
+            return f"{name} is over {limit} characters"
+    return None
 
 
 def _forget(store: Store, sid: str) -> None:

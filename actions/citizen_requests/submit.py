@@ -289,8 +289,11 @@ class ActionAskPayToAccountOnRecord(Action):
     ) -> List[EventType]:
         """Look up the account on record and ask."""
         try:
+            person_id = tracker.get_slot("person_id")
+            if not isinstance(person_id, str) or not person_id.strip():
+                raise BackendRejected(400, "no_person", "no person to look up")  # not verified
             async with bootstrap.cms_client() as cms:
-                person = await cms.get_person(tracker.get_slot("person_id"))
+                person = await cms.get_person(person_id)
         except (BackendUnavailable, BackendRejected) as error:
             logger.warning("Person look-up failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_identity_unavailable")

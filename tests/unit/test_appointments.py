@@ -293,6 +293,21 @@ async def test_times_are_shown_in_office_time(cms, monkeypatch) -> None:
     assert messages[0]["times"] == "1 09:00 2 09:20"
 
 
+@pytest.mark.parametrize("office, day", [
+    ("", "2026-12-01"), (None, "2026-12-01"), ({"id": 1}, "2026-12-01"),
+    ("eastmere", None), ("eastmere", "not a day"), ("eastmere", ["2026-12-01"]),
+])
+async def test_times_asked_for_without_an_office_or_a_day_are_answered_not_a_crash(
+    cms, office, day
+) -> None:
+    # Found by the fuzz suite (tests/fuzz): the action raised, the action server answered 500.
+    t = tracker({**VERIFIED, OFFICE: office, DATE: day})
+    events, messages = await run(ActionAskAppointmentStartTime(), t)
+    assert [m["response"] for m in messages] == ["utter_appointment_unavailable"]
+    assert events[-1] == SlotSet("requested_slot", None)
+    assert cms.requests == []
+
+
 OFFERED = {"shown": FULL_DAY[:3], "free": FULL_DAY[:3] + FULL_DAY[17:]}
 
 
