@@ -127,9 +127,17 @@ class Rows:
         self.query = sa.text("SELECT " + ", ".join(
             f'(SELECT count(*) FROM "{name}")' for name in self.names))
 
+        self.last = self()
+
     def __call__(self) -> Dict[str, int]:
         with self.engine.connect() as connection:
             return dict(zip(self.names, connection.execute(self.query).one(), strict=True))
+
+    def unchanged(self) -> bool:
+        """Whether no table changed since the last look (one count a request)."""
+        now = self()
+        same, self.last = now == self.last, now
+        return same
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
