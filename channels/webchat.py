@@ -437,11 +437,15 @@ class WebchatInput(InputChannel):
 
 
 class _LimitedServer(AsyncServer):
-    """python-socketio's server, dropping a packet whose JSON is refused with a warning.
+    """python-socketio's server, dropping a malformed packet with a warning.
 
     Its JSON module (`SocketJson`) refuses a packet over the limits with a
-    ValueError while the packet is decoded; socket.io would log that as a
-    crash with its traceback. Nothing was said, so nothing is answered.
+    ValueError while the packet is decoded, and python-socketio 5 fails on
+    a packet that is no socket.io packet (an event that is no list, a bad
+    id: KeyError, TypeError, ValueError) before any handler runs; it would
+    log each as a crash with its traceback. Nothing was said, so nothing is
+    answered. The handlers run as tasks of their own (async_handlers), so
+    their failures are not caught here: they log and apologise themselves.
     """
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
@@ -449,6 +453,17 @@ class _LimitedServer(AsyncServer):
             await super()._handle_eio_message(eio_sid, data)
         except JsonRefused as exc:
             logger.warning("Web chat: a socket.io packet was dropped: %s", exc)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            logger.warning("Web chat: a malformed socket.io packet was dropped (%s)",
+                           type(exc).__name__)
+
+    async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+        # An event is a list led by its name; python-socketio looks the name up
+        # in a task of its own, where a list for a name fails unseen.
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            logger.warning("Web chat: a socket.io event without a name was dropped")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
 
 
 def _metadata(data: Dict[str, Any]) -> Optional[Dict[str, Any]]:

@@ -155,12 +155,13 @@ def test_telegram(store: Store, loop: asyncio.AbstractEventLoop, tally: Tally,
     def one(seed: int) -> None:
         maker = Maker(seed)
         body, secret = maker.body(TELEGRAM_SHAPE), maker.pick([SECRET] * 9 + ["wrong"])
-        before, heard = rows(), len(rasa.messages)
+        heard = len(rasa.messages)
         status, answer = loop.run_until_complete(
             channel.receive(body, {SECRET_HEADER: secret}, rasa))
         tally.record(endpoint, status, body)
+        same = rows.unchanged()
         if status >= 400 or answer.get("status") == "bad_update":
-            assert rows() == before, "a refused update stored something"
+            assert same, "a refused update stored something"
             assert len(rasa.messages) == heard, "a refused update reached Rasa"
 
     try:
@@ -223,12 +224,13 @@ def test_sms_webhook(sms: SmsInput, store: Store, loop: asyncio.AbstractEventLoo
     @given(seed=seeds)
     def one(seed: int) -> None:
         body, headers = sms_request(Maker(seed), SMS_FORM, WEBHOOK_PATH)
-        before, heard = rows(), len(rasa.messages)
+        heard = len(rasa.messages)
         status, twiml = loop.run_until_complete(sms.receive(body, headers, "", app, rasa))
         tally.record(endpoint, status, body)
         assert "<Message>" not in twiml, "a message was not handled (the resend answer)"
+        same = rows.unchanged()
         if status >= 400:
-            assert rows() == before, "a refused message stored something"
+            assert same, "a refused message stored something"
             assert len(rasa.messages) == heard, "a refused message reached Rasa"
 
     with Timer(endpoint):
@@ -250,11 +252,11 @@ def test_sms_status(sms: SmsInput, store: Store, loop: asyncio.AbstractEventLoop
     @given(seed=seeds)
     def one(seed: int) -> None:
         body, headers = sms_request(Maker(seed), STATUS_FORM, STATUS_PATH)
-        before = rows()
         status = loop.run_until_complete(sms.receive_status(body, headers, ""))
         tally.record(endpoint, status, body)
+        same = rows.unchanged()
         if status >= 400:
-            assert rows() == before, "a refused callback stored something"
+            assert same, "a refused callback stored something"
 
     with Timer(endpoint):
         one()
@@ -295,11 +297,11 @@ def test_cms_events(store: Store, loop: asyncio.AbstractEventLoop, tally: Tally,
         headers = {SIGNATURE_HEADER: sign(SECRET, body) if maker.chance(0.9) else "sha256=00"}
         if maker.chance(0.2):
             headers[EVENT_ID_HEADER] = maker.text(20)
-        before = rows()
         status, _ = loop.run_until_complete(channel.receive(body, headers, app))
         tally.record(endpoint, status, body)
+        same = rows.unchanged()
         if status >= 400:
-            assert rows() == before, "a refused event stored something"
+            assert same, "a refused event stored something"
 
     with Timer(endpoint):
         one()

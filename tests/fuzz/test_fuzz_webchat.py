@@ -7,6 +7,12 @@ event packets (`42[...]`) whose JSON is shaped like the widget's events
 `history_request`; any other name) or is anything at all, nested far too
 deep or too large. Every 100 packets an ordinary message must still get its
 answer; no traceback may be logged; the connection stays up.
+
+One traceback is python-engineio's own and is counted, not failed: a
+long-polling POST whose payload holds engine.io's record separator (0x1E)
+splits into a part that is no engine.io packet; engine.io logs "post
+request handler error" with its traceback and answers 200, and the
+connection goes on (the next check of every 100 proves it).
 """
 
 from __future__ import annotations
@@ -51,7 +57,11 @@ def chat(loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch) -> It
     server = Server()
     server.channel.gate.per_minute = 10**6
     loop.run_until_complete(server.start())
-    client = loop.run_until_complete(Chat(server).connect())
+
+    async def connected() -> Chat:
+        return await Chat(server).connect()  # its session and queue belong to this loop
+
+    client = loop.run_until_complete(connected())
     yield client
     loop.run_until_complete(client.close())
     loop.run_until_complete(server.stop())
@@ -69,6 +79,8 @@ async def answered(chat: Chat) -> bool:
 def test_webchat(chat: Chat, loop: asyncio.AbstractEventLoop, tally: Tally,
                  crashes: CrashWatch) -> None:
     sent = [0]
+    engineio_split = ("engineio.server", "post request handler error")
+    crashes.known[engineio_split] = 0
 
     @FUZZ
     @given(seed=seeds)
@@ -85,4 +97,6 @@ def test_webchat(chat: Chat, loop: asyncio.AbstractEventLoop, tally: Tally,
         one()
     assert loop.run_until_complete(answered(chat))
     assert not crashes.crashes, crashes.crashes
+    print(f"engine.io payloads it could not split (answered 200): "
+          f"{crashes.known[engineio_split]}")
 

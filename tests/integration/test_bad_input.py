@@ -10,6 +10,7 @@ reference back-ends are real HTTP servers on loopback.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -286,3 +287,30 @@ async def test_cms_admin_form_that_is_no_form_is_a_400(tmp_path: Path) -> None:
                                    headers={"Content-Type": "application/x-www-form-urlencoded"},
                                    allow_redirects=False)
         assert answer.status == 400, await answer.text()
+
+
+# --- web chat (socket.io) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("packet", [
+    '2[["a list for a name"], {"message": "hi"}]',        # found by the fuzz suite
+    '2{"message": "hi"}', "2[]", "2" + "[" * 5000 + "]" * 5000,
+])
+async def test_webchat_malformed_packets_are_dropped_and_the_chat_goes_on(
+    packet: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.test_webchat_channel import Chat, Server
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    server = Server()
+    await server.start()
+    chat = await Chat(server).connect()
+    try:
+        await chat.session()
+        await chat.client.eio.send(packet)
+        assert (await chat.say("hello"))["text"] == "You said: hello"
+        await asyncio.sleep(0.2)
+    finally:
+        await chat.close()
+        await server.stop()
+    no_traceback(caplog)
