@@ -230,7 +230,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                 turns = [turn for turn in turns if turn["id"] <= mark]
                 after = mark
                 if turns:
-                    await stream.write(_sse("turns", {"turns": turns, "latest": after}))
+                    await stream.write(_sse("turns", {"turns": turns, "latest": after,
+                                                      **console.identity(watched)}))
                     last_sent = loop.time()
             now = loop.time()
             if now - refreshed >= _PRESENCE_REFRESH:

@@ -90,7 +90,12 @@
     if (queueTable) { renderQueue(JSON.parse(event.data)); }
   });
   source.addEventListener("turns", function (event) {
-    addTurns(transcript, JSON.parse(event.data).turns);
+    var data = JSON.parse(event.data);
+    addTurns(transcript, data.turns);
+    var level = document.getElementById("identity-level");
+    if (level && data.identity_level !== null) {
+      level.textContent = data.identity_level + (data.person_verified ? " (verified person)" : "");
+    }
   });
   source.addEventListener("refused", function () { source.close(); });
 

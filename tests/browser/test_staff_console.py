@@ -139,6 +139,9 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         # The advisor never sees the numbers the citizen typed.
         assert "85031212345" not in transcript.inner_text()
         assert "12.03.1985" not in transcript.inner_text()
+        # The result shows live: the identity level is no longer 0.
+        wait_for(lambda: advisor.locator("#identity-level").inner_text()[:1] in ("1", "2"),
+                 "the identity level to change on the advisor's page")
         advisor.reload()
         advisor.get_by_role("link", name="Show the person's cases").click()
         advisor.get_by_text("NSSA-2026-000101").wait_for()

@@ -122,6 +122,12 @@ async def test_the_holder_talks_transfers_hands_back_and_closes(staff: Staff) ->
     assert (await alice.call("POST", f"/api/conversations/{CONVERSATION}/messages",
                              {"text": "Hello, I am Alice."}))[0] == 201
     assert (await alice.call("POST", f"/api/conversations/{CONVERSATION}/verify"))[0] == 200
+    # The check ran (the assistant set the slot): the level shown is the new one.
+    assert (await alice.call("GET", f"/api/conversations/{CONVERSATION}"))[1][
+        "identity_level"] == 1  # as queued
+    staff.say_event(CONVERSATION, "slot", "", name="identity_level", value=2)
+    assert (await alice.call("GET", f"/api/conversations/{CONVERSATION}"))[1][
+        "identity_level"] == 2
     assert staff.calls == [
         (f"/webhooks/internal/conversations/{CONVERSATION}/advisor_message",
          {"advisor": "alice", "text": "Hello, I am Alice."}),
