@@ -97,7 +97,13 @@
       level.textContent = data.identity_level + (data.person_verified ? " (verified person)" : "");
     }
   });
-  source.addEventListener("refused", function () { source.close(); });
+  source.addEventListener("refused", function (event) {
+    // Transferred to a colleague, say: the page says so instead of going quiet.
+    source.close();
+    var note = text("p", "Live updates stopped: " + JSON.parse(event.data).error + ".", "error");
+    note.setAttribute("role", "alert");
+    document.getElementById("main").prepend(note);
+  });
 
   var form = document.getElementById("say-form");
   if (form) {
