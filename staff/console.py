@@ -175,9 +175,12 @@ class Console:
         self._find(who, conversation_id)
         self.audit.write(who.name, "open conversation", conversation_id, "live updates")
 
-    def new_turns(self, who: Session, conversation_id: str, after: int) -> List[Dict[str, Any]]:
-        """Turns after event id `after` of a conversation `who` may still open (no audit)."""
+    def may_open(self, who: Session, conversation_id: str) -> None:
+        """Refused (403/404) unless `who` may still open the conversation."""
         self._find(who, conversation_id)
+
+    def new_turns(self, conversation_id: str, after: int) -> List[Dict[str, Any]]:
+        """Turns after event id `after` (the stream's; it checked `may_open` first, no audit)."""
         with self.engine.connect() as connection:
             return [t.as_json() for t in transcript(connection, conversation_id, after)]
 

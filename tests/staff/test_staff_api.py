@@ -260,7 +260,10 @@ async def _event(response: Any) -> Tuple[str, Any]:
     """The next server-sent event: (name, data)."""
     name, data = "", None
     while True:
-        line = (await asyncio.wait_for(response.content.readline(), 20)).decode().rstrip("\n")
+        raw = await asyncio.wait_for(response.content.readline(), 20)
+        if not raw:
+            return "end of stream", None
+        line = raw.decode().rstrip("\n")
         if line.startswith("event: "):
             name = line[len("event: "):]
         elif line.startswith("data: "):
@@ -341,3 +344,24 @@ def test_a_call_back_is_due_two_working_days_later() -> None:
     assert due_by(date(2026, 12, 12)) == date(2026, 12, 15)  # Saturday
     # The handbook's public holidays are not working days: Christmas Eve and Day.
     assert due_by(date(2026, 12, 23)) == date(2026, 12, 29)
+
+
+async def test_the_event_stream_ends_when_the_conversation_is_transferred_away(
+    staff: Staff
+) -> None:
+    waiting(staff)
+    alice = await staff.sign_in("alice")
+    await alice.call("POST", f"/api/conversations/{CONVERSATION}/take")
+    response = await staff.client.get(
+        f"/api/events?csrf={alice.csrf}&conversation={CONVERSATION}",
+        headers={"Cookie": f"nssa_staff={alice.cookie}"})
+    try:
+        assert (await _event(response))[0] == "queue"
+        staff.console.handovers.transfer(CONVERSATION, "alice", "bob")
+        seen = [await _event(response)]
+        while seen[-1][0] not in ("refused", "end of stream") and len(seen) < 5:
+            seen.append(await _event(response))
+        assert seen[-1] == ("refused", {"error": "bob holds this conversation"})
+        assert await _event(response) == ("end of stream", None)
+    finally:
+        response.close()
