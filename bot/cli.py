@@ -128,15 +128,15 @@ def run(settings: Settings, no_train: bool) -> None:
     # From here SIGTERM stops the children as Ctrl-C does, during start-up too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        start_all(processes)
+        start_all(processes, report=lambda line: click.echo(line, err=True))
     except ServiceError as exc:
         fail(f"Start-up failed: {exc}")
     except KeyboardInterrupt:
         sys.exit(EXIT_STOPPED)  # start_all stopped what it had started
     import asyncio
 
-    from actions.api.errors import BackendError
     from bot.notices import subscribe
+    from clients.errors import BackendError
 
     stopping = threading.Event()
     try:

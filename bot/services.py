@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional, Tuple
+from typing import IO, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot.channels_config import write_credentials
@@ -251,12 +251,21 @@ def assistant_processes(
     return [*backends, actions, rasa, worker, staff]
 
 
-def start_all(processes: List[ManagedProcess], timeout: float = 240) -> None:
-    """Start each process and wait for it; stop all if one fails."""
+def start_all(
+    processes: List[ManagedProcess],
+    timeout: float = 240,
+    report: Callable[[str], None] = lambda line: None,
+) -> None:
+    """Start each process and wait for it, telling `report` how far it is; stop all on failure."""
     try:
-        for process in processes:
+        for number, process in enumerate(processes, start=1):
+            started = time.monotonic()
+            report(f"[{number}/{len(processes)}] Starting the {process.name} "
+                   f"(log {process.log_path}) ...")
             process.start()
             process.wait_healthy(timeout)
+            report(f"[{number}/{len(processes)}] The {process.name} is up "
+                   f"({time.monotonic() - started:.1f} s).")
     except BaseException:
         stop_all(processes)
         raise

@@ -313,6 +313,9 @@ class Settings:
     def staff_url(self) -> str:
         """Base URL of the staff console."""
         return f"http://{_reachable(self.staff_host)}:{self.staff_port}"
+    # JSON bodies over these are refused before they are parsed (bot/json_limits.py).
+    json_max_bytes: int = 64 * 1024
+    json_max_depth: int = 32
 
     @property
     def telegram_enabled(self) -> bool:
@@ -376,6 +379,8 @@ class Settings:
             "NSSA_STAFF_HOST": self.staff_host,
             "NSSA_STAFF_PORT": str(self.staff_port),
             "NSSA_STAFF_SECURE_COOKIES": "true" if self.staff_secure_cookies else "false",
+            "NSSA_JSON_MAX_BYTES": str(self.json_max_bytes),
+            "NSSA_JSON_MAX_DEPTH": str(self.json_max_depth),
             **{key: value for key, value in optional.items() if value is not None},
         }
 
@@ -454,4 +459,6 @@ def load_settings(
         staff_host=source.get("NSSA_STAFF_HOST", str, default="127.0.0.1"),
         staff_port=source.get("NSSA_STAFF_PORT", port, default="5010"),
         staff_secure_cookies=source.get("NSSA_STAFF_SECURE_COOKIES", boolean, default="true"),
+        json_max_bytes=source.get("NSSA_JSON_MAX_BYTES", positive_int, default="65536"),
+        json_max_depth=source.get("NSSA_JSON_MAX_DEPTH", positive_int, default="32"),
     )

@@ -29,18 +29,18 @@ from urllib.parse import quote
 
 import httpx
 
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient
-from actions.api.http import RetryPolicy
 from bot.privacy import install_log_masking
 from bot.settings import Settings
-from bot.store.db import create_engine_for
 from bot.store.delivery import run_worker
 from bot.store.forwarded import ForwardedApplications
 from bot.store.handovers import Handover, Handovers
-from bot.store.outbox import Outbox, OutboxItem
+from bot.store.outbox import OutboxItem
 from bot.store.retention import PurgeReport, Retention
+from bot.store.store import Store
 from bot.store.tables import FAILED
+from clients.cms import CmsClient
+from clients.housing import HousingClient
+from clients.http import RetryPolicy
 
 __all__ = [
     "deliver_cms_case",
@@ -206,8 +206,7 @@ async def purge_periodically(
 
 
 async def _run(settings: Settings, interval: float) -> None:
-    engine = create_engine_for(settings.database_url)
-    outbox = Outbox(engine)
+    store = Store.for_url(settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -215,19 +214,19 @@ async def _run(settings: Settings, interval: float) -> None:
     logger.info("Outbox worker started.")
     await asyncio.gather(
         run_worker(
-            outbox,
+            store.outbox,
             {
                 "cms_case": deliver_cms_case(settings),
                 "housing_application": deliver_housing_application(
-                    settings, ForwardedApplications(engine)
+                    settings, store.forwarded
                 ),
             },
             interval,
             stop,
             notify=notify_citizen(settings),
         ),
-        purge_periodically(settings, Retention(engine), stop),
-        expire_periodically(Handovers(engine), tell_expired(settings), interval, stop),
+        purge_periodically(settings, Retention(store.engine), stop),
+        expire_periodically(store.handovers, tell_expired(settings), interval, stop),
     )
 
 

@@ -38,7 +38,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
-from channels.common import CONTINUED_MESSAGE, ChannelStore, clean_text
+from bot.store.store import Store
+from channels.common import CONTINUED_MESSAGE, clean_text
 
 __all__ = [
     "pass_on",
@@ -64,13 +65,13 @@ def _agent(app: Any) -> Any:
     return getattr(getattr(app, "ctx", None), "agent", None)
 
 
-def _store() -> ChannelStore:
+def _store() -> Store:
     from bot.settings import load_settings
 
-    return ChannelStore.for_url(load_settings().database_url)
+    return Store.for_url(load_settings().database_url)
 
 
-async def _holder(store: Optional[ChannelStore], conversation_id: str) -> Optional[str]:
+async def _holder(store: Optional[Store], conversation_id: str) -> Optional[str]:
     if store is None:
         return None
     try:
@@ -81,7 +82,7 @@ async def _holder(store: Optional[ChannelStore], conversation_id: str) -> Option
 
 
 async def pass_on(
-    app: Any, store: Optional[ChannelStore], on_new_message: Handler, message: UserMessage
+    app: Any, store: Optional[Store], on_new_message: Handler, message: UserMessage
 ) -> bool:
     """Hand the message to Rasa (True), or only store it while an advisor holds it (False)."""
     agent = _agent(app)

@@ -53,7 +53,6 @@ credentials.yml (optional; default NSSA_API_TOKEN):
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, Text, Union
@@ -66,6 +65,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
+from bot.json_limits import DEFAULT_LIMITS, JsonRefused
 from bot.security import bearer_refusal
 from channels.handover import advisor_says, hand_back, verify_identity
 
@@ -130,9 +130,9 @@ async def trigger_intent(request: Request, conversation_id: str) -> HTTPResponse
     if len(request.body or b"") > MAX_BODY_BYTES:
         return _refused(413, f"the body is over {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(request.body or b"")
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _refused(400, "the body is not JSON")
+        body = DEFAULT_LIMITS.loads(request.body or b"")
+    except JsonRefused as exc:
+        return _refused(exc.status, str(exc))
     name = body.get("name") if isinstance(body, dict) else None
     entities = body.get("entities", {}) if isinstance(body, dict) else None
     if not isinstance(name, str) or not name or not isinstance(entities, (dict, list)):

@@ -106,11 +106,11 @@ def serve(settings: Settings) -> None:
     """Run the staff console (NSSA_STAFF_HOST, NSSA_STAFF_PORT)."""
     from aiohttp import web
 
-    from actions.api.cms import CmsClient
     from bot.privacy import install_log_masking
     from bot.security import is_loopback, with_local_tokens
     from bot.store.db import create_engine_for
     from bot.store.schema import upgrade
+    from clients.cms import CmsClient
     from staff.assistant import Assistant
     from staff.console import Console
     from staff.sessions import Sessions, SignInLimit

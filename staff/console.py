@@ -28,11 +28,11 @@ from typing import Any, Callable, Dict, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from actions.api.cms import CmsClient
-from actions.api.errors import BackendError
 from bot.errors import NssaError
 from bot.store.handovers import Handover, HandoverConflict, Handovers
 from bot.store.tables import OUTCOMES, person_conversations, utcnow
+from clients.cms import CmsClient
+from clients.errors import BackendError
 from staff.accounts import Accounts
 from staff.assistant import Assistant, AssistantUnavailable
 from staff.audit import AuditLog

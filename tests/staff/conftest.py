@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
-from actions.api.cms import CmsClient
 from backends.cms import create_app as create_cms_app
 from bot.store.db import create_engine_for
 from bot.store.schema import upgrade
 from bot.store.tables import person_conversations
+from clients.cms import CmsClient
 from staff.accounts import Accounts
 from staff.assistant import Assistant
 from staff.console import Console
