@@ -18,6 +18,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from aiohttp import web
 
+from bot.json_limits import DEFAULT_LIMITS, JsonRefused
 from staff.console import ADMIN, ADVISOR, Refused, handover_json
 from staff.web import CONSOLE, allow, session_of
 
@@ -34,10 +35,10 @@ def _cid(request: web.Request) -> str:
 
 
 async def _body(request: web.Request) -> Dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(400, "the body is not JSON") from None
+    try:  # size, depth and half surrogate pairs refused before anything reads it
+        body = DEFAULT_LIMITS.loads(await request.read())
+    except JsonRefused as exc:
+        raise Refused(exc.status, str(exc)) from None
     if not isinstance(body, dict):
         raise Refused(400, "the body is not a JSON object")
     return body

@@ -365,3 +365,29 @@ async def test_the_event_stream_ends_when_the_conversation_is_transferred_away(
         assert await _event(response) == ("end of stream", None)
     finally:
         response.close()
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b'{"text": "\\ud800 half a pair"}', 400),
+    (b"[" * 100 + b"]" * 100, 400),
+    (b"not json", 400),
+    (b'["a list"]', 400),
+])
+async def test_a_bad_json_body_is_a_4xx(staff: Staff, raw: bytes, status: int) -> None:
+    waiting(staff)
+    alice = await staff.sign_in("alice")
+    await alice.call("POST", f"/api/conversations/{CONVERSATION}/take")
+    response = await staff.client.post(
+        f"/api/conversations/{CONVERSATION}/messages", data=raw,
+        headers={"Cookie": f"nssa_staff={alice.cookie}", "X-CSRF-Token": alice.csrf,
+                 "Content-Type": "application/json"})
+    assert response.status == status
+    assert staff.calls == []
+
+
+@pytest.mark.parametrize("body", [b"name=\xed\xa0\x80&password=x", b"name=%ED%A0%80&password=x",
+                                  b"\xff\xfe"])
+async def test_a_sign_in_form_that_is_no_text_is_a_4xx(staff: Staff, body: bytes) -> None:
+    response = await staff.client.post(
+        "/sign-in", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert 400 <= response.status < 500
