@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from aiohttp import web
 
+from bot.json_limits import DEFAULT_LIMITS, JsonRefused
 from staff.console import ADMIN, ADVISOR, Refused, handover_json
 from staff.web import CONSOLE, allow, session_of
 
@@ -34,10 +35,10 @@ def _cid(request: web.Request) -> str:
 
 
 async def _body(request: web.Request) -> Dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(400, "the body is not JSON") from None
+    try:  # size, depth and half surrogate pairs refused before anything reads it
+        body = DEFAULT_LIMITS.loads(await request.read())
+    except JsonRefused as exc:
+        raise Refused(exc.status, str(exc)) from None
     if not isinstance(body, dict):
         raise Refused(400, "the body is not a JSON object")
     return body
@@ -220,18 +221,21 @@ async def events(request: web.Request) -> web.StreamResponse:
                 last_mark = _queue_mark(state)
                 await stream.write(_sse("queue", state))
                 last_sent = loop.time()
-            mark = console.latest(watched) if watched is not None else 0
-            if watched is not None and mark > after:
-                try:
-                    turns: List[Dict[str, Any]] = console.new_turns(who, watched, after)
-                except Refused as exc:  # transferred away: the stream ends for this one
+            if watched is not None:
+                try:  # each round: a conversation transferred away ends its stream
+                    console.may_open(who, watched)
+                except Refused as exc:
                     await stream.write(_sse("refused", {"error": str(exc)}))
                     break
-                turns = [turn for turn in turns if turn["id"] <= mark]
-                after = mark
-                if turns:
-                    await stream.write(_sse("turns", {"turns": turns, "latest": after}))
-                    last_sent = loop.time()
+                mark = console.latest(watched)
+                if mark > after:
+                    turns = [turn for turn in console.new_turns(watched, after)
+                             if turn["id"] <= mark]
+                    after = mark
+                    if turns:
+                        await stream.write(_sse("turns", {"turns": turns, "latest": after,
+                                                          **console.identity(watched)}))
+                        last_sent = loop.time()
             now = loop.time()
             if now - refreshed >= _PRESENCE_REFRESH:
                 refreshed = now

@@ -108,8 +108,8 @@ def serve(settings: Settings) -> None:
 
     from bot.privacy import install_log_masking
     from bot.security import is_loopback, with_local_tokens
-    from bot.store.db import create_engine_for
     from bot.store.schema import upgrade
+    from bot.store.store import Store
     from clients.cms import CmsClient
     from staff.assistant import Assistant
     from staff.console import Console
@@ -126,7 +126,8 @@ def serve(settings: Settings) -> None:
     except NssaError as exc:
         _fail(exc)
     assert settings.api_token is not None  # with_local_tokens fills it
-    engine = create_engine_for(settings.database_url)
+    # The process's one engine (bot/store/store.py), shared by every repository here.
+    engine = Store.for_url(settings.database_url).engine
     console = Console(
         engine, Assistant(settings.rasa_url, settings.api_token),
         lambda: CmsClient(settings.cms_url, settings.cms_token),

@@ -38,7 +38,7 @@ from staff.assistant import Assistant, AssistantUnavailable
 from staff.audit import AuditLog
 from staff.callbacks import call_backs
 from staff.sessions import Session
-from staff.transcript import latest_event_id, transcript
+from staff.transcript import identity_level, latest_event_id, transcript
 
 __all__ = ["ADVISOR", "ADMIN", "Console", "Refused", "MAX_MESSAGE"]
 
@@ -64,10 +64,13 @@ class Opened:
     latest: int
     mine: bool
     person_known: bool
+    level: Optional[int] = None
 
     def as_json(self) -> Dict[str, Any]:
-        """The conversation for the JSON API."""
-        return {**handover_json(self.handover), "held_by_me": self.mine,
+        """The conversation for the JSON API (the identity level as it is now)."""
+        level = self.handover.identity_level if self.level is None else self.level
+        return {**handover_json(self.handover), "identity_level": level,
+                "held_by_me": self.mine,
                 "person_verified": self.person_known, "turns": self.turns,
                 "latest_event": self.latest}
 
@@ -162,19 +165,31 @@ class Console:
         with self.engine.connect() as connection:
             turns = [t.as_json() for t in transcript(connection, conversation_id)]
             latest = latest_event_id(connection, conversation_id)
+            level = identity_level(connection, conversation_id)
         mine = item.state == "held" and item.advisor == who.name
-        return Opened(item, turns, latest, mine, self._person(conversation_id) is not None)
+        return Opened(item, turns, latest, mine, self._person(conversation_id) is not None,
+                      level)
 
     def watch(self, who: Session, conversation_id: str) -> None:
         """Check `who` may follow the conversation live, and audit it."""
         self._find(who, conversation_id)
         self.audit.write(who.name, "open conversation", conversation_id, "live updates")
 
-    def new_turns(self, who: Session, conversation_id: str, after: int) -> List[Dict[str, Any]]:
-        """Turns after event id `after` of a conversation `who` may still open (no audit)."""
+    def may_open(self, who: Session, conversation_id: str) -> None:
+        """Refused (403/404) unless `who` may still open the conversation."""
         self._find(who, conversation_id)
+
+    def new_turns(self, conversation_id: str, after: int) -> List[Dict[str, Any]]:
+        """Turns after event id `after` (the stream's; it checked `may_open` first, no audit)."""
         with self.engine.connect() as connection:
             return [t.as_json() for t in transcript(connection, conversation_id, after)]
+
+    def identity(self, conversation_id: str) -> Dict[str, Any]:
+        """The identity level now, and whether a verified person is known (for live updates)."""
+        with self.engine.connect() as connection:
+            level = identity_level(connection, conversation_id)
+        known = self._person(conversation_id) is not None
+        return {"identity_level": level, "person_verified": known}
 
     def latest(self, conversation_id: str) -> int:
         """The conversation's newest event id."""

@@ -26,6 +26,7 @@ from staff.web import (
     allow,
     clear_session_cookie,
     client_address,
+    form_of,
     public,
     render,
     session_of,
@@ -84,7 +85,7 @@ async def sign_in_form(request: web.Request) -> web.Response:
 @public
 async def sign_in(request: web.Request) -> web.StreamResponse:
     """Check the name and password; 429 after too many failures; start a session."""
-    form = await request.post()
+    form = await form_of(request)
     given, expected = form.get("csrf_token"), request.cookies.get(SIGN_IN_COOKIE)
     if not (isinstance(given, str) and expected
             and hmac.compare_digest(given.encode(), expected.encode())):
@@ -151,7 +152,7 @@ async def queue(request: web.Request) -> web.Response:
 @allow(*ADVISOR)
 async def presence(request: web.Request) -> web.StreamResponse:
     """Present or away."""
-    present = (await request.post()).get("present") == "yes"
+    present = (await form_of(request)).get("present") == "yes"
     request.app[CONSOLE].set_present(session_of(request), present)
     raise _back("/queue", "present" if present else "away")
 
@@ -184,7 +185,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     """The conversation's forms: take, say, verify, transfer, hand-back, close."""
     console, who = request.app[CONSOLE], session_of(request)
     conversation_id, action = request.match_info["conversation_id"], request.match_info["action"]
-    form = await request.post()
+    form = await form_of(request)
     here = _path(conversation_id)
     if action == "take":
         console.take(who, conversation_id)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from bot.privacy import mask_personal_numbers
 
-__all__ = ["Turn", "latest_event_id", "transcript"]
+__all__ = ["Turn", "identity_level", "latest_event_id", "transcript"]
 
 # Rasa's table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent): the columns read here.
 _events = sa.Table(
@@ -95,3 +95,29 @@ def latest_event_id(connection: Connection, conversation_id: str) -> int:
     return connection.execute(
         sa.select(sa.func.max(_events.c.id)).where(_events.c.sender_id == conversation_id)
     ).scalar() or 0
+
+
+def identity_level(connection: Connection, conversation_id: str) -> Optional[int]:
+    """The conversation's identity level as the assistant set it last (None if never).
+
+    The slot `identity_level` (0 none, 1 confirmed, 2 one-time code) is not
+    sealed; the hand-over keeps the level it had when it was queued, this
+    one follows an identity check the advisor asked for.
+    """
+    if not _has_events(connection):
+        return None
+    rows = connection.execute(
+        sa.select(_events.c.data)
+        .where(_events.c.sender_id == conversation_id, _events.c.type_name == "slot",
+               _events.c.data.contains('"identity_level"'))
+        .order_by(_events.c.id.desc()).limit(20)
+    )
+    for (raw,) in rows:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("name") == "identity_level":
+            value = data.get("value")
+            return int(value) if isinstance(value, (int, float)) else 0
+    return None

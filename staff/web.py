@@ -40,6 +40,7 @@ __all__ = [
     "SECURE",
     "TEMPLATES",
     "allow",
+    "form_of",
     "public",
     "session_of",
     "create_app",
@@ -101,7 +102,7 @@ async def _csrf_given(request: web.Request) -> Optional[str]:
             given = request.query.get("csrf")
         return given
     if request.method == "POST":
-        form = await request.post()
+        form = await form_of(request)
         value = form.get("csrf_token")
         return value if isinstance(value, str) else None
     return None
@@ -109,7 +110,14 @@ async def _csrf_given(request: web.Request) -> Optional[str]:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Sign-in, role and CSRF checks before any handler runs."""
+    """Sign-in, role and CSRF checks before any handler runs; a refusal answered."""
+    try:
+        return await _guarded(request, handler)
+    except Refused as exc:
+        return _refuse(request, exc.status, str(exc))
+
+
+async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
     if getattr(handler, "staff_public", False) or request.path.startswith("/static/"):
         return await handler(request)
     roles: Sequence[str] = getattr(handler, "staff_roles", ())
@@ -122,10 +130,15 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if _api(request) or request.method != "GET":
         if not csrf_matches(await _csrf_given(request), session.csrf_token):
             return _refuse(request, 403, "the CSRF token is missing or wrong")
+    return await handler(request)
+
+
+async def form_of(request: web.Request) -> Any:
+    """The posted form; Refused (400) when it is no text (bytes that are not UTF-8)."""
     try:
-        return await handler(request)
-    except Refused as exc:
-        return _refuse(request, exc.status, str(exc))
+        return await request.post()
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, "the form is not UTF-8 text") from None
 
 
 def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:

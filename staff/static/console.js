@@ -90,9 +90,20 @@
     if (queueTable) { renderQueue(JSON.parse(event.data)); }
   });
   source.addEventListener("turns", function (event) {
-    addTurns(transcript, JSON.parse(event.data).turns);
+    var data = JSON.parse(event.data);
+    addTurns(transcript, data.turns);
+    var level = document.getElementById("identity-level");
+    if (level && data.identity_level !== null) {
+      level.textContent = data.identity_level + (data.person_verified ? " (verified person)" : "");
+    }
   });
-  source.addEventListener("refused", function () { source.close(); });
+  source.addEventListener("refused", function (event) {
+    // Transferred to a colleague, say: the page says so instead of going quiet.
+    source.close();
+    var note = text("p", "Live updates stopped: " + JSON.parse(event.data).error + ".", "error");
+    note.setAttribute("role", "alert");
+    document.getElementById("main").prepend(note);
+  });
 
   var form = document.getElementById("say-form");
   if (form) {

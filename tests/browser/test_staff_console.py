@@ -139,6 +139,9 @@ def test_an_advisor_takes_a_web_chat_conversation_and_hands_it_back(
         # The advisor never sees the numbers the citizen typed.
         assert "85031212345" not in transcript.inner_text()
         assert "12.03.1985" not in transcript.inner_text()
+        # The result shows live: the identity level is no longer 0.
+        wait_for(lambda: advisor.locator("#identity-level").inner_text()[:1] in ("1", "2"),
+                 "the identity level to change on the advisor's page")
         advisor.reload()
         advisor.get_by_role("link", name="Show the person's cases").click()
         advisor.get_by_text("NSSA-2026-000101").wait_for()
@@ -242,3 +245,40 @@ def test_an_advisor_takes_a_telegram_conversation_and_hands_it_back(
         assert "20th" in texts(telegram.say(chat, "when is the old-age pension paid"))
     finally:
         context.close()
+
+
+def test_an_advisor_transfers_to_a_colleague_who_closes_it(
+    browser: Any, live: Assistant
+) -> None:
+    handovers = Handovers(create_engine_for(live.settings.database_url))
+    conversation = f"transfer-{time.time_ns()}"
+    handovers.request(conversation, "webchat", "complaint", 0)
+    handovers.take(conversation, "bob")
+    bobs = browser.new_context(viewport={"width": 1280, "height": 800})
+    carls = browser.new_context(viewport={"width": 1280, "height": 800})
+    for context in (bobs, carls):
+        context.set_default_timeout(TIMEOUT_MS)
+    try:
+        bob = sign_in(bobs, live, "bob")
+        bob.goto(f"{live.settings.staff_url}/conversations/{conversation}")
+        other_tab = bobs.new_page()
+        other_tab.goto(f"{live.settings.staff_url}/conversations/{conversation}")
+        carl = sign_in(carls, live, "carl")
+
+        bob.get_by_label("Transfer to").select_option("carl")
+        bob.get_by_role("button", name="Transfer", exact=True).click()
+        bob.get_by_text("The conversation was transferred.").wait_for()
+        # Bob's other tab of it says it is no longer his.
+        other_tab.get_by_role("alert").get_by_text("carl holds this conversation").wait_for()
+
+        # Carl's queue shows it live, under his conversations; he closes it.
+        carl.locator("#mine-list").get_by_role("link", name="webchat conversation").click()
+        carl.get_by_label("Outcome").select_option("referred")
+        carl.get_by_role("button", name="Close", exact=True).click()
+        carl.get_by_text("The conversation is closed.").wait_for()
+        carl.locator("#ended-list").get_by_text("closed: referred").first.wait_for()
+        assert handovers.holder(conversation) is None
+        assert bob.script_errors == [] and carl.script_errors == []
+    finally:
+        bobs.close()
+        carls.close()

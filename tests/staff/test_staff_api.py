@@ -122,6 +122,12 @@ async def test_the_holder_talks_transfers_hands_back_and_closes(staff: Staff) ->
     assert (await alice.call("POST", f"/api/conversations/{CONVERSATION}/messages",
                              {"text": "Hello, I am Alice."}))[0] == 201
     assert (await alice.call("POST", f"/api/conversations/{CONVERSATION}/verify"))[0] == 200
+    # The check ran (the assistant set the slot): the level shown is the new one.
+    assert (await alice.call("GET", f"/api/conversations/{CONVERSATION}"))[1][
+        "identity_level"] == 1  # as queued
+    staff.say_event(CONVERSATION, "slot", "", name="identity_level", value=2)
+    assert (await alice.call("GET", f"/api/conversations/{CONVERSATION}"))[1][
+        "identity_level"] == 2
     assert staff.calls == [
         (f"/webhooks/internal/conversations/{CONVERSATION}/advisor_message",
          {"advisor": "alice", "text": "Hello, I am Alice."}),
@@ -254,7 +260,10 @@ async def _event(response: Any) -> Tuple[str, Any]:
     """The next server-sent event: (name, data)."""
     name, data = "", None
     while True:
-        line = (await asyncio.wait_for(response.content.readline(), 20)).decode().rstrip("\n")
+        raw = await asyncio.wait_for(response.content.readline(), 20)
+        if not raw:
+            return "end of stream", None
+        line = raw.decode().rstrip("\n")
         if line.startswith("event: "):
             name = line[len("event: "):]
         elif line.startswith("data: "):
@@ -335,3 +344,50 @@ def test_a_call_back_is_due_two_working_days_later() -> None:
     assert due_by(date(2026, 12, 12)) == date(2026, 12, 15)  # Saturday
     # The handbook's public holidays are not working days: Christmas Eve and Day.
     assert due_by(date(2026, 12, 23)) == date(2026, 12, 29)
+
+
+async def test_the_event_stream_ends_when_the_conversation_is_transferred_away(
+    staff: Staff
+) -> None:
+    waiting(staff)
+    alice = await staff.sign_in("alice")
+    await alice.call("POST", f"/api/conversations/{CONVERSATION}/take")
+    response = await staff.client.get(
+        f"/api/events?csrf={alice.csrf}&conversation={CONVERSATION}",
+        headers={"Cookie": f"nssa_staff={alice.cookie}"})
+    try:
+        assert (await _event(response))[0] == "queue"
+        staff.console.handovers.transfer(CONVERSATION, "alice", "bob")
+        seen = [await _event(response)]
+        while seen[-1][0] not in ("refused", "end of stream") and len(seen) < 5:
+            seen.append(await _event(response))
+        assert seen[-1] == ("refused", {"error": "bob holds this conversation"})
+        assert await _event(response) == ("end of stream", None)
+    finally:
+        response.close()
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b'{"text": "\\ud800 half a pair"}', 400),
+    (b"[" * 100 + b"]" * 100, 400),
+    (b"not json", 400),
+    (b'["a list"]', 400),
+])
+async def test_a_bad_json_body_is_a_4xx(staff: Staff, raw: bytes, status: int) -> None:
+    waiting(staff)
+    alice = await staff.sign_in("alice")
+    await alice.call("POST", f"/api/conversations/{CONVERSATION}/take")
+    response = await staff.client.post(
+        f"/api/conversations/{CONVERSATION}/messages", data=raw,
+        headers={"Cookie": f"nssa_staff={alice.cookie}", "X-CSRF-Token": alice.csrf,
+                 "Content-Type": "application/json"})
+    assert response.status == status
+    assert staff.calls == []
+
+
+@pytest.mark.parametrize("body", [b"name=\xed\xa0\x80&password=x", b"name=%ED%A0%80&password=x",
+                                  b"\xff\xfe"])
+async def test_a_sign_in_form_that_is_no_text_is_a_4xx(staff: Staff, body: bytes) -> None:
+    response = await staff.client.post(
+        "/sign-in", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert 400 <= response.status < 500
