@@ -25,8 +25,10 @@ help:
 $(STAMP): constraints.txt pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (pyenv install 3.10)"; exit 1; }
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	@echo "Installing the Python packages into $(VENV) (constraints.txt; the first time takes a few minutes) ..."
 	$(PY) -m pip install -q --upgrade "pip<26"
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	@echo "Installed."
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -9,19 +9,21 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Optional
 
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient
-from actions.api.http import RetryPolicy
 from bot.settings import Settings, load_settings
+from clients.cms import CmsClient
+from clients.housing import HousingClient
+from clients.http import RetryPolicy
 
 if TYPE_CHECKING:
     from bot.store.channels import ContinuityCodes
     from bot.store.forwarded import ForwardedApplications
+    from bot.store.handovers import Handovers
     from bot.store.outbox import Outbox
+    from bot.store.store import Store
 
 __all__ = [
-    "settings", "cms_client", "housing_client", "outbox", "continuity_codes",
-    "forwarded_applications", "use_factories",
+    "settings", "cms_client", "housing_client", "store", "outbox", "continuity_codes",
+    "forwarded_applications", "handovers", "use_factories",
 ]
 
 # A citizen waits for the answer: bound each call, retries included.
@@ -54,31 +56,31 @@ def housing_client() -> HousingClient:
     return HousingClient(current.housing_url, current.housing_api_key, retry=_HOUSING_RETRY)
 
 
-@lru_cache(maxsize=1)
+def store() -> "Store":
+    """The process's store (bot/store/store.py): every repository on one engine."""
+    from bot.store.store import Store
+
+    return Store.for_url(settings().database_url)
+
+
 def outbox() -> "Outbox":
     """The outbox in the conversation store's database (schema set up at start)."""
-    from bot.store.db import create_engine_for
-    from bot.store.outbox import Outbox
-
-    return Outbox(create_engine_for(settings().database_url))
+    return store().outbox
 
 
-@lru_cache(maxsize=1)
 def continuity_codes() -> "ContinuityCodes":
     """The one-time codes of "continue on my phone", in the conversation store's database."""
-    from bot.store.channels import ContinuityCodes
-    from bot.store.db import create_engine_for
-
-    return ContinuityCodes(create_engine_for(settings().database_url))
+    return store().codes
 
 
-@lru_cache(maxsize=1)
 def forwarded_applications() -> "ForwardedApplications":
     """The Housing Office applications forwarded per person, in the store's database."""
-    from bot.store.db import create_engine_for
-    from bot.store.forwarded import ForwardedApplications
+    return store().forwarded
 
-    return ForwardedApplications(create_engine_for(settings().database_url))
+
+def handovers() -> "Handovers":
+    """The live advisors' queue, in the conversation store's database."""
+    return store().handovers
 
 
 def use_factories(

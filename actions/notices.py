@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -43,12 +42,8 @@ logger = logging.getLogger(__name__)
 _factory: Optional[Callable[[], "Persons"]] = None
 
 
-@lru_cache(maxsize=1)
 def _default_persons() -> "Persons":
-    from bot.store.db import create_engine_for
-    from bot.store.persons import Persons
-
-    return Persons(create_engine_for(bootstrap.settings().database_url))
+    return bootstrap.store().persons
 
 
 def persons() -> "Persons":

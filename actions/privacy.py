@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -46,12 +45,8 @@ FORM_NAME = "delete_conversation_form"
 _factory: Optional[Callable[[], "ConversationDeletions"]] = None
 
 
-@lru_cache(maxsize=1)
 def _default_deletions() -> "ConversationDeletions":
-    from bot.store.db import create_engine_for
-    from bot.store.deletions import ConversationDeletions
-
-    return ConversationDeletions(create_engine_for(bootstrap.settings().database_url))
+    return bootstrap.store().deletions
 
 
 def deletions() -> "ConversationDeletions":

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from aiohttp import web
 
+from bot.json_limits import DEFAULT_LIMITS, JsonRefused
 from bot.settings import PROJECT_ROOT, boolean
 from bot.store import create_engine_for
 
@@ -213,13 +214,17 @@ async def read_json_object(
 ) -> Tuple[Dict[str, Any], str]:
     """The request body as a JSON object and its canonical text.
 
-    Raises `ApiError(status, code)` when the body is not a JSON object.
+    Raises `ApiError(status, code)` when the body is not a JSON object, or
+    nests deeper than the limit (bot/json_limits.py: refused before it is
+    parsed); `ApiError(413, "too_large")` when it is over the size limit.
     """
     raw = await request.read()
     try:
-        body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(status, code, f"The body is not valid JSON: {exc}") from None
+        body = DEFAULT_LIMITS.loads(raw) if raw else None
+    except JsonRefused as exc:
+        if exc.status == 413:
+            raise ApiError(413, "too_large", f"The body is refused: {exc}.") from None
+        raise ApiError(status, code, f"The body is not valid JSON: {exc}.") from None
     if not isinstance(body, dict):
         raise ApiError(status, code, "The body must be a JSON object.")
     return body, canonical_json(body)

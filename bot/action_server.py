@@ -10,15 +10,25 @@ project starts its own (`python -m bot actions`, which `bot run` uses):
 
 Rasa sends the token with every call (endpoints.yml, `action_endpoint:
 headers:`). The server listens on NSSA_ACTION_HOST (127.0.0.1 by default).
+
+After the token, a call's body is checked before rasa_sdk reads it:
+    413  over NSSA_JSON_MAX_BYTES (a deflated body: once inflated)
+    400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH, or no action
+         call Rasa could send with this domain (bot/action_calls.py)
+An action that fails is logged with its traceback and answered 500 without
+the call's body (rasa_sdk's own handler sends the body back).
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any, Optional
 
+from bot.action_calls import problem, slot_types
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, NotJson
 from bot.security import bearer_refusal
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 __all__ = ["OPEN_PATHS", "create_app", "serve"]
 
@@ -28,14 +38,29 @@ logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
 
 
-def create_app(token: str, package: str = "actions") -> Any:
+def _body(request: Any, limits: JsonLimits) -> Any:
+    """The call's JSON within `limits`; JsonRefused otherwise (inflated with a cap if deflated)."""
+    raw = request.body or b""
+    if request.headers.get("Content-Encoding") == "deflate":
+        inflater = zlib.decompressobj()
+        try:
+            raw = inflater.decompress(raw, limits.max_bytes + 1)
+        except zlib.error:
+            raise NotJson("the body is not deflated data") from None
+    return limits.loads(raw)
+
+
+def create_app(token: str, package: str = "actions",
+               limits: JsonLimits = DEFAULT_LIMITS) -> Any:
     """rasa_sdk's Sanic app for `package`, every path but OPEN_PATHS behind `token`."""
     if not token:
         raise ValueError("the action server needs a token (NSSA_ACTION_TOKEN)")
     from rasa_sdk.endpoint import create_app as sdk_app
     from sanic import response
+    from sanic.exceptions import SanicException
     from sanic.request import Request
 
+    types = slot_types(PROJECT_ROOT / "domain.yml")
     # No CORS origins: only Rasa calls this server, never a browser.
     app = sdk_app(package, cors_origins=None)
 
@@ -53,6 +78,28 @@ def create_app(token: str, package: str = "actions") -> Any:
             status=refusal, headers={"WWW-Authenticate": "Bearer"},
         )
 
+    @app.on_request
+    async def readable(request: Request) -> Optional[Any]:
+        if request.method != "POST":
+            return None
+        try:
+            wrong = problem(_body(request, limits), types)
+        except JsonRefused as exc:
+            wrong, status = str(exc), exc.status
+        else:
+            status = 400
+        if wrong is None:
+            return None
+        logger.warning("Action server: %s refused (%d: %s)", request.path, status, wrong)
+        return response.json({"error": wrong}, status=status)
+
+    @app.exception(Exception)
+    async def failed(request: Request, exception: Exception) -> Any:
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            return response.json({"error": str(exception)}, status=exception.status_code)
+        logger.error("Action server: %s failed", request.path, exc_info=exception)
+        return response.json({"error": "the action failed"}, status=500)
+
     return app
 
 
@@ -64,6 +111,6 @@ def serve(settings: Settings) -> None:
         raise ValueError("the action server needs NSSA_ACTION_TOKEN")
     utils.configure_colored_logging(settings.log_level)
     utils.update_sanic_log_level()
-    app = create_app(settings.action_token)
+    app = create_app(settings.action_token, limits=JsonLimits.from_settings(settings))
     logger.info("Action server on http://%s:%d", settings.action_host, settings.action_port)
     app.run(settings.action_host, settings.action_port, workers=1)

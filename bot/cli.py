@@ -128,15 +128,15 @@ def run(settings: Settings, no_train: bool) -> None:
     # From here SIGTERM stops the children as Ctrl-C does, during start-up too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        start_all(processes)
+        start_all(processes, report=lambda line: click.echo(line, err=True))
     except ServiceError as exc:
         fail(f"Start-up failed: {exc}")
     except KeyboardInterrupt:
         sys.exit(EXIT_STOPPED)  # start_all stopped what it had started
     import asyncio
 
-    from actions.api.errors import BackendError
     from bot.notices import subscribe
+    from clients.errors import BackendError
 
     stopping = threading.Event()
     try:
@@ -168,6 +168,8 @@ def run(settings: Settings, no_train: bool) -> None:
             else ""
         )
         + "".join(f"  Not opened:     {note}\n" for note in left_out)
+        + f"  Staff console: {settings.staff_url}/ (accounts: python -m bot staff add NAME "
+        "--role advisor)\n"
         + f"  Shell:          make shell\n"
         f"  Logs:           {settings.var_dir / 'log'}\n"
         "A service that stops is started again; one that crashes 5 times in 5 minutes "
@@ -407,3 +409,13 @@ def telegram_webhook_info(settings: Settings) -> None:
 def main() -> None:
     """Entry point of `python -m bot`."""
     cli(prog_name="python -m bot")
+
+
+def _staff_commands() -> None:
+    # The staff console's commands live with it (staff/cli.py, click only at import).
+    from staff.cli import staff
+
+    cli.add_command(staff)
+
+
+_staff_commands()

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from bot.errors import NssaError
 from bot.i18n.catalogue import EnglishTerms
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused
 
 if TYPE_CHECKING:
-    from actions.api.cms import CmsClient
     from bot.settings import Settings
+    from clients.cms import CmsClient
 
 __all__ = [
     "EVENT_TYPES",
@@ -100,12 +101,12 @@ class CmsEvent:
     text: Optional[str] = field(default=None, repr=False)
 
 
-def parse_event(raw: bytes) -> CmsEvent:
-    """The event in a webhook body; InvalidEvent if it is not JSON or not an `Event`."""
+def parse_event(raw: bytes, limits: JsonLimits = DEFAULT_LIMITS) -> CmsEvent:
+    """The event in a webhook body; InvalidEvent if not JSON within `limits` or not an `Event`."""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidEvent("the body is not JSON") from None
+        body = limits.loads(raw)
+    except JsonRefused as exc:
+        raise InvalidEvent(str(exc)) from None
     if not isinstance(body, dict):
         raise InvalidEvent("the body is not a JSON object")
     values = {}
@@ -241,8 +242,8 @@ async def subscribe(settings: "Settings", *, client: Optional["CmsClient"] = Non
     subscriptions by URL, replacing the secret. Raises the client's
     `BackendError` when the CMS cannot be reached or refuses.
     """
-    from actions.api.cms import CmsClient
-    from actions.api.http import RetryPolicy
+    from clients.cms import CmsClient
+    from clients.http import RetryPolicy
 
     if client is not None:
         return await client.subscribe(webhook_url(settings), settings.events_secret)

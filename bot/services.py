@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional, Tuple
+from typing import IO, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot.channels_config import write_credentials
@@ -192,7 +192,7 @@ def reference_backends(settings: Settings, log_dir: Path) -> List[ManagedProcess
 def assistant_processes(
     settings: Settings, model: Path, log_dir: Optional[Path] = None
 ) -> List[ManagedProcess]:
-    """Reference back-ends (if embedded), action server, Rasa server and worker, in start order.
+    """Reference back-ends (if embedded), action server, Rasa, worker and staff console, in order.
 
     The settings need their action and API tokens (`bot.security.with_local_tokens`).
     """
@@ -240,15 +240,32 @@ def assistant_processes(
         log_path=log_dir / "worker.log",
         env=env,
     )
-    return [*backends, actions, rasa, worker]
+    staff = ManagedProcess(
+        name="staff console",
+        argv=[sys.executable, "-m", "bot", "staff", "serve"],
+        health_url=f"{settings.staff_url}/health",
+        log_path=log_dir / "staff.log",
+        env=env,
+        listens=("NSSA_STAFF_PORT", settings.staff_host, settings.staff_port),
+    )
+    return [*backends, actions, rasa, worker, staff]
 
 
-def start_all(processes: List[ManagedProcess], timeout: float = 240) -> None:
-    """Start each process and wait for it; stop all if one fails."""
+def start_all(
+    processes: List[ManagedProcess],
+    timeout: float = 240,
+    report: Callable[[str], None] = lambda line: None,
+) -> None:
+    """Start each process and wait for it, telling `report` how far it is; stop all on failure."""
     try:
-        for process in processes:
+        for number, process in enumerate(processes, start=1):
+            started = time.monotonic()
+            report(f"[{number}/{len(processes)}] Starting the {process.name} "
+                   f"(log {process.log_path}) ...")
             process.start()
             process.wait_healthy(timeout)
+            report(f"[{number}/{len(processes)}] The {process.name} is up "
+                   f"({time.monotonic() - started:.1f} s).")
     except BaseException:
         stop_all(processes)
         raise

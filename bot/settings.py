@@ -9,17 +9,18 @@ reads `os.environ`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Mapping, Optional, TypeVar
+from typing import Callable, Container, Dict, FrozenSet, Mapping, Optional, TypeVar
 
 from bot.errors import SettingsError
 
 __all__ = [
     "PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port",
-    "http_url", "boolean",
+    "http_url", "boolean", "AdvisorHours", "advisor_hours",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +184,76 @@ def _path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class AdvisorHours:
+    """When live advisors answer (service-standards.md: Monday to Friday 08:00-18:00).
+
+    `always` (tests, demos) is every hour of every day, holidays included;
+    otherwise public holidays are closed.
+    """
+
+    days: FrozenSet[int]
+    start: dt.time
+    end: Optional[dt.time]  # None: midnight at the end of the day
+    always: bool = False
+    text: str = "Mon-Fri 08:00-18:00"
+
+    def __str__(self) -> str:
+        """The setting's text, as NSSA_ADVISOR_HOURS gave it."""
+        return self.text
+
+    def open_at(self, local: dt.datetime, holidays: Container[dt.date] = ()) -> bool:
+        """Whether advisors answer at `local` (a time in the advisors' zone)."""
+        if self.always:
+            return True
+        if local.weekday() not in self.days or local.date() in holidays:
+            return False
+        now = local.time().replace(tzinfo=None)
+        return self.start <= now and (self.end is None or now < self.end)
+
+
+def advisor_hours(value: str) -> AdvisorHours:
+    """`Mon-Fri 08:00-18:00` (days: names, ranges, commas), `always` or `never`."""
+    text = value.strip().lower()
+    if text == "always":
+        return AdvisorHours(frozenset(range(7)), dt.time(0), None, always=True, text=value)
+    if text == "never":
+        return AdvisorHours(frozenset(), dt.time(0), None, text=value)
+    match = re.fullmatch(r"([a-z,\- ]+?)\s+(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})", text)
+    if not match:
+        raise ValueError("expected days and hours like Mon-Fri 08:00-18:00, always or never")
+    days: set = set()
+    for part in match.group(1).replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ValueError(f"unknown day {part!r}: use Mon, Tue, Wed, Thu, Fri, Sat, Sun")
+        a, b = _DAYS.index(first), _DAYS.index(last or first)
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    h1, m1, h2, m2 = (int(match.group(n)) for n in range(2, 6))
+    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError("hours run from 00:00 to 24:00")
+    start, end = dt.time(h1, m1), (None if h2 == 24 else dt.time(h2, m2))
+    if end is not None and end <= start:
+        raise ValueError("the hours must end after they start")
+    return AdvisorHours(frozenset(days), start, end, text=value.strip())
+
+
+def _zone_name(value: str) -> str:
+    name = value.strip()
+    if name.upper() == "UTC":
+        return "UTC"
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a time zone name such as UTC or Europe/Oslo") from None
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the assistant, validated."""
@@ -226,6 +297,25 @@ class Settings:
     action_token: Optional[str] = None
     api_token: Optional[str] = None
     rest_token: Optional[str] = None
+    # Live advisors (issue 11): their hours, in their time zone (the public
+    # holidays of the handbook are closed).
+    advisor_hours: AdvisorHours = AdvisorHours(frozenset(range(5)), dt.time(8), dt.time(18))
+    advisor_timezone: str = "UTC"
+    # The staff console (staff/): its own interface and port, loopback by
+    # default (an internal address, never the public Rasa port). Its session
+    # cookie is Secure unless NSSA_STAFF_SECURE_COOKIES=false (a development
+    # set-up on plain http beyond localhost).
+    staff_host: str = "127.0.0.1"
+    staff_port: int = 5010
+    staff_secure_cookies: bool = True
+
+    @property
+    def staff_url(self) -> str:
+        """Base URL of the staff console."""
+        return f"http://{_reachable(self.staff_host)}:{self.staff_port}"
+    # JSON bodies over these are refused before they are parsed (bot/json_limits.py).
+    json_max_bytes: int = 64 * 1024
+    json_max_depth: int = 32
 
     @property
     def telegram_enabled(self) -> bool:
@@ -284,6 +374,13 @@ class Settings:
             "NSSA_STORE_KEY": self.store_key,
             "NSSA_DELETION_IDLE_SECONDS": str(self.deletion_idle_seconds),
             "NSSA_PURGE_INTERVAL_SECONDS": str(self.purge_interval_seconds),
+            "NSSA_ADVISOR_HOURS": str(self.advisor_hours),
+            "NSSA_ADVISOR_TIMEZONE": self.advisor_timezone,
+            "NSSA_STAFF_HOST": self.staff_host,
+            "NSSA_STAFF_PORT": str(self.staff_port),
+            "NSSA_STAFF_SECURE_COOKIES": "true" if self.staff_secure_cookies else "false",
+            "NSSA_JSON_MAX_BYTES": str(self.json_max_bytes),
+            "NSSA_JSON_MAX_DEPTH": str(self.json_max_depth),
             **{key: value for key, value in optional.items() if value is not None},
         }
 
@@ -351,4 +448,17 @@ def load_settings(
         action_token=source.get("NSSA_ACTION_TOKEN", _secret),
         api_token=source.get("NSSA_API_TOKEN", _secret),
         rest_token=source.get("NSSA_REST_TOKEN", _secret),
+        # service-standards.md: a human advisor Monday to Friday 08:00-18:00.
+        advisor_hours=source.get("NSSA_ADVISOR_HOURS", advisor_hours,
+                                 default="Mon-Fri 08:00-18:00"),
+        # The advisors' clock; the offices' zone (appointments) unless set apart.
+        advisor_timezone=source.get(
+            "NSSA_ADVISOR_TIMEZONE", _zone_name,
+            default=source.raw("NSSA_OFFICE_TIMEZONE") or source.raw("NSSA_CMS_TIMEZONE") or "UTC",
+        ),
+        staff_host=source.get("NSSA_STAFF_HOST", str, default="127.0.0.1"),
+        staff_port=source.get("NSSA_STAFF_PORT", port, default="5010"),
+        staff_secure_cookies=source.get("NSSA_STAFF_SECURE_COOKIES", boolean, default="true"),
+        json_max_bytes=source.get("NSSA_JSON_MAX_BYTES", positive_int, default="65536"),
+        json_max_depth=source.get("NSSA_JSON_MAX_DEPTH", positive_int, default="32"),
     )

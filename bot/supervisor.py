@@ -5,7 +5,7 @@
                  another program, holds it)
     Supervisor   watches the started services: one that exits is logged
                  with its log's tail and started again after a backoff
-                 (bot.store.outbox.backoff: 1 s doubling, at most 30 s); a
+                 (bot/retry.py: 1 s doubling, at most 30 s); a
                  service that crashes CRASH_LIMIT times within CRASH_WINDOW
                  seconds ends the watch with EXIT_CRASH_LOOP
 
@@ -24,11 +24,10 @@ import socket
 import threading
 import time
 from collections import deque
-from datetime import timedelta
 from typing import Callable, Deque, Dict, List, Sequence
 
+from bot.retry import backoff_seconds
 from bot.services import ManagedProcess
-from bot.store.outbox import backoff
 
 __all__ = [
     "CRASH_LIMIT",
@@ -47,8 +46,8 @@ EXIT_NOT_STARTED = 2
 EXIT_CRASH_LOOP = 3
 CRASH_LIMIT = 5
 CRASH_WINDOW = 300.0
-_FIRST_WAIT = timedelta(seconds=1)
-_LONGEST_WAIT = timedelta(seconds=30)
+_FIRST_WAIT = 1.0  # seconds
+_LONGEST_WAIT = 30.0
 
 
 def busy_ports(processes: Sequence[ManagedProcess]) -> List[str]:
@@ -82,8 +81,7 @@ class Supervisor:
         *,
         clock: Callable[[], float] = time.monotonic,
         wait: Callable[[ManagedProcess, int], float] = (
-            lambda _, crashes: backoff(crashes, base=_FIRST_WAIT, cap=_LONGEST_WAIT)
-            .total_seconds()
+            lambda _, crashes: backoff_seconds(crashes, _FIRST_WAIT, _LONGEST_WAIT)
         ),
     ) -> None:
         self.processes = list(processes)

@@ -7,6 +7,12 @@ the citizen in their conversation: Rasa runs the intent
 latest channel (the internal API's `POST /webhooks/internal/conversations/
 <id>/trigger_intent`, with NSSA_API_TOKEN; channels/internal.py).
 
+Every `interval` it also expires the live advisors' hand-overs nobody took
+within 10 minutes (`bot/store/handovers.py` `expire`) and gives each of those
+citizens the outside-hours offer: Rasa runs `EXTERNAL_handover_expired` in the
+conversation the same way (`tell_expired`); one it could not tell is told on a
+later round.
+
 Beside it, every `purge_interval_seconds`, it deletes the conversations past
 the retention period and those the citizens asked to delete
 (`bot/store/retention.py`). Its log records are masked (`bot/privacy.py`).
@@ -17,28 +23,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import timedelta
-from typing import Any, Dict, Optional
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable, Dict, Optional
 from urllib.parse import quote
 
 import httpx
 
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient
-from actions.api.http import RetryPolicy
 from bot.privacy import install_log_masking
 from bot.settings import Settings
-from bot.store.db import create_engine_for
 from bot.store.delivery import run_worker
 from bot.store.forwarded import ForwardedApplications
-from bot.store.outbox import Outbox, OutboxItem
+from bot.store.handovers import Handover, Handovers
+from bot.store.outbox import OutboxItem
 from bot.store.retention import PurgeReport, Retention
+from bot.store.store import Store
 from bot.store.tables import FAILED
+from clients.cms import CmsClient
+from clients.housing import HousingClient
+from clients.http import RetryPolicy
 
 __all__ = [
     "deliver_cms_case",
     "deliver_housing_application",
     "notify_citizen",
+    "trigger_intent",
+    "expire_handovers",
+    "expire_periodically",
     "purge_once",
     "purge_periodically",
     "main",
@@ -89,33 +99,81 @@ def deliver_housing_application(
     return handler
 
 
+async def trigger_intent(
+    settings: Settings, conversation_id: str, name: str, entities: Dict[str, Any], what: str
+) -> bool:
+    """Run an intent in a conversation through the internal API; True if Rasa did (200)."""
+    url = (f"{settings.rasa_url}/webhooks/internal/conversations/"
+           f"{quote(conversation_id, safe='')}/trigger_intent")
+    headers = {"Authorization": f"Bearer {settings.api_token}"}
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.post(url, json={"name": name, "entities": entities},
+                                         headers=headers)
+    except httpx.HTTPError as error:
+        logger.warning("Could not reach Rasa to tell %s: %s", what, type(error).__name__)
+        return False
+    if response.status_code != 200:
+        logger.warning("Rasa answered %d telling %s", response.status_code, what)
+        return False
+    return True
+
+
+Teller = Callable[[Handover], Awaitable[bool]]
+
+
+def tell_expired(settings: Settings) -> Teller:
+    """A teller that gives the citizen of an expired hand-over the outside-hours offer."""
+
+    async def tell(handover: Handover) -> bool:
+        return await trigger_intent(settings, handover.conversation_id,
+                                    "EXTERNAL_handover_expired", {}, f"hand-over #{handover.id}")
+
+    return tell
+
+
+async def expire_handovers(
+    handovers: Handovers, tell: Teller, now: Optional[datetime] = None
+) -> int:
+    """Expire the hand-overs nobody took in time and tell their citizens; how many were told."""
+    told = 0
+    for handover in await asyncio.to_thread(handovers.expire, now):
+        if await tell(handover):
+            await asyncio.to_thread(handovers.told, handover.id, now)
+            told += 1
+    return told
+
+
+async def expire_periodically(
+    handovers: Handovers, tell: Teller, interval: float, stop_event: asyncio.Event
+) -> None:
+    """`expire_handovers` every `interval` seconds until `stop_event` is set."""
+    while not stop_event.is_set():
+        try:
+            await expire_handovers(handovers, tell)
+        except Exception:
+            logger.exception("expiring hand-overs failed; next in %.0f s", interval)
+        try:
+            await asyncio.wait_for(stop_event.wait(), timeout=interval)
+        except asyncio.TimeoutError:
+            pass
+
+
 def notify_citizen(settings: Settings):
     """A notifier that tells the citizen the reference in their conversation."""
 
     async def notify(item: OutboxItem) -> bool:
-        url = (f"{settings.rasa_url}/webhooks/internal/conversations/"
-               f"{quote(item.conversation_id, safe='')}/trigger_intent")
-        headers = {"Authorization": f"Bearer {settings.api_token}"}
         if item.state == FAILED:
             # The back end refused what the citizen confirmed: they were told
             # it was saved, so they are told it was not sent and whom to call.
-            body: Dict[str, Any] = {"name": "EXTERNAL_request_failed", "entities": {}}
+            name, entities = "EXTERNAL_request_failed", {}
         else:
             reference = (item.result or {}).get("reference")
             if not reference:
                 return True
-            body = {"name": "EXTERNAL_request_sent", "entities": {"reference": reference}}
-        try:
-            async with httpx.AsyncClient(timeout=30) as client:
-                response = await client.post(url, json=body, headers=headers)
-        except httpx.HTTPError as error:
-            logger.warning("Could not reach Rasa to tell outbox #%d: %s",
-                           item.id, type(error).__name__)
-            return False
-        if response.status_code != 200:
-            logger.warning("Rasa answered %d telling outbox #%d", response.status_code, item.id)
-            return False
-        return True
+            name, entities = "EXTERNAL_request_sent", {"reference": reference}
+        return await trigger_intent(settings, item.conversation_id, name, entities,
+                                    f"outbox #{item.id}")
 
     return notify
 
@@ -148,8 +206,7 @@ async def purge_periodically(
 
 
 async def _run(settings: Settings, interval: float) -> None:
-    engine = create_engine_for(settings.database_url)
-    outbox = Outbox(engine)
+    store = Store.for_url(settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -157,18 +214,19 @@ async def _run(settings: Settings, interval: float) -> None:
     logger.info("Outbox worker started.")
     await asyncio.gather(
         run_worker(
-            outbox,
+            store.outbox,
             {
                 "cms_case": deliver_cms_case(settings),
                 "housing_application": deliver_housing_application(
-                    settings, ForwardedApplications(engine)
+                    settings, store.forwarded
                 ),
             },
             interval,
             stop,
             notify=notify_citizen(settings),
         ),
-        purge_periodically(settings, Retention(engine), stop),
+        purge_periodically(settings, Retention(store.engine), stop),
+        expire_periodically(store.handovers, tell_expired(settings), interval, stop),
     )
 
 

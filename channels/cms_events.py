@@ -7,7 +7,9 @@ on the channel they used there (service-standards.md, Proactive notices).
 
     POST /webhook
       403  X-CMS-Signature missing or not the HMAC-SHA256 of the raw body
-      400  not JSON, not an `Event`, or X-CMS-Event-Id is not its event_id
+      400  not JSON, over NSSA_JSON_MAX_BYTES or nested deeper than
+           NSSA_JSON_MAX_DEPTH (refused before it is parsed), not an
+           `Event`, or X-CMS-Event-Id is not its event_id
       200  told; or a duplicate event id, an opted-out person, or a person
            with no conversation (nothing to do, so no retry wanted)
       503  anything else went wrong: the event id is forgotten, so the CMS's
@@ -45,6 +47,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits
 from bot.notices import (
     NOTICE_INTENT,
     CmsEvent,
@@ -53,6 +56,7 @@ from bot.notices import (
     parse_event,
 )
 from bot.store.persons import Persons
+from bot.store.store import Store
 from bot.store.webhooks import ProcessedWebhooks
 from channels.internal import IntentNotRun, run_intent
 
@@ -87,17 +91,14 @@ class CmsEventsInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "CmsEventsInput":
         """The secret and database from credentials.yml, else from the project's settings."""
         credentials = credentials or {}
-        secret = credentials.get("secret")
-        database_url = credentials.get("database_url")
-        if not secret or not database_url:
-            from bot.settings import load_settings
+        from bot.settings import load_settings
 
-            try:
-                settings = load_settings()
-            except NssaError as exc:
-                raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
-            secret = secret or settings.events_secret
-            database_url = database_url or settings.database_url
+        try:
+            settings = load_settings()
+        except NssaError as exc:
+            raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
+        secret = credentials.get("secret") or settings.events_secret
+        database_url = credentials.get("database_url") or settings.database_url
         if not secret or len(str(secret)) < MIN_SECRET_LENGTH:
             raise RasaException(
                 f"The {cls.name()} channel needs a secret of at least {MIN_SECRET_LENGTH} "
@@ -108,7 +109,8 @@ class CmsEventsInput(InputChannel):
                 f"The {cls.name()} channel needs the conversation store: set "
                 "NSSA_DATABASE_URL or `database_url` in credentials.yml."
             )
-        return cls(str(secret), database_url=str(database_url))
+        return cls(str(secret), database_url=str(database_url),
+                   limits=JsonLimits.from_settings(settings))
 
     def __init__(
         self,
@@ -117,6 +119,7 @@ class CmsEventsInput(InputChannel):
         database_url: Optional[str] = None,
         persons: Optional[Persons] = None,
         webhooks: Optional[ProcessedWebhooks] = None,
+        limits: JsonLimits = DEFAULT_LIMITS,
     ) -> None:
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"the secret needs at least {MIN_SECRET_LENGTH} characters")
@@ -126,17 +129,16 @@ class CmsEventsInput(InputChannel):
         self._database_url = database_url
         self._persons = persons
         self._webhooks = webhooks
+        self._limits = limits
 
     # --- the store, built on first use (no I/O when Rasa reads credentials) ---
 
     def _stores(self) -> "tuple[Persons, ProcessedWebhooks]":
         if self._persons is None or self._webhooks is None:
-            from bot.store.db import create_engine_for
-
             assert self._database_url is not None
-            engine = create_engine_for(self._database_url)
-            self._persons = self._persons or Persons(engine)
-            self._webhooks = self._webhooks or ProcessedWebhooks(engine)
+            store = Store.for_url(self._database_url)
+            self._persons = self._persons or store.persons
+            self._webhooks = self._webhooks or store.webhooks
         return self._persons, self._webhooks
 
     # --- HTTP ------------------------------------------------------------------
@@ -179,7 +181,7 @@ class CmsEventsInput(InputChannel):
         recording: "Optional[asyncio.Future[bool]]" = None
         try:
             try:
-                event = parse_event(raw)
+                event = parse_event(raw, self._limits)
                 _check_event_id(headers.get(EVENT_ID_HEADER), event)
             except InvalidEvent as exc:
                 # The message names the field, never a value.

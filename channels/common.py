@@ -5,7 +5,7 @@
                   each answered politely instead of silently dropped, in the
                   conversation's language (texts.yml `gate_*`; EMPTY_REPLY and
                   RATE_LIMITED_REPLY are the English ones)
-    ChannelStore  the channels' repositories on the conversation store's
+    Store  the channels' repositories on the conversation store's
                   database, one per process and URL, built on first use
     conversation_of  the conversation an address talks in, after a
                   continuity code ("continue on my phone") if the text is one
@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from bot.settings import Settings
+from bot.store.store import Store
 
 __all__ = [
     "clean_text",
     "Verdict",
     "Gate",
-    "ChannelStore",
+    "Store",
     "too_long_reply",
     "CONTINUED_MESSAGE",
     "conversation_of",
@@ -171,48 +172,21 @@ class Gate:
             del self._seen[key]
 
 
-class ChannelStore:
-    """The channels' repositories on one database; `for_url` shares one per process and URL."""
-
-    _instances: Dict[str, "ChannelStore"] = {}
-    _instances_lock = threading.Lock()
-
-    def __init__(self, database_url: str) -> None:
-        from bot.store.channels import (
-            ButtonPayloads,
-            ChannelIdentities,
-            ChannelOptOuts,
-            ContinuityCodes,
-            MessageDeliveries,
-        )
-        from bot.store.db import create_engine_for
-        from bot.store.webhooks import ProcessedWebhooks
-
-        self.database_url = database_url
-        self.engine = create_engine_for(database_url)
-        self.identities = ChannelIdentities(self.engine)
-        self.opt_outs = ChannelOptOuts(self.engine)
-        self.buttons = ButtonPayloads(self.engine)
-        self.deliveries = MessageDeliveries(self.engine)
-        self.webhooks = ProcessedWebhooks(self.engine)
-        self.codes = ContinuityCodes(self.engine)
-
-    @classmethod
-    def for_url(cls, database_url: str) -> "ChannelStore":
-        """The process's store for `database_url`, made on first use."""
-        with cls._instances_lock:
-            store = cls._instances.get(database_url)
-            if store is None:
-                store = cls._instances[database_url] = cls(database_url)
-            return store
-
-
 # A code as `ContinuityCodes` makes it, typed with or without a space or dash.
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{3}[ -]?[A-Za-z0-9]{3}$")
 
 
+def _redeem_and_join(store: Store, code: str, channel: str, address: str) -> Optional[str]:
+    """Use up the code and join its conversation, in one transaction: both or neither."""
+    with store.unit_of_work():
+        joined = store.codes.redeem(code, channel=channel)
+        if joined is not None:
+            store.identities.join(channel, address, joined)
+        return joined
+
+
 async def conversation_of(
-    store: ChannelStore, channel: str, address: str, text: str
+    store: Store, channel: str, address: str, text: str
 ) -> Tuple[str, str]:
     """(conversation id, text for Rasa) of a message from `address` on `channel`.
 
@@ -222,9 +196,8 @@ async def conversation_of(
     code-shaped text that is no live code is an ordinary message.
     """
     if _CODE_SHAPE.match(text.strip()):
-        joined = await asyncio.to_thread(store.codes.redeem, text.strip(), channel=channel)
+        joined = await asyncio.to_thread(_redeem_and_join, store, text.strip(), channel, address)
         if joined is not None:
-            await asyncio.to_thread(store.identities.join, channel, address, joined)
             return joined, CONTINUED_MESSAGE
     conversation = await asyncio.to_thread(store.identities.conversation_for, channel, address)
     return conversation, text

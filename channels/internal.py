@@ -19,6 +19,25 @@ every route behind `Authorization: Bearer <NSSA_API_TOKEN>`:
 
       413  a body over 64 KiB
 
+    POST /webhooks/internal/conversations/<id>/advisor_message
+         {"advisor": "<name>", "text": "..."}   (the staff console)
+         The advisor holding the conversation writes to the citizen: sent on
+         the conversation's latest channel (open web chat, Telegram) and
+         stored as a bot turn with metadata {"advisor": "<name>"}.
+    POST /webhooks/internal/conversations/<id>/verify_identity
+         {"advisor": "<name>"}   runs the assistant's identity check there
+         (intent EXTERNAL_verify_identity); the citizen's answers reach Rasa
+         while it runs, and its result is in the conversation's slots.
+    POST /webhooks/internal/conversations/<id>/hand_back
+         {"advisor": "<name>"}   the holder gives the conversation back to
+         the assistant (bot/store/handovers.py `hand_back`), which tells the
+         citizen and answers again.
+      200  {"status": "ok", "messages": [...]}
+      400  a body without the string fields, or a text over 4000 characters
+      409  this advisor does not hold the conversation (channels/handover.py)
+      502  the citizen's channel refused the advisor's message (not stored)
+      503  no model loaded yet, or the store cannot be read
+
     401  no bearer token, 403 another token: on every route, checked before
          its handler, so nothing runs.
 
@@ -34,7 +53,6 @@ credentials.yml (optional; default NSSA_API_TOKEN):
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Optional, Text, Union
@@ -47,7 +65,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
+from bot.json_limits import DEFAULT_LIMITS, JsonRefused
 from bot.security import bearer_refusal
+from channels.handover import advisor_says, hand_back, verify_identity
 
 __all__ = ["InternalApiInput", "IntentNotRun", "ROUTES", "Route", "output_channel_of", "run_intent"]
 
@@ -110,9 +130,9 @@ async def trigger_intent(request: Request, conversation_id: str) -> HTTPResponse
     if len(request.body or b"") > MAX_BODY_BYTES:
         return _refused(413, f"the body is over {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(request.body or b"")
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _refused(400, "the body is not JSON")
+        body = DEFAULT_LIMITS.loads(request.body or b"")
+    except JsonRefused as exc:
+        return _refused(exc.status, str(exc))
     name = body.get("name") if isinstance(body, dict) else None
     entities = body.get("entities", {}) if isinstance(body, dict) else None
     if not isinstance(name, str) or not name or not isinstance(entities, (dict, list)):
@@ -138,6 +158,9 @@ class Route:
 # The internal routes; one line each. SECURITY.md names who calls which.
 ROUTES = (
     Route("POST", "/conversations/<conversation_id:str>/trigger_intent", trigger_intent),
+    Route("POST", "/conversations/<conversation_id:str>/advisor_message", advisor_says),
+    Route("POST", "/conversations/<conversation_id:str>/verify_identity", verify_identity),
+    Route("POST", "/conversations/<conversation_id:str>/hand_back", hand_back),
 )
 
 

@@ -3,12 +3,13 @@
     POST /webhooks/rest/webhook   {"sender": "<id>", "message": "<text>"}
       200  [{"recipient_id": "<id>", "text": "..."}, ...]: the bot's messages,
            as Rasa's stock `rest` channel answers
-      400  not a JSON object; "sender" not 1-128 printable characters;
-           "message" there and not a string
+      400  not a JSON object, or nested deeper than NSSA_JSON_MAX_DEPTH
+           (refused before it is parsed); "sender" not 1-128 printable
+           characters; "message" there and not a string
       401  NSSA_REST_TOKEN is set and no `Authorization: Bearer` token came;
            403 another token. Checked before the body is read.
-      413  a body over 64 KiB, refused before it is read (by its
-           Content-Length) or as soon as it passes the limit
+      413  a body over 64 KiB (or NSSA_JSON_MAX_BYTES if smaller), refused
+           before it is read (by its Content-Length) or as soon as it passes
     GET  /webhooks/rest/          health
 
 The gate of every channel (channels/common.py): an empty message, one over
@@ -35,7 +36,6 @@ credentials.yml (all optional):
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -46,6 +46,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused
 from bot.security import bearer_refusal
 from channels.common import Gate, unforged
 
@@ -95,11 +96,14 @@ class RestInput(InputChannel):
                 f"The {cls.name()} channel needs max_message_chars and rate_limit_per_minute "
                 "above 0 (NSSA_MAX_MESSAGE_CHARS, NSSA_RATE_LIMIT_PER_MINUTE)."
             ) from None
-        return cls(gate, token=credentials.get("token") or settings.rest_token)
+        return cls(gate, token=credentials.get("token") or settings.rest_token,
+                   limits=JsonLimits.from_settings(settings))
 
-    def __init__(self, gate: Gate, *, token: Optional[str] = None) -> None:
+    def __init__(self, gate: Gate, *, token: Optional[str] = None,
+                 limits: JsonLimits = DEFAULT_LIMITS) -> None:
         self.gate = gate
         self._token = token or None
+        self._limits = limits
 
     @staticmethod
     def conversation_id(sender: str) -> str:
@@ -137,9 +141,9 @@ class RestInput(InputChannel):
                                else "the bearer token is not this channel's")
         body = await _read_body(request)
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise _Refused(400, "the body is not JSON") from None
+            data = self._limits.loads(body)
+        except JsonRefused as exc:
+            raise _Refused(exc.status, str(exc)) from None
         if not isinstance(data, dict):
             raise _Refused(400, "the body is not a JSON object")
         sender, text = data.get("sender"), data.get("message", "")

@@ -3,12 +3,17 @@
     POST /webhooks/sms/webhook   an incoming SMS (Twilio's form-encoded webhook)
       403  X-Twilio-Signature missing or not Twilio's signature of the public
            URL (NSSA_PUBLIC_URL + path, never the Host header) and the form
-      400  not a form, or no From, Body or MessageSid
+      400  not a form, or no From, Body or MessageSid; a From or MessageSid
+           blank or longer than the store keeps (FIELD_LIMITS)
+      413  a body over MAX_FORM_BYTES
       200  an empty TwiML <Response/>: replies go through the REST API. A
            repeated MessageSid (Twilio retries) is answered and dropped, in
            every process and after restarts (ProcessedWebhooks).
     POST /webhooks/sms/status    Twilio's status callbacks (signed the same
            way): kept in MessageDeliveries; failed and undelivered are logged.
+           400 without MessageSid and MessageStatus, or with either (or
+           ErrorCode) blank or over FIELD_LIMITS: nothing is kept, and
+           Twilio does not retry a 4xx.
     GET  /webhooks/sms/          health
 
 Never a 500: a failure is logged with its traceback, the MessageSid is
@@ -82,14 +87,15 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.errors import NssaError
+from bot.store.store import Store
 from channels import sms_text
 from channels.common import (
     CONTINUED_MESSAGE,
-    ChannelStore,
     Gate,
     conversation_of,
     unforged,
 )
+from channels.handover import pass_on
 from channels.sms_output import CHANNEL, SmsOutput, SmsTurnOutput, offered_options
 from channels.sms_text import BotMessage
 from channels.texts import conversation_language, say
@@ -103,6 +109,11 @@ WEBHOOK_PATH = "/webhooks/sms/webhook"
 STATUS_PATH = "/webhooks/sms/status"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+# Twilio's forms are a few KiB at most (a 1600-character body, escaped).
+MAX_FORM_BYTES = 64 * 1024
+# The longest value of each field the store keeps (bot/store/tables.py);
+# Twilio's own are far shorter (a MessageSid is 34 characters).
+FIELD_LIMITS = {"From": 128, "MessageSid": 64, "MessageStatus": 32, "ErrorCode": 16}
 
 
 def resend_twiml(lang: Optional[str] = None) -> str:
@@ -195,7 +206,7 @@ class SmsInput(InputChannel):
         public_url: str,
         api_url: str = TWILIO_API_URL,
         database_url: Optional[str] = None,
-        store: Optional[ChannelStore] = None,
+        store: Optional[Store] = None,
         gate: Optional[Gate] = None,
         sender: Optional[SmsSender] = None,
     ) -> None:
@@ -214,11 +225,11 @@ class SmsInput(InputChannel):
             status_callback=self.public_url + STATUS_PATH, api_url=api_url,
         )
 
-    def _store(self) -> ChannelStore:
+    def _store(self) -> Store:
         # Built on first use: Rasa imports and builds channels before any request.
         if self._store_instance is None:
             assert self._database_url is not None
-            self._store_instance = ChannelStore.for_url(self._database_url)
+            self._store_instance = Store.for_url(self._database_url)
         return self._store_instance
 
     def get_output_channel(self) -> OutputChannel:
@@ -268,12 +279,19 @@ class SmsInput(InputChannel):
     def _checked(
         self, raw: bytes, headers: Mapping[str, str], query: str, path: str, fields: Tuple[str, ...]
     ) -> Tuple[int, Optional[_Form]]:
+        if len(raw) > MAX_FORM_BYTES:
+            logger.warning("SMS %s refused: a body over %d bytes", path, MAX_FORM_BYTES)
+            return 413, None
         form = _parse_form(raw)
         if not self.signed(path, query, form or _Form(), headers.get(SIGNATURE_HEADER)):
             logger.warning("SMS %s refused: missing or wrong %s", path, SIGNATURE_HEADER)
             return 403, None
         if form is None or any(form.first(f) is None for f in fields):
             logger.warning("SMS %s refused: not a form with %s", path, ", ".join(fields))
+            return 400, None
+        wrong = _field_problem(form, fields)
+        if wrong:
+            logger.warning("SMS %s refused: %s", path, wrong)
             return 400, None
         return 200, form
 
@@ -300,7 +318,7 @@ class SmsInput(InputChannel):
     ) -> Tuple[int, str]:
         """Record the message's id, then handle it: (HTTP status, TwiML)."""
         sid = str(form.first("MessageSid"))
-        store: Optional[ChannelStore] = None
+        store: Optional[Store] = None
         try:
             store = self._store()
             if not await asyncio.to_thread(store.webhooks.first_time, CHANNEL, sid):
@@ -376,17 +394,16 @@ class SmsInput(InputChannel):
                                      await self._mapped(app, conversation_id, message))
         output = SmsTurnOutput(self._sender, self._store, address=address)
         try:
-            await on_new_message(
-                UserMessage(
-                    message, output, conversation_id, input_channel=CHANNEL,
-                    message_id=str(form.first("MessageSid")),
-                )
-            )
+            # Only stored, unanswered, while an advisor holds the conversation.
+            await pass_on(app, store, on_new_message, UserMessage(
+                message, output, conversation_id, input_channel=CHANNEL,
+                message_id=str(form.first("MessageSid")),
+            ))
         finally:
             # What was said before a failure still goes out.
             await output.flush(conversation_id)
 
-    async def _language(self, app: Any, store: Optional[ChannelStore], form: _Form) -> str:
+    async def _language(self, app: Any, store: Optional[Store], form: _Form) -> str:
         """The language of the number's conversation (English if unknown); never raises."""
         try:
             if store is None:
@@ -408,7 +425,7 @@ class SmsInput(InputChannel):
         self._refused_at[address] = now
         return True
 
-    async def _say(self, store: ChannelStore, address: str, text: str) -> None:
+    async def _say(self, store: Store, address: str, text: str) -> None:
         """One SMS outside a conversation turn (keywords, refused messages)."""
         conversation_id = await asyncio.to_thread(
             store.identities.conversation_for, CHANNEL, address
@@ -431,14 +448,30 @@ class SmsInput(InputChannel):
         return sms_text.choose(text, opts) or text
 
 
-def _forget(store: ChannelStore, sid: str) -> None:
+def _field_problem(form: _Form, required: Tuple[str, ...]) -> Optional[str]:
+    """What is wrong with the form's From, MessageSid, MessageStatus or ErrorCode, if anything.
+
+    Names the field, never its value (a From is a phone number).
+    """
+    for name, limit in FIELD_LIMITS.items():
+        value = form.first(name)
+        if value is None or (not value and name not in required):
+            continue
+        if not value.strip() or not value.isprintable():
+            return f"{name} is blank or not printable"
+        if len(value) > limit:
+            return f"{name} is over {limit} characters"
+    return None
+
+
+def _forget(store: Store, sid: str) -> None:
     try:
         store.webhooks.forget(CHANNEL, sid)
     except Exception:
         logger.exception("SMS %s: could not forget its id; a redelivery will be dropped", sid)
 
 
-async def _record_status(store: ChannelStore, sid: str, status: str, error: Optional[str]) -> None:
+async def _record_status(store: Store, sid: str, status: str, error: Optional[str]) -> None:
     known = await asyncio.to_thread(store.deliveries.get, CHANNEL, sid)
     if known is not None and _STATUS_RANK.get(known.status, 0) > _STATUS_RANK.get(status, 0):
         return

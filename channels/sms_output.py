@@ -20,8 +20,9 @@ from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from bot.store.store import Store
 from channels import sms_text
-from channels.common import ChannelStore, last_bot_turn
+from channels.common import last_bot_turn
 from channels.sms_text import BotMessage, Option
 from channels.twilio_api import SmsNotSent, SmsSender
 
@@ -33,7 +34,7 @@ CHANNEL = "sms"
 # Twilio: "Attempt to send to unsubscribed recipient".
 UNSUBSCRIBED_CODE = 21610
 
-StoreFactory = Callable[[], ChannelStore]
+StoreFactory = Callable[[], Store]
 
 
 class SmsOutput(OutputChannel):
@@ -116,7 +117,7 @@ class SmsOutput(OutputChannel):
 
     @staticmethod
     async def _record_failure(
-        store: ChannelStore, conversation_id: str, address: str, exc: SmsNotSent
+        store: Store, conversation_id: str, address: str, exc: SmsNotSent
     ) -> None:
         logger.warning("SMS %s: not sent: %s", conversation_id, exc)
         # Kept as a failed delivery (no Twilio sid: a local one), so it is seen.

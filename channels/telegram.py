@@ -2,10 +2,15 @@
 
     POST /webhooks/telegram/webhook
       403  X-Telegram-Bot-Api-Secret-Token missing or not the secret
-      413  a body over MAX_BODY bytes
-      400  not JSON, or not an Update
+      413  a body over NSSA_JSON_MAX_BYTES
+      400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH (both refused
+           before it is parsed), not an object, or no whole update_id
       200  handled, ignored (an update type the assistant does not take),
-           or a repeated update_id (Telegram delivering again)
+           a repeated update_id (Telegram delivering again), or a
+           permanently bad update ("bad_update": a message without its chat,
+           a text that is no string, ...: channels/telegram_update.py; or one
+           python-telegram-bot cannot read), logged: delivering it again
+           (as Telegram does after any other answer) cannot help
       503  failed before anything lasting happened (the store was down):
            the update_id is forgotten, so Telegram's redelivery is taken.
            Logged with the traceback. Never 500.
@@ -59,7 +64,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
@@ -72,14 +76,16 @@ from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
 from bot.i18n.languages import from_hint
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused
+from bot.store.store import Store
 from channels.common import (
     CONTINUED_MESSAGE,
-    ChannelStore,
     Gate,
     clean_text,
     conversation_of,
     unforged,
 )
+from channels.handover import pass_on
 from channels.telegram_api import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -90,12 +96,14 @@ from channels.telegram_api import (
     webhook_info,
 )
 from channels.telegram_text import Pacer, payload_for
+from channels.telegram_update import problem
 from channels.texts import conversation_language, say
 
 __all__ = [
     "TelegramInput",
     "TelegramOutput",
     "InvalidUpdate",
+    "BadUpdate",
     "set_webhook",
     "delete_webhook",
     "webhook_info",
@@ -138,6 +146,18 @@ def _hint(update: Any) -> Optional[str]:
 
 class InvalidUpdate(NssaError):
     """A webhook body that is not a Telegram Update."""
+
+    status = 400
+
+
+class TooLarge(InvalidUpdate):
+    """A webhook body over the size limit."""
+
+    status = 413
+
+
+class BadUpdate(InvalidUpdate):
+    """An Update the channel cannot use: acknowledged and logged, never redelivered."""
 
 
 @dataclass
@@ -186,6 +206,7 @@ class TelegramInput(InputChannel):
             api_url=str(credentials.get("api_url") or settings.telegram_api_url),
             database_url=str(credentials.get("database_url") or settings.database_url),
             gate=Gate.from_settings(settings),
+            limits=JsonLimits.from_settings(settings),
         )
 
     def __init__(
@@ -195,10 +216,11 @@ class TelegramInput(InputChannel):
         *,
         api_url: str = "https://api.telegram.org",
         database_url: Optional[str] = None,
-        store: Optional[ChannelStore] = None,
+        store: Optional[Store] = None,
         gate: Optional[Gate] = None,
         pacer: Optional[Pacer] = None,
         bot: Any = None,
+        limits: JsonLimits = DEFAULT_LIMITS,
     ) -> None:
         if not token or not secret:
             raise ValueError("the token and the secret must not be empty")
@@ -214,15 +236,16 @@ class TelegramInput(InputChannel):
         # The Sanic app (its Rasa agent): set by the webhook route, read by `unforged`.
         self._app: Any = None
         self._bot = bot
+        self._limits = limits
 
     # --- built on first use (no I/O while Rasa reads credentials) ---
 
     @property
-    def store(self) -> ChannelStore:
+    def store(self) -> Store:
         """The channels' store."""
         if self._store is None:
             assert self._database_url is not None
-            self._store = ChannelStore.for_url(self._database_url)
+            self._store = Store.for_url(self._database_url)
         return self._store
 
     @property
@@ -265,14 +288,17 @@ class TelegramInput(InputChannel):
         from telegram import Update
 
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise InvalidUpdate("the body is not JSON") from None
+            data = self._limits.loads(raw)
+        except JsonRefused as exc:
+            raise (TooLarge if exc.status == 413 else InvalidUpdate)(str(exc)) from None
         if not isinstance(data, dict):
             raise InvalidUpdate("the body is not a JSON object")
         update_id = data.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
             raise InvalidUpdate("update_id is missing or not a whole number")
+        wrong = problem(data)
+        if wrong:
+            raise BadUpdate(f"update {update_id}: not a Telegram Update ({wrong})")
         try:
             return Update.de_json(data, self.bot)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -280,7 +306,8 @@ class TelegramInput(InputChannel):
                 # An update type the assistant does not take, in a shape this
                 # library version does not know: nothing to read, so no error.
                 return Update(update_id)
-            raise InvalidUpdate(f"not a Telegram Update ({type(exc).__name__})") from None
+            raise BadUpdate(f"update {update_id}: not a Telegram Update "
+                            f"({type(exc).__name__})") from None
 
     async def receive(
         self, raw: bytes, headers: Mapping[str, str], on_new_message: Handler
@@ -293,8 +320,13 @@ class TelegramInput(InputChannel):
             return 413, {"status": "too_large"}
         try:
             update = self.parse(raw)
+        except BadUpdate as exc:
+            logger.warning("Telegram update acknowledged but not taken, it is bad: %s", exc)
+            return 200, {"status": "bad_update"}
         except InvalidUpdate as exc:
             logger.warning("Telegram update refused: %s", exc)
+            if exc.status == 413:
+                return 413, {"status": "too_large"}
             return 400, {"status": "bad_request", "reason": str(exc)}
         # Shielded from the recording of its id on: if Telegram hangs up, even
         # while the id is being recorded, the update is recorded and its turn
@@ -473,7 +505,8 @@ class TelegramInput(InputChannel):
             metadata={"language": _hint(update)} if _hint(update) else None,
         )
         progress.lasting = True
-        await on_new_message(message)
+        # Only stored, unanswered, while an advisor holds the conversation.
+        await pass_on(self._app, store, on_new_message, message)
         return "handled"
 
 

@@ -24,8 +24,9 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
 from rasa.core.channels.channel import OutputChannel
 
 from bot.errors import NssaError
+from bot.retry import backoff_seconds
 from bot.settings import Settings
-from channels.common import ChannelStore
+from bot.store.store import Store
 from channels.telegram_text import (
     Pacer,
     as_chat_id,
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+# Retries wait 1, 2, 4 ... times the backoff (equal jitter, bot/retry.py), at most this.
+_LONGEST_WAIT = 30.0
 
 CHANNEL = "telegram"
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
@@ -61,7 +64,7 @@ class TelegramOutput(OutputChannel):
     def __init__(
         self,
         bot: Any,
-        store: ChannelStore,
+        store: Store,
         pacer: Pacer,
         *,
         known: Optional[Mapping[str, str]] = None,
@@ -179,7 +182,7 @@ class TelegramOutput(OutputChannel):
                     logger.error("Telegram: message not sent after %d attempts: %s", attempt, exc)
                     return False
                 logger.warning("Telegram: send failed (%s), retrying", exc)
-                await self._sleep(self._backoff * 2 ** (attempt - 1))
+                await self._sleep(backoff_seconds(attempt, self._backoff, cap=_LONGEST_WAIT))
             except TelegramError as exc:
                 logger.error("Telegram: message not sent: %s", exc)
                 return False

@@ -31,10 +31,13 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.errors import NssaError
+from bot.retry import backoff_seconds
 
 __all__ = ["SmsNotSent", "SmsSender", "TWILIO_API_URL", "RETRIED_STATUSES"]
 
 logger = logging.getLogger(__name__)
+# Retries wait 1, 2, 4 ... times the backoff (equal jitter, bot/retry.py), at most this.
+_LONGEST_WAIT = 30.0
 
 TWILIO_API_URL = "https://api.twilio.com"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -145,7 +148,7 @@ class SmsSender:
                 raise SmsNotSent(
                     f"Twilio unavailable after {attempt} attempts ({failure})", status=status
                 )
-            delay = self._backoff * 2 ** (attempt - 1)
+            delay = backoff_seconds(attempt, self._backoff, cap=_LONGEST_WAIT)
             logger.warning("Twilio: %s; trying again in %.1f s", failure, delay)
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -63,7 +63,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, SocketJson
+from bot.store.store import Store
 from channels.common import Gate, unforged
+from channels.handover import pass_on
 from channels.texts import conversation_language, page_texts, say
 from channels.webchat_format import language_metadata, log_tag, transcript, widget_message
 
@@ -104,6 +107,10 @@ MAX_METADATA_CHARS = 1000
 # socket.io packets above this close the connection; below it an over-long
 # message still arrives and gets the Gate's polite answer.
 MAX_PACKET_BYTES = 256 * 1024
+_METADATA_LIMITS = JsonLimits(MAX_METADATA_CHARS * 4, 8)
+# A packet's JSON: as large as a packet may be (the Gate answers an over-long
+# message politely), as deep as any other JSON (NSSA_JSON_MAX_DEPTH).
+PACKET_LIMITS = JsonLimits(MAX_PACKET_BYTES, DEFAULT_LIMITS.max_depth)
 
 
 def __getattr__(name: str) -> str:
@@ -205,18 +212,15 @@ class WebchatInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebchatInput":
         """Limits from credentials.yml, else from the project's settings."""
         credentials = credentials or {}
-        max_chars = credentials.get("max_message_chars")
-        per_minute = credentials.get("rate_limit_per_minute")
-        if max_chars is None or per_minute is None:
-            from bot.errors import NssaError
-            from bot.settings import load_settings
+        from bot.errors import NssaError
+        from bot.settings import load_settings
 
-            try:
-                settings = load_settings()
-            except NssaError as exc:
-                raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
-            max_chars = max_chars if max_chars is not None else settings.max_message_chars
-            per_minute = per_minute if per_minute is not None else settings.rate_limit_per_minute
+        try:
+            settings = load_settings()
+        except NssaError as exc:
+            raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
+        max_chars = credentials.get("max_message_chars", settings.max_message_chars)
+        per_minute = credentials.get("rate_limit_per_minute", settings.rate_limit_per_minute)
         try:
             gate = Gate(int(max_chars), int(per_minute))
         except (TypeError, ValueError):
@@ -225,10 +229,21 @@ class WebchatInput(InputChannel):
                 f"above 0 (NSSA_MAX_MESSAGE_CHARS, NSSA_RATE_LIMIT_PER_MINUTE); got "
                 f"{max_chars!r} and {per_minute!r}."
             ) from None
+        database_url = credentials.get("database_url")
+        if database_url is None:
+            from bot.errors import NssaError
+            from bot.settings import load_settings
+
+            try:
+                database_url = load_settings().database_url
+            except NssaError as exc:
+                raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
         return cls(
             gate,
             socketio_path=str(credentials.get("socketio_path") or "/socket.io"),
             cors_allowed_origins=credentials.get("cors_allowed_origins", "*"),
+            database_url=str(database_url),
+            limits=JsonLimits(MAX_PACKET_BYTES, settings.json_max_depth),
         )
 
     def __init__(
@@ -240,8 +255,13 @@ class WebchatInput(InputChannel):
         static_dir: Path = STATIC_DIR,
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
+        database_url: Optional[str] = None,
+        limits: JsonLimits = PACKET_LIMITS,
     ) -> None:
         self.gate = gate
+        # The hand-overs' store (channels/handover.py); None: never held (tests).
+        self._database_url = database_url
+        self.limits = limits
         self.socketio_path = socketio_path
         self.cors_allowed_origins = cors_allowed_origins
         self.static_dir = static_dir
@@ -257,6 +277,11 @@ class WebchatInput(InputChannel):
         return WebchatOutput(self.sio, self.bot_message_evt)
 
     # --- the conversation store, through the Rasa agent of this server ----------
+
+    def _store(self) -> Optional[Store]:
+        if self._database_url is None:
+            return None
+        return Store.for_url(self._database_url)
 
     def _tracker_store(self) -> Any:
         agent = getattr(getattr(self._app, "ctx", None), "agent", None)
@@ -280,10 +305,13 @@ class WebchatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The page, its files and health; the socket.io server attached to the app."""
-        sio = AsyncServer(
+        sio = _LimitedServer(
             async_mode="sanic",
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
+            # Each packet's JSON within the size and depth limits, checked before
+            # it is parsed; a refused packet is dropped with a warning.
+            json=SocketJson(self.limits),
         )
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
@@ -392,7 +420,8 @@ class WebchatInput(InputChannel):
         try:
             # A typed "/intent{...}" is words unless a button just offered it.
             text = await unforged(self._app, session_id, verdict.text)
-            await on_new_message(UserMessage(
+            # Only stored, unanswered, while an advisor holds the conversation.
+            await pass_on(self._app, self._store(), on_new_message, UserMessage(
                 text,
                 WebchatOutput(self.sio, self.bot_message_evt),
                 session_id,
@@ -407,13 +436,28 @@ class WebchatInput(InputChannel):
                                 to=sid)
 
 
+class _LimitedServer(AsyncServer):
+    """python-socketio's server, dropping a packet whose JSON is refused with a warning.
+
+    Its JSON module (`SocketJson`) refuses a packet over the limits with a
+    ValueError while the packet is decoded; socket.io would log that as a
+    crash with its traceback. Nothing was said, so nothing is answered.
+    """
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except JsonRefused as exc:
+            logger.warning("Web chat: a socket.io packet was dropped: %s", exc)
+
+
 def _metadata(data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """rasa-webchat's `customData` (or Rasa's `metadata`) when a small JSON object."""
     value = data.get("customData", data.get("metadata"))
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = _METADATA_LIMITS.loads(value)
+        except JsonRefused:
             return None
     if not isinstance(value, dict) or not value:
         return None

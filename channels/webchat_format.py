@@ -56,6 +56,9 @@ def widget_message(message: Dict[Text, Any]) -> Dict[Text, Any]:
         out["custom"] = message["custom"]
     if out and isinstance(message.get("language"), str):
         out["metadata"] = language_metadata(message["language"])
+    if out and message.get("advisor"):
+        # A live advisor's message (channels/handover.py): the page says who wrote it.
+        out["metadata"] = {**out.get("metadata", {}), "advisor": True}
     return out
 
 
@@ -88,7 +91,8 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
             messages.append({"sender": "user", "text": last_buttons.get(text, text)})
         elif isinstance(event, BotUttered):
             shown = widget_message({"text": event.text, **(event.data or {}),
-                                    "language": (event.metadata or {}).get("language")})
+                                    "language": (event.metadata or {}).get("language"),
+                                    "advisor": bool((event.metadata or {}).get("advisor"))})
             if not shown:
                 continue
             buttons = [{"title": b["title"], "payload": b["payload"]}
@@ -101,8 +105,10 @@ def transcript(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[T
                 entry["links"] = shown["buttons"]
             if shown.get("attachment"):
                 entry["attachment"] = shown["attachment"]
-            if shown.get("metadata"):
+            if shown.get("metadata", {}).get("lang"):
                 entry["lang"], entry["dir"] = shown["metadata"]["lang"], shown["metadata"]["dir"]
+            if shown.get("metadata", {}).get("advisor"):
+                entry["advisor"] = True
             messages.append(entry)
     return messages[-limit:]
 

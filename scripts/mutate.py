@@ -77,7 +77,7 @@ SCOPE: Dict[str, Target] = {
     ], (U + "test_validation.py",) + IDENTITY_TESTS),
     "actions.validation.masking": Target(["*"], (U + "test_validation.py",) + IDENTITY_TESTS),
     # Idempotency keys and the outbox.
-    "actions.api.http": Target(["idempotency_key", "encode_json", "_json_default"],
+    "clients.http": Target(["idempotency_key", "encode_json", "_json_default"],
                                ("tests/api/test_http.py",) + OUTBOX_TESTS),
     "actions.citizen_requests.sending": Target(["*"], OUTBOX_TESTS),
     "bot.store.outbox": Target([
@@ -114,7 +114,7 @@ SCOPE: Dict[str, Target] = {
 }
 
 PROJECT_FILES = (
-    "bot", "actions", "channels", "backends", "data", "domain.yml", "config.yml",
+    "bot", "actions", "channels", "backends", "clients", "data", "domain.yml", "config.yml",
     "credentials.yml", "endpoints.yml",
 )
 # Everything of tests/ but the slow folders (copied into mutants/ by mutmut).
@@ -175,7 +175,7 @@ markers = ["e2e: e2e", "slow: slow", "browser: browser"]
 filterwarnings = ["ignore::DeprecationWarning"]
 
 [tool.mutmut]
-source_paths = ["bot", "actions", "channels", "backends"]
+source_paths = ["bot", "actions", "channels", "backends", "clients"]
 only_mutate = [{only}]
 also_copy = [{copied}]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:timeout",
@@ -198,7 +198,7 @@ def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
     """
     started = float((RUN_DIR / "started").read_text(encoding="utf-8"))
     changed = []
-    for folder in ("bot", "actions", "channels", "backends"):
+    for folder in ("bot", "actions", "channels", "backends", "clients"):
         for source in (ROOT / folder).rglob("*.py"):
             if source.stat().st_mtime <= started:
                 continue

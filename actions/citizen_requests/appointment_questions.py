@@ -7,16 +7,15 @@ to change. The form itself: `appointments.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from typing import List, Text
+from typing import Any, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.api.errors import BackendError
-from actions.api.http import format_datetime, parse_datetime
 from actions.citizen_requests import appointment_times as times
 from actions.citizen_requests.appointments import (
     DATE,
@@ -29,6 +28,8 @@ from actions.citizen_requests.appointments import (
 )
 from actions.citizen_requests.base import channel_of
 from actions.validation import OFFICES, bookable_dates, format_date, next_working_day, term
+from clients.errors import BackendError
+from clients.http import format_datetime, parse_datetime
 
 __all__ = [
     "ActionAskAppointmentDate", "ActionAskAppointmentStartTime", "ActionAskAppointmentConfirm",
@@ -77,6 +78,9 @@ class ActionAskAppointmentStartTime(Action):
         """List the free times; a full day asks for another day."""
         office_id, day, offer = tracker.get_slot(OFFICE), tracker.get_slot(DATE), offer_of(tracker)
         try:
+            if not _office_and_day(office_id, day):
+                # The form asks for both first: a tracker without them has nothing to offer.
+                raise BackendError("no office or day to look up")
             free = await free_slots(office_id, day)
         except BackendError as error:
             logger.warning("Free slots look-up failed: %s", type(error).__name__)
@@ -132,3 +136,14 @@ class ActionAskAppointmentChangeField(Action):
         buttons = [{"title": label, "payload": str(i)} for i, label in enumerate(labels, 1)]
         dispatcher.utter_message(response="utter_ask_change_field", buttons=buttons)
         return []
+
+
+def _office_and_day(office_id: Any, day: Any) -> bool:
+    """Whether the slots hold a known office and a day (YYYY-MM-DD) to look up."""
+    if not isinstance(office_id, str) or office_id not in OFFICES or not isinstance(day, str):
+        return False
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True

@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 from typing import Any, List, NamedTuple, Optional, Sequence, Text
 
-from actions.api.http import parse_datetime
 from actions.validation import (
     OFFICES,
     ValidationError,
@@ -26,6 +25,7 @@ from actions.validation import (
 from actions.validation import date as parse_date
 from actions.validation import weekday as weekday_name
 from bot.settings import SettingsSource
+from clients.http import parse_datetime
 
 __all__ = [
     "DAY_NAMES", "office_zone", "office_now", "local_time", "hhmm", "long_day", "office_name",
@@ -77,19 +77,26 @@ def local_time(start: Any) -> dt.datetime:
 
 
 def hhmm(start: Any) -> Text:
-    """A start as HH:MM office time."""
-    return local_time(start).strftime("%H:%M")
+    """A start as HH:MM office time (what is there, if it is no time)."""
+    try:
+        return local_time(start).strftime("%H:%M")
+    except ValueError:
+        return str(start)
 
 
 def long_day(day: Any) -> List[Any]:
     """A day as "Tuesday 01.12.2026", a response variable in the message's language."""
-    value = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+    try:
+        value = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+    except ValueError:
+        return [str(day)]  # not a day (a form's summary shows what is there)
     return [weekday_name(value), " ", format_date(value)]
 
 
 def office_name(office_id: Any) -> Any:
     """The office's name as a response variable, or the id itself if unknown."""
-    return term(f"term_office_{office_id}") if office_id in OFFICES else str(office_id)
+    known = isinstance(office_id, str) and office_id in OFFICES
+    return term(f"term_office_{office_id}") if known else str(office_id)
 
 
 # --- the day -------------------------------------------------------------------

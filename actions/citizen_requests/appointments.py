@@ -33,8 +33,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import BackendError, BackendRejected, IdempotencyConflict, SlotTaken
-from actions.api.http import format_datetime, idempotency_key, parse_datetime
 from actions.citizen_requests import appointment_times as times
 from actions.citizen_requests.appointment_times import (
     InterpreterNotice,
@@ -61,6 +59,8 @@ from actions.validation import (
     term,
     text_field,
 )
+from clients.errors import BackendError, BackendRejected, IdempotencyConflict, SlotTaken
+from clients.http import format_datetime, idempotency_key, parse_datetime
 
 __all__ = [
     "ValidateAppointmentForm", "ActionStartAppointment", "ActionSubmitAppointment",

@@ -29,7 +29,6 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import BackendError
 from actions.notices import remember_conversation
 from actions.validation import (
     ValidationError,
@@ -41,6 +40,7 @@ from actions.validation import (
     term,
     yes_no,
 )
+from clients.errors import BackendError
 
 __all__ = [
     "Field",

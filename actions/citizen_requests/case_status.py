@@ -18,12 +18,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.cms import Case
-from actions.api.errors import BackendError, BackendRejected, BackendUnavailable
-from actions.api.housing import HousingStatus
 from actions.citizen_requests.base import identity_level, identity_locked
 from bot.errors import StoreError
 from bot.i18n.catalogue import EnglishTerms
+from clients.cms import Case
+from clients.errors import BackendError, BackendRejected, BackendUnavailable
+from clients.housing import HousingStatus
 
 __all__ = [
     "STATUS_TEXT", "HOUSING_STATUS_TEXT", "describe_case", "describe_housing",

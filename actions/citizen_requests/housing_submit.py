@@ -20,14 +20,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import BackendRejected, BackendUnavailable
-from actions.api.housing import housing_application
-from actions.api.http import idempotency_key
 from actions.citizen_requests.base import channel_of
 from actions.citizen_requests.dialogue import reset_form_slots
 from actions.citizen_requests.sending import send_kept
 from actions.citizen_requests.submit import not_to_send
 from bot.errors import StoreError
+from clients.errors import BackendRejected, BackendUnavailable
+from clients.housing import housing_application
+from clients.http import idempotency_key
 
 __all__ = ["HOUSING_OUTBOX_KIND", "housing_outbox_payload", "ActionSubmitHousing"]
 

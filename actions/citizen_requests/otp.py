@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import BackendError, NoPhoneOnRecord
-from actions.api.http import idempotency_key
+from clients.errors import BackendError, NoPhoneOnRecord
+from clients.http import idempotency_key
 
 __all__ = ["ActionAskOtpCode"]
 

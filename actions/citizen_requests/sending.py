@@ -12,7 +12,7 @@ called, held back from the worker for `WORKER_GRACE`. Then:
   time, and the worker tells the citizen the reference.
 
 The key is derived from the conversation and the confirmed answers
-(`actions.api.http.idempotency_key`), so every path opens one case.
+(`clients.http.idempotency_key`), so every path opens one case.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from actions import bootstrap
-from actions.api.errors import BackendRejected, BackendUnavailable
 from bot.errors import StoreError
 from bot.store.delivery import error_text
 from bot.store.outbox import OutboxItem
+from clients.errors import BackendRejected, BackendUnavailable
 
 __all__ = ["WORKER_GRACE", "send_kept"]
 

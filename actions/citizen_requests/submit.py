@@ -22,14 +22,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
-from actions.api.errors import BackendRejected, BackendUnavailable
-from actions.api.http import idempotency_key
 from actions.citizen_requests import paused
 from actions.citizen_requests.base import channel_of, identity_level, identity_locked
 from actions.citizen_requests.dialogue import reset_form_slots
 from actions.citizen_requests.forms import FORMS
 from actions.citizen_requests.sending import send_kept
 from bot.errors import StoreError
+from clients.errors import BackendRejected, BackendUnavailable
+from clients.http import idempotency_key
 
 __all__ = [
     "OUTBOX_KIND",
@@ -289,8 +289,11 @@ class ActionAskPayToAccountOnRecord(Action):
     ) -> List[EventType]:
         """Look up the account on record and ask."""
         try:
+            person_id = tracker.get_slot("person_id")
+            if not isinstance(person_id, str) or not person_id.strip():
+                raise BackendRejected(400, "no_person", "no person to look up")  # not verified
             async with bootstrap.cms_client() as cms:
-                person = await cms.get_person(tracker.get_slot("person_id"))
+                person = await cms.get_person(person_id)
         except (BackendUnavailable, BackendRejected) as error:
             logger.warning("Person look-up failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_identity_unavailable")

@@ -86,7 +86,7 @@ class ActionAskStartAge(Action):
     ) -> List[EventType]:
         """The pension at 67, then the question."""
         months = number(tracker.get_slot("estimate_contribution_months"))
-        if months is not None:
+        if months is not None and months >= 0:  # the form takes no negative months
             at_67 = estimate_pension(months, None)
             dispatcher.utter_message(
                 response="utter_estimate_pension_at_67",

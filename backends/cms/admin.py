@@ -24,6 +24,7 @@ from backends.cms.events import queue_event, queue_reminder
 from backends.cms.settings import CmsSettings
 from backends.cms.store import case_json, find_person, list_cases, update_case_status
 from backends.cms.tables import appointments, deliveries
+from backends.common import ApiError
 
 __all__ = ["AdminError", "payment_date_change", "routes", "send_reminder", "set_status"]
 
@@ -153,7 +154,10 @@ async def admin_page(request: web.Request) -> web.Response:
 @routes.post("/admin/cases/{reference}/status")
 async def admin_set_status(request: web.Request) -> web.Response:
     """Change one case's status from the page's form, then back to the list."""
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # a body that is no form (not UTF-8, say)
+        raise ApiError(400, "invalid_form", "The body is not a form.") from None
     token = form.get("token")
     if not _token_ok(request, token if isinstance(token, str) else None):
         return _unauthorized()

@@ -65,7 +65,8 @@ async def book(request: web.Request) -> web.Response:
     context = request.app[CMS]
 
     def create(connection: Connection, body: Dict[str, Any]) -> Dict[str, Any]:
-        office = OFFICES.get(body.get("office_id"))  # type: ignore[arg-type]
+        office_id = body.get("office_id")
+        office = OFFICES.get(office_id) if isinstance(office_id, str) else None
         if office is None:
             raise _invalid("office_id", f"office_id must be one of {', '.join(OFFICES)}.",
                            "unknown_office")
@@ -112,7 +113,10 @@ def _is_http_url(value: Any) -> bool:
         checked = http_url(value)  # the project's URL rule; the URL itself is kept as sent
     except ValueError:
         return False
-    return bool(urlsplit(checked).hostname)
+    try:
+        return bool(urlsplit(checked).hostname)
+    except ValueError:  # "http://[::1": no URL urllib can split
+        return False
 
 
 @routes.post("/v1/subscriptions")

@@ -167,7 +167,8 @@ async def get_person_cases(request: web.Request) -> web.Response:
 
 def _check_new_case(connection: Connection, body: Dict[str, Any]) -> Dict[str, Any]:
     """The validated parts of a NewCase body, or an ApiError."""
-    case_type = CASE_TYPES.get(body.get("type"))  # type: ignore[arg-type]
+    kind = body.get("type")
+    case_type = CASE_TYPES.get(kind) if isinstance(kind, str) else None
     if case_type is None:
         raise _invalid("type", f"type must be one of {', '.join(CASE_TYPES)}.", "invalid_type")
     if body.get("channel") not in CHANNELS:

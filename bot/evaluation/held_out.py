@@ -216,12 +216,16 @@ def compare_configs(settings: Settings, out: Path, configs: Optional[List[Path]]
         *sorted((PROJECT_ROOT / "configs").glob("*.yml")),
     ]
     rows = []
-    for config in configs:
+    for number, config in enumerate(configs, start=1):
         model_dir = out / config.stem
+        print(f"[{number}/{len(configs)}] {config.name}: training (rasa train) ...",
+              file=sys.stderr, flush=True)
         started = time.monotonic()
         model = train(settings, config=str(config.relative_to(PROJECT_ROOT)), output=model_dir,
                       fixed_model_name=config.stem)
         train_seconds = time.monotonic() - started
+        print(f"[{number}/{len(configs)}] {config.name}: trained in {train_seconds:.0f} s; "
+              "evaluating on the held-out set ...", file=sys.stderr, flush=True)
         # Evaluate in a fresh process so one model's TensorFlow state does
         # not slow the next one down.
         subprocess.run(

@@ -6,6 +6,7 @@ channel identities, opt-outs and notices) join it in the same database, made
 and upgraded by the Alembic revisions in `migrations/` (`schema.upgrade`).
 
     db.py        engines for SQLite and PostgreSQL
+    store.py     Store: every repository on one engine per process, unit_of_work()
     tables.py    the project's tables
     schema.py    upgrade(url): the newest revision, safe from several processes
     outbox.py    Outbox: requests for the back ends until delivered

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any, Callable, Iterable, Iterator, Mapping, Union, cast
+from contextvars import ContextVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Tuple, Union, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult, Engine
@@ -17,6 +18,7 @@ __all__ = [
     "SessionFactory",
     "session_factory_for",
     "transaction",
+    "unit_of_work",
     "reason",
     "insert_new",
     "upsert",
@@ -38,14 +40,44 @@ def session_factory_for(bind: Bind) -> SessionFactory:
     raise TypeError("expected an Engine or a session factory")
 
 
+# The session of the unit of work in progress in this thread or task, with
+# the engine it is on: a repository's transaction on that engine joins it.
+_unit: ContextVar[Optional[Tuple[Any, Session]]] = ContextVar("nssa_unit_of_work", default=None)
+
+
+def _engine_of(factory: SessionFactory) -> Any:
+    """The engine a session factory binds to (a sessionmaker's `bind`), or the factory."""
+    kw = getattr(factory, "kw", None)
+    return kw.get("bind", factory) if isinstance(kw, dict) else factory
+
+
 @contextlib.contextmanager
 def transaction(factory: SessionFactory, what: str) -> Iterator[Session]:
-    """A session in a transaction, committed on success; SQLAlchemy errors become StoreError."""
+    """A session in a transaction, committed on success; SQLAlchemy errors become StoreError.
+
+    Inside `unit_of_work` on the same engine it is the unit's session: the
+    unit commits, or rolls back, everything at once.
+    """
+    unit = _unit.get()
+    if unit is not None and unit[0] is _engine_of(factory):
+        yield unit[1]
+        return
     try:
         with factory() as session, session.begin():
             yield session
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(f"{what}: {reason(exc)}") from exc
+
+
+@contextlib.contextmanager
+def unit_of_work(factory: SessionFactory, what: str) -> Iterator[Session]:
+    """One transaction for several repositories' calls on the factory's engine."""
+    with transaction(factory, what) as session:
+        token = _unit.set((_engine_of(factory), session))
+        try:
+            yield session
+        finally:
+            _unit.reset(token)
 
 
 def reason(exc: sa.exc.SQLAlchemyError) -> str:

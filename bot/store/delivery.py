@@ -26,10 +26,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Union
 
-from actions.api.errors import BackendError, BackendRejected, BackendUnavailable
 from bot.store._sql import to_json
 from bot.store.outbox import Outbox, OutboxItem, backoff
 from bot.store.tables import DELIVERED, FAILED
+from clients.errors import BackendError, BackendRejected, BackendUnavailable
 
 __all__ = ["Handler", "Notify", "deliver_due", "notify_delivered", "run_worker", "error_text"]
 

@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
+from bot.retry import Uniform, backoff_seconds
 from bot.store._sql import (
     Bind,
     check_text,
@@ -51,14 +51,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ERROR_LENGTH = 500
-_rng = random.Random()
-
-
-class Random(Protocol):
-    """What `backoff` needs of a random number generator (`random.Random` has it)."""
-
-    def random(self) -> float:
-        """A float in [0, 1)."""
 
 
 @dataclass(frozen=True)
@@ -88,19 +80,12 @@ def backoff(
     *,
     base: timedelta = timedelta(seconds=30),
     cap: timedelta = timedelta(hours=1),
-    rng: Optional[Random] = None,
+    rng: Optional[Uniform] = None,
 ) -> timedelta:
-    """The wait after `attempts` failed attempts: base * 2**(attempts-1), capped, equal jitter.
-
-    The jitter (half the wait, at random) keeps rows that failed together,
-    say during the Housing Office's nightly closure, from all coming back in
-    the same second.
-    """
-    if attempts < 1:
-        raise ValueError("attempts must be at least 1")
-    # 2**20 * 30 s is far beyond any cap: stop doubling there, before overflow.
-    ceiling = min(cap, base * 2 ** min(attempts - 1, 20))
-    return ceiling / 2 + ceiling / 2 * (rng or _rng).random()
+    """The wait before a row that failed `attempts` times is tried again (bot/retry.py's rule)."""
+    return timedelta(
+        seconds=backoff_seconds(attempts, base.total_seconds(), cap.total_seconds(), rng)
+    )
 
 
 class Outbox:

@@ -42,6 +42,7 @@ from bot.store.tables import (
     channel_identities,
     continuity_codes,
     conversation_deletions,
+    handovers,
     message_deliveries,
     outbox,
     person_conversations,
@@ -151,6 +152,7 @@ class Retention:
                 person_conversations,
                 continuity_codes,
                 message_deliveries,
+                handovers,
             ):
                 connection.execute(
                     sa.delete(table).where(table.c.conversation_id == conversation_id)

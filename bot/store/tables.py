@@ -236,3 +236,122 @@ __all__ += [
     "forwarded_applications",
     "conversation_deletions",
 ]
+
+# --- live advisors (revision 0004) --------------------------------------------
+# Hand-overs to a person (issue 11): one row per offer the assistant placed in
+# the advisors' queue. `open_conversation` holds the conversation id while the
+# hand-over is waiting or held and NULL after, so its unique constraint allows
+# one open hand-over per conversation (NULLs never collide) and keeps history.
+WAITING = "waiting"
+HELD = "held"
+HANDED_BACK = "handed_back"
+CLOSED = "closed"
+EXPIRED = "expired"
+HANDOVER_STATES = (WAITING, HELD, HANDED_BACK, CLOSED, EXPIRED)
+OUTCOMES = ("answered", "call-back arranged", "referred", "abusive")
+
+handovers = sa.Table(
+    "handovers",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("open_conversation", sa.String(255), nullable=True),
+    # Rasa's input channel name (`webchat`, `telegram`), as the tracker has it.
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("identity_level", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("advisor", sa.String(64), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=True),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    # When the citizen was told that nobody took it in time (the worker's job).
+    sa.Column("told_at", UtcDateTime(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("open_conversation"),
+    sa.CheckConstraint(
+        "state IN ('waiting', 'held', 'handed_back', 'closed', 'expired')", name="state"
+    ),
+    sa.CheckConstraint(
+        "outcome IS NULL OR outcome IN ('answered', 'call-back arranged', 'referred', 'abusive')",
+        name="outcome",
+    ),
+    sa.Index("ix_handovers_state_requested_at", "state", "requested_at"),
+    sa.Index("ix_handovers_conversation_id", "conversation_id"),
+)
+
+# Advisors marked present in the console; a row not refreshed within the
+# presence time counts as away (a closed browser stops refreshing it).
+advisor_presence = sa.Table(
+    "advisor_presence",
+    metadata,
+    sa.Column("advisor", sa.String(64), primary_key=True),
+    sa.Column("present", sa.Boolean(), nullable=False),
+    sa.Column("seen_at", UtcDateTime(), nullable=False),
+)
+
+__all__ += [
+    "WAITING",
+    "HELD",
+    "HANDED_BACK",
+    "CLOSED",
+    "EXPIRED",
+    "HANDOVER_STATES",
+    "OUTCOMES",
+    "handovers",
+    "advisor_presence",
+]
+
+# --- the staff console (revision 0005) ----------------------------------------
+# Staff accounts: a name, a role (staff/accounts.py ROLES) and an argon2id hash.
+staff_accounts = sa.Table(
+    "staff_accounts",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("disabled_at", UtcDateTime(), nullable=True),
+)
+
+# Signed-in sessions: the cookie holds a random token, the table its SHA-256,
+# so a copy of the database signs nobody in; any console server can check it.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("seen_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_staff_sessions_name", "name"),
+)
+
+# Failed sign-ins, by account name and by client address: the rate limit.
+staff_sign_in_failures = sa.Table(
+    "staff_sign_in_failures",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Index("ix_staff_sign_in_failures_at", "at"),
+)
+
+# Who opened what, when: every opening of a conversation or a person's data.
+staff_audit = sa.Table(
+    "staff_audit",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("staff", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("detail", sa.String(500), nullable=True),
+    sa.Index("ix_staff_audit_at", "at"),
+)
+
+__all__ += ["staff_accounts", "staff_sessions", "staff_sign_in_failures", "staff_audit"]

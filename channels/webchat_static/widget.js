@@ -317,7 +317,8 @@
       else {
         self.addBot({ text: message.text, quick_replies: last ? message.buttons : null,
                       buttons: message.links, attachment: message.attachment,
-                      lang: message.lang, dir: message.dir }, false);
+                      lang: message.lang, dir: message.dir, advisor: message.advisor === true },
+                     false);
       }
     });
     this.scrollToEnd();
@@ -336,7 +337,7 @@
     this.scrollToEnd();
   };
 
-  Widget.prototype.addMessage = function (sender, text, lang, dir) {
+  Widget.prototype.addMessage = function (sender, text, lang, dir, advisor) {
     var item = document.createElement("div");
     item.className = "msg " + (sender === "user" ? "msg-user" : "msg-bot");
     // A bot message is in the language the server names; the citizen's own
@@ -346,8 +347,14 @@
     var paragraph = document.createElement("p");
     var who = document.createElement("span");
     who.className = "visually-hidden";
+    // A live advisor's message says so: the citizen knows a person wrote it.
     who.textContent = sender === "user" ? label("you_said", "You said: ")
+      : advisor ? label("advisor_said", "Advisor: ")
       : label("assistant_said", "NSSA Assistant: ");
+    if (advisor) {
+      item.className += " msg-advisor";
+      who.className = "msg-who";
+    }
     paragraph.appendChild(who);
     appendText(paragraph, text);
     item.appendChild(paragraph);
@@ -369,7 +376,8 @@
       save(LANG_KEY, lang);
       applyLanguage(lang);
     }
-    if (message.text) { item = this.addMessage("bot", String(message.text), lang, dir); }
+    var advisor = meta.advisor === true || message.advisor === true;
+    if (message.text) { item = this.addMessage("bot", String(message.text), lang, dir, advisor); }
     var attachment = message.attachment;
     if (attachment && typeof attachment === "object") {
       item = item || this.addMessage("bot", "", lang, dir);

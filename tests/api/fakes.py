@@ -8,9 +8,9 @@ from typing import Any, Callable, Dict, List, Optional, Union
 
 import httpx
 
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient
-from actions.api.http import RetryPolicy
+from clients.cms import CmsClient
+from clients.housing import HousingClient
+from clients.http import RetryPolicy
 
 CMS_URL = "http://cms.test"
 HOUSING_URL = "http://housing.test"

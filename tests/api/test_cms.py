@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 import httpx
 import pytest
 
-from actions.api.cms import Address, Appointment, Case, CmsClient, Identity, Office, Otp, OtpCheck
-from actions.api.errors import (
+from clients.cms import Address, Appointment, Case, CmsClient, Identity, Office, Otp, OtpCheck
+from clients.errors import (
     BackendRejected,
     CredentialsRejected,
     IdempotencyConflict,
@@ -17,7 +17,7 @@ from actions.api.errors import (
     SlotTaken,
     VerificationRequired,
 )
-from actions.api.http import idempotency_key
+from clients.http import idempotency_key
 from tests.api.fakes import TOKEN, cms_error, make_cms, reply
 
 UTC = timezone.utc

@@ -7,9 +7,9 @@ from datetime import date, datetime, timezone
 import httpx
 import pytest
 
-from actions.api.errors import BackendRejected, BackendUnavailable, CredentialsRejected
-from actions.api.housing import HousingClient, HousingStatus, Receipt, housing_application
-from actions.api.http import RetryPolicy, idempotency_key
+from clients.errors import BackendRejected, BackendUnavailable, CredentialsRejected
+from clients.housing import HousingClient, HousingStatus, Receipt, housing_application
+from clients.http import RetryPolicy, idempotency_key
 from tests.api.fakes import API_KEY, housing_error, make_housing, reply
 
 RECEIPT = {"applicationNumber": "HO-12345678", "state": "QUEUED", "estimatedDecisionDays": 30}

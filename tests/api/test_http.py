@@ -1,4 +1,4 @@
-"""The shared retry, timeout and encoding machinery (actions/api/http.py), via the CMS client."""
+"""The shared retry, timeout and encoding machinery (clients/http.py), via the CMS client."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 import httpx
 import pytest
 
-from actions.api import http as api_http
-from actions.api.cms import CmsClient
-from actions.api.errors import (
+from clients import http as api_http
+from clients.cms import CmsClient
+from clients.errors import (
     BackendProtocolError,
     BackendRejected,
     BackendUnavailable,
@@ -21,8 +21,8 @@ from actions.api.errors import (
     NotFound,
     VerificationRequired,
 )
-from actions.api.housing import HousingClient
-from actions.api.http import (
+from clients.housing import HousingClient
+from clients.http import (
     RetryPolicy,
     backoff_delay,
     format_datetime,
@@ -308,9 +308,9 @@ class TestLogging:
         client, _, _ = make_cms(
             cms_error(503, "x", retry_after="7"), httpx.ConnectError, reply(200, identity)
         )
-        with caplog.at_level(logging.DEBUG, logger="actions.api"):
+        with caplog.at_level(logging.DEBUG, logger="clients"):
             await client.verify_identity("85031212345", date(1985, 3, 12))
-        retries = [r for r in caplog.records if r.name == "actions.api.http"]
+        retries = [r for r in caplog.records if r.name == "clients.http"]
         assert [r.levelno for r in retries] == [logging.WARNING, logging.WARNING]
         first, second = (r.getMessage() for r in retries)
         assert first == "cms verify_identity: HTTP 503 on attempt 1 of 4; retrying in 7.00 s"
@@ -321,7 +321,7 @@ class TestLogging:
 
     async def test_giving_up_is_logged_without_the_path(self, caplog) -> None:
         client, _, _ = make_cms(cms_error(503, "x", retry_after="999"))
-        with caplog.at_level(logging.WARNING, logger="actions.api"):
+        with caplog.at_level(logging.WARNING, logger="clients"):
             with pytest.raises(BackendUnavailable):
                 await client.get_person("P-SECRET-7")
         assert "giving up" in caplog.text and "P-SECRET-7" not in caplog.text

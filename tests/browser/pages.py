@@ -90,7 +90,7 @@ class ChatPage:
     @staticmethod
     def _text(text: str) -> str:
         # The speaker's name is there for screen readers only.
-        return re.sub(r"^(You said|NSSA Assistant):\s*", "", text.strip())
+        return re.sub(r"^(You said|NSSA Assistant|Advisor):\s*", "", text.strip())
 
 
 

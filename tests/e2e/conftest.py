@@ -156,6 +156,7 @@ def run_assistant(
             "NSSA_DATABASE_URL": database_url,
             "NSSA_RASA_PORT": str(free_port()),
             "NSSA_ACTION_PORT": str(free_port()),
+            "NSSA_STAFF_PORT": str(free_port()),
             "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
             "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
             **(settings_env or {}),

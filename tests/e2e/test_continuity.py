@@ -20,7 +20,8 @@ from typing import List, Tuple
 
 import pytest
 
-from channels.common import CONTINUED_MESSAGE, ChannelStore, conversation_of
+from bot.store.store import Store
+from channels.common import CONTINUED_MESSAGE, conversation_of
 from tests.e2e.conftest import Assistant
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +45,7 @@ class Phone:
     def __init__(self, assistant: Assistant, number: str) -> None:
         self.assistant = assistant
         self.number = number
-        self.store = ChannelStore.for_url(assistant.settings.database_url)
+        self.store = Store.for_url(assistant.settings.database_url)
         self.message = ""  # what the connector would give Rasa for the last text
 
     def send(self, text: str) -> Tuple[str, List[str]]:
@@ -125,7 +126,7 @@ def test_identity_is_asked_again_after_continuing(assistant: Assistant) -> None:
 def test_an_expired_code_is_an_ordinary_message(assistant: Assistant) -> None:
     web = "cont-web-expired"
     assistant.texts(web, "hello")
-    store = ChannelStore.for_url(assistant.settings.database_url)
+    store = Store.for_url(assistant.settings.database_url)
     expired = store.codes.issue(assistant.conversation(web), ttl=timedelta(seconds=-1))
     phone = Phone(assistant, "+999412000004")
     conversation, reply = phone.send(expired)

@@ -225,8 +225,8 @@ def test_stop_ends_every_message_notices_included_and_start_brings_them_back(
 
 def _bot_texts(assistant: Assistant, phone: Phone) -> List[str]:
     """The conversation's bot texts in the store (found through the phone's identity)."""
-    from channels.common import ChannelStore
+    from bot.store.store import Store
 
-    store = ChannelStore.for_url(assistant.settings.database_url)
+    store = Store.for_url(assistant.settings.database_url)
     conversation = store.identities.conversation_for("sms", phone.number)
     return assistant.bot_texts(conversation)

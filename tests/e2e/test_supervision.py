@@ -30,7 +30,8 @@ from tests.e2e.conftest import wait_until
 pytestmark = pytest.mark.e2e
 
 RUNNING = "The NSSA Assistant is running."
-SETTINGS = ("NSSA_RASA_PORT", "NSSA_ACTION_PORT", "NSSA_CMS_URL", "NSSA_HOUSING_URL")
+SETTINGS = ("NSSA_RASA_PORT", "NSSA_ACTION_PORT", "NSSA_CMS_URL", "NSSA_HOUSING_URL",
+            "NSSA_STAFF_PORT")
 
 
 def run_env(var: Path, model: Path) -> Dict[str, str]:
@@ -42,6 +43,7 @@ def run_env(var: Path, model: Path) -> Dict[str, str]:
         "NSSA_MODEL_DIR": str(model.parent),
         "NSSA_RASA_PORT": str(free_port()),
         "NSSA_ACTION_PORT": str(free_port()),
+        "NSSA_STAFF_PORT": str(free_port()),
         "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
         "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
         "PYTHONUNBUFFERED": "1",
@@ -126,6 +128,13 @@ def test_a_second_run_while_the_ports_are_taken_fails_naming_them(
         assert setting in output, (setting, output[-2000:])
     assert RUNNING not in output and second.pids() == []
     assert first.process.poll() is None and first.rasa_answers()
+
+
+def test_the_staff_console_runs_and_its_url_is_printed(first: Run) -> None:
+    url = f"http://127.0.0.1:{first.env['NSSA_STAFF_PORT']}/"
+    assert f"Staff console: {url}" in first.output()
+    with urllib.request.urlopen(f"{url}sign-in", timeout=10) as page:
+        assert page.status == 200 and b"Sign in" in page.read()
 
 
 def test_a_killed_rasa_server_is_restarted(first: Run) -> None:

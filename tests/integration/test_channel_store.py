@@ -10,6 +10,7 @@ from typing import List
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.errors import StoreError
 from bot.store.channels import (
     CODE_ALPHABET,
     ButtonPayloads,
@@ -20,7 +21,8 @@ from bot.store.channels import (
 )
 from bot.store.db import create_engine_for
 from bot.store.schema import upgrade
-from channels.common import CONTINUED_MESSAGE, ChannelStore, conversation_of
+from bot.store.store import Store
+from channels.common import CONTINUED_MESSAGE, conversation_of
 
 PHONE = "+4791234567"
 
@@ -136,7 +138,7 @@ class TestContinuityCodes:
 
 def test_conversation_of_joins_by_code_and_otherwise_keeps_the_text(store_url: str) -> None:
     upgrade(store_url)
-    store = ChannelStore(store_url)
+    store = Store(store_url)
     code = store.codes.issue("webchat-3")
     assert asyncio.run(conversation_of(store, "sms", PHONE, "THANKS")) == (
         store.identities.conversation_for("sms", PHONE),
@@ -149,6 +151,28 @@ def test_conversation_of_joins_by_code_and_otherwise_keeps_the_text(store_url: s
     assert asyncio.run(conversation_of(store, "sms", PHONE, "hello"))[0] == "webchat-3"
     store.engine.dispose()
 
+
+
+def test_a_join_that_fails_leaves_the_code_unused(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redeem and join are one unit of work: a failed join does not use the code up."""
+    upgrade(store_url)
+    store = Store(store_url)
+    code = store.codes.issue("webchat-4")
+
+    def broken_join(channel: str, address: str, conversation_id: str) -> None:
+        store.identities.conversation_for(channel, address)  # a write, rolled back too
+        raise StoreError("channel_identities join: the database went away")
+
+    monkeypatch.setattr(store.identities, "join", broken_join)
+    with pytest.raises(StoreError):
+        asyncio.run(conversation_of(store, "sms", PHONE, code))
+    monkeypatch.undo()
+    assert store.identities.address_of("sms", "webchat-4") is None
+    joined = asyncio.run(conversation_of(store, "sms", PHONE, code))
+    assert joined == ("webchat-4", CONTINUED_MESSAGE)
+    store.engine.dispose()
 
 CHANNEL_TABLES = {
     "channel_identities",

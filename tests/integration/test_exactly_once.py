@@ -15,8 +15,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.http import RetryPolicy
 from actions.citizen_requests.submit import OUTBOX_KIND, ActionSubmitCallback
 from backends.cms import create_app
 from backends.cms.store import list_cases
@@ -26,6 +24,8 @@ from bot.store.delivery import deliver_due
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
 from bot.worker import deliver_cms_case
+from clients.cms import CmsClient
+from clients.http import RetryPolicy
 from tests.backends.conftest import TOKEN, cms_settings_for
 
 SLOTS = {

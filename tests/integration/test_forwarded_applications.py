@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestServer
 
-from actions.api.housing import housing_application
 from actions.citizen_requests.housing_submit import HOUSING_OUTBOX_KIND, housing_outbox_payload
 from backends.housing import create_app as create_housing_app
 from bot.errors import StoreError
@@ -23,6 +22,7 @@ from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
 from bot.worker import deliver_housing_application
+from clients.housing import housing_application
 from tests.backends.conftest import API_KEY, housing_settings_for
 
 

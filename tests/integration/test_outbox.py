@@ -20,8 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from actions.api.errors import BackendUnavailable, SlotTaken
-from actions.api.http import RetryPolicy, idempotency_key
 from bot.errors import StoreError
 from bot.settings import PROJECT_ROOT
 from bot.store import Outbox, ProcessedWebhooks, create_engine_for
@@ -35,6 +33,8 @@ from bot.store.schema import (
     upgrade,
 )
 from bot.store.tables import DELIVERED, FAILED, PENDING, metadata
+from clients.errors import BackendUnavailable, SlotTaken
+from clients.http import RetryPolicy, idempotency_key
 from tests.api.fakes import cms_error, make_cms, reply
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -22,6 +22,7 @@ from bot.settings import load_settings
 from bot.store.channels import ChannelIdentities, ContinuityCodes, MessageDeliveries
 from bot.store.db import create_engine_for
 from bot.store.deletions import ConversationDeletions
+from bot.store.handovers import Handovers
 from bot.store.outbox import Outbox
 from bot.store.persons import Persons
 from bot.store.retention import Retention
@@ -69,6 +70,7 @@ def linked_rows(engine: Engine, conversation_id: str) -> None:
     MessageDeliveries(engine, clock=clock).record(
         "sms", f"SM-{conversation_id}", "delivered", conversation_id=conversation_id
     )
+    Handovers(engine, clock=clock).request(conversation_id, "telegram", "distress")
 
 
 def count(engine: Engine, table: str, conversation_id: str) -> int:
@@ -80,7 +82,7 @@ def count(engine: Engine, table: str, conversation_id: str) -> int:
 
 
 LINKED = ("events", "person_conversations", "channel_identities", "continuity_codes",
-          "message_deliveries")
+          "message_deliveries", "handovers")
 
 
 class TestRetentionPeriod:

@@ -30,8 +30,9 @@ from sanic import Sanic
 
 from bot.content import HANDBOOK_DIR
 from bot.store.schema import upgrade
+from bot.store.store import Store
 from channels import sms_text
-from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, ChannelStore, Gate
+from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, Gate
 from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
 from channels.twilio_api import SmsSender
 from tests.conftest import free_port
@@ -95,7 +96,7 @@ class Running:
     url: str
     channel: SmsInput
     agent: EchoAgent
-    store: ChannelStore
+    store: Store
     fake: FakeTwilio
     server: Any = None
     counter: List[int] = field(default_factory=lambda: [0])
@@ -129,7 +130,7 @@ async def serve(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     public_url = public_url or url
-    store = ChannelStore.for_url(database_url)
+    store = Store.for_url(database_url)
     sender = SmsSender(ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, api_url=fake.url,
                        status_callback=url + STATUS_PATH, attempts=3, backoff=0.01)
     channel = SmsInput(ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, public_url=public_url,

@@ -21,7 +21,8 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from bot.store.schema import upgrade
-from channels.common import CONTINUED_MESSAGE, RATE_LIMITED_REPLY, ChannelStore, Gate
+from bot.store.store import Store
+from channels.common import CONTINUED_MESSAGE, RATE_LIMITED_REPLY, Gate
 from channels.telegram import (
     EDITED_REPLY,
     EXPIRED_BUTTON_REPLY,
@@ -115,7 +116,7 @@ class Server:
 
 def make_channel(database_url: str, api: FakeTelegramApi, **options: Any) -> TelegramInput:
     return TelegramInput(
-        TOKEN, SECRET, api_url=api.url, store=ChannelStore(database_url),
+        TOKEN, SECRET, api_url=api.url, store=Store(database_url),
         gate=options.pop("gate", Gate(2000, 100)), pacer=options.pop("pacer", Pacer(0.01)),
         **options,
     )
@@ -165,14 +166,27 @@ class TestRefused:
     @pytest.mark.parametrize(
         "body",
         [b"", b"not json", b"\xff\xfe\x00", b"[]", b"null", b'{"message": {}}',
-         b'{"update_id": "1"}', b'{"update_id": 5, "message": {"text": "hi"}}',
-         b'{"update_id": 6, "callback_query": {"id": "1"}}'],
+         b'{"update_id": "1"}'],
     )
     async def test_malformed_bodies_get_400_and_the_server_lives(
         self, server: Server, body: bytes
     ) -> None:
         reply = await server.post(body)
         assert reply.status_code == 400 and reply.json()["status"] == "bad_request"
+        assert server.rasa.messages == []
+        assert (await server.send("message_text")).status_code == 200
+
+    @pytest.mark.parametrize(
+        "body",
+        [b'{"update_id": 5, "message": {"text": "hi"}}',
+         b'{"update_id": 6, "callback_query": {"id": "1"}}'],
+    )
+    async def test_unusable_updates_are_acknowledged_not_redelivered(
+        self, server: Server, body: bytes
+    ) -> None:
+        # Telegram delivers again after any answer but 2xx: a bad update gets 200.
+        reply = await server.post(body)
+        assert reply.status_code == 200 and reply.json()["status"] == "bad_update"
         assert server.rasa.messages == []
         assert (await server.send("message_text")).status_code == 200
 

@@ -23,9 +23,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient
-from actions.api.http import RetryPolicy
 from actions.citizen_requests.appointments import ActionSubmitAppointment
 from actions.citizen_requests.housing_submit import ActionSubmitHousing
 from actions.citizen_requests.otp import ActionAskOtpCode
@@ -34,6 +31,9 @@ from bot.store.db import create_engine_for
 from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
+from clients.cms import CmsClient
+from clients.housing import HousingClient
+from clients.http import RetryPolicy
 
 __all__ = ["CONVERSATION", "probe"]
 

@@ -17,8 +17,6 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.http import RetryPolicy, idempotency_key
 from actions.citizen_requests import appointment_questions, appointment_times, appointments
 from actions.citizen_requests.appointment_questions import (
     ActionAskAppointmentChangeField,
@@ -41,6 +39,8 @@ from actions.citizen_requests.appointments import (
 )
 from bot.content import load_content
 from bot.settings import PROJECT_ROOT
+from clients.cms import CmsClient
+from clients.http import RetryPolicy, idempotency_key
 from tests.english import english, said
 
 UTC = dt.timezone.utc
@@ -291,6 +291,21 @@ async def test_times_are_shown_in_office_time(cms, monkeypatch) -> None:
     t = tracker({**VERIFIED, OFFICE: "eastmere", DATE: "2026-12-01"})
     _, messages = await run(ActionAskAppointmentStartTime(), t)
     assert messages[0]["times"] == "1 09:00 2 09:20"
+
+
+@pytest.mark.parametrize("office, day", [
+    ("", "2026-12-01"), (None, "2026-12-01"), ({"id": 1}, "2026-12-01"),
+    ("eastmere", None), ("eastmere", "not a day"), ("eastmere", ["2026-12-01"]),
+])
+async def test_times_asked_for_without_an_office_or_a_day_are_answered_not_a_crash(
+    cms, office, day
+) -> None:
+    # Found by the fuzz suite (tests/fuzz): the action raised, the action server answered 500.
+    t = tracker({**VERIFIED, OFFICE: office, DATE: day})
+    events, messages = await run(ActionAskAppointmentStartTime(), t)
+    assert [m["response"] for m in messages] == ["utter_appointment_unavailable"]
+    assert events[-1] == SlotSet("requested_slot", None)
+    assert cms.requests == []
 
 
 OFFERED = {"shown": FULL_DAY[:3], "free": FULL_DAY[:3] + FULL_DAY[17:]}

@@ -18,9 +18,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import Case, CmsClient
-from actions.api.housing import HousingStatus
-from actions.api.http import RetryPolicy
 from actions.citizen_requests.case_status import (
     STATUS_TEXT,
     ActionSubmitCaseStatus,
@@ -31,6 +28,9 @@ from bot.errors import StoreError
 from bot.store.db import create_engine_for
 from bot.store.forwarded import ForwardedApplications
 from bot.store.schema import upgrade
+from clients.cms import Case, CmsClient
+from clients.housing import HousingStatus
+from clients.http import RetryPolicy
 from tests.english import english
 from tests.unit.test_case_status_housing import MINE, FakeHousing
 

@@ -15,9 +15,6 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.housing import HousingClient, housing_application
-from actions.api.http import RetryPolicy
 from actions.citizen_requests.case_status import HOUSING_STATUS_TEXT, ActionSubmitCaseStatus
 from actions.citizen_requests.housing_submit import HOUSING_OUTBOX_KIND, ActionSubmitHousing
 from bot.content import HANDBOOK_DIR
@@ -25,6 +22,9 @@ from bot.store.db import create_engine_for
 from bot.store.forwarded import ForwardedApplications
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
+from clients.cms import CmsClient
+from clients.housing import HousingClient, housing_application
+from clients.http import RetryPolicy
 from tests.english import english
 
 MINE, THEIRS, UNKNOWN = "HO-11111111", "HO-22222222", "HO-33333333"

@@ -17,8 +17,8 @@ from typing import Dict
 
 import pytest
 
-from actions.api.http import idempotency_key
 from bot.settings import PROJECT_ROOT
+from clients.http import idempotency_key
 from tests.unit.key_probe import probe as keys_here
 
 # Computed once from the confirmed answers of tests/unit/key_probe.py.

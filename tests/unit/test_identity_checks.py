@@ -18,12 +18,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.http import RetryPolicy, idempotency_key
 from actions.citizen_requests.base import identity_level, identity_locked
 from actions.citizen_requests.otp import ActionAskOtpCode
 from actions.citizen_requests.record_forms import ValidateBankForm
 from bot.content import HANDBOOK_DIR
+from clients.cms import CmsClient
+from clients.http import RetryPolicy, idempotency_key
 from tests.api.fakes import CMS_URL, TOKEN, Script, cms_error, reply
 from tests.english import said
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
-from actions.api.errors import BackendUnavailable, IdempotencyConflict
 from bot.store import Outbox, OutboxItem, backoff
 from bot.store._sql import to_json
 from bot.store.delivery import error_text, run_worker
 from bot.store.tables import UtcDateTime
+from clients.errors import BackendUnavailable, IdempotencyConflict
 
 UTC = timezone.utc
 CET = timezone(timedelta(hours=1))

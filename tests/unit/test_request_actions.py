@@ -14,14 +14,14 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import bootstrap
-from actions.api.cms import CmsClient
-from actions.api.http import RetryPolicy
 from actions.citizen_requests.case_status import ActionSubmitCaseStatus
 from actions.citizen_requests.forms import ValidateCallbackForm, ValidateStatementForm
 from actions.citizen_requests.sending import WORKER_GRACE
 from actions.citizen_requests.submit import ActionSubmitCallback, ActionSubmitStatement
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
+from clients.cms import CmsClient
+from clients.http import RetryPolicy
 from tests.english import said
 
 CALLBACK_SLOTS = {

@@ -9,13 +9,13 @@ from typing import Any, Dict, List
 import pytest
 
 from actions import bootstrap
-from actions.api.errors import BackendRejected, BackendUnavailable
 from actions.citizen_requests.sending import WORKER_GRACE, send_kept
 from bot.errors import StoreError
 from bot.store.db import create_engine_for
 from bot.store.outbox import Outbox
 from bot.store.schema import upgrade
 from bot.store.tables import DELIVERED, FAILED, PENDING
+from clients.errors import BackendRejected, BackendUnavailable
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 PAYLOAD = {"case_type": "callback_request", "fields": {"name": "Erik"}}

@@ -106,3 +106,17 @@ class TestFromCredentials:
     def test_bad_limits_in_credentials(self, limits: dict) -> None:
         with pytest.raises(RasaException, match="max_message_chars"):
             WebchatInput.from_credentials(limits)
+
+
+def test_an_advisors_message_is_marked_live_and_in_the_history() -> None:
+    assert widget_message({"text": "Ana here.", "advisor": "ana"}) == {
+        "text": "Ana here.", "metadata": {"advisor": True}}
+    assert widget_message({"text": "Hello", "language": "pl", "advisor": "ana"})["metadata"] == {
+        "lang": "pl", "dir": "ltr", "advisor": True}
+    assert "metadata" not in widget_message({"text": "Hello"})
+    history = transcript([
+        BotUttered("I'll connect you with an advisor now.", {}, {}),
+        UserUttered("hello?"),
+        BotUttered("Ana here.", {}, {"advisor": "ana"}),
+    ])
+    assert [m.get("advisor", False) for m in history] == [False, False, True]

@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 import httpx
 
-from actions.api.errors import BackendProtocolError
-from actions.api.http import (
+from clients.errors import BackendProtocolError
+from clients.http import (
     HOUSING_TIMEOUT,
     BackendHttp,
     Clock,

@@ -7,7 +7,7 @@ on first use. Build clients in the settings wiring, and pass an
 `httpx.AsyncClient` or transport in tests.
 """
 
-from actions.api.cms import (
+from clients.cms import (
     Address,
     Appointment,
     Case,
@@ -18,7 +18,7 @@ from actions.api.cms import (
     OtpCheck,
     Person,
 )
-from actions.api.errors import (
+from clients.errors import (
     BackendError,
     BackendProtocolError,
     BackendRejected,
@@ -30,8 +30,8 @@ from actions.api.errors import (
     SlotTaken,
     VerificationRequired,
 )
-from actions.api.housing import HousingClient, HousingStatus, Receipt, housing_application
-from actions.api.http import RetryPolicy, idempotency_key
+from clients.housing import HousingClient, HousingStatus, Receipt, housing_application
+from clients.http import RetryPolicy, idempotency_key
 
 __all__ = [
     "CmsClient",

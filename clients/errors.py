@@ -12,7 +12,7 @@
           |    +-- NoPhoneOnRecord       422 no_phone
           +-- BackendProtocolError   answered something its contract does not allow
 
-httpx errors never leave `actions.api`: they become `BackendUnavailable`.
+httpx errors never leave `clients`: they become `BackendUnavailable`.
 `BackendUnavailable` means "keep the request and send it again later" (its
 `retry_after` says when, if the server said); `BackendRejected` means
 "sending it again unchanged will not help".

@@ -40,7 +40,8 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, Mapping, Optional, 
 
 import httpx
 
-from actions.api.errors import (
+from bot.retry import backoff_seconds
+from clients.errors import (
     BackendError,
     BackendProtocolError,
     BackendRejected,
@@ -141,8 +142,7 @@ def retry_after_seconds(value: Optional[str], *, now: Optional[datetime] = None)
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
     """The wait after failed attempt `attempt` (from 1): exponential, capped, equal jitter."""
-    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    return backoff_seconds(attempt, policy.base_delay, policy.max_delay, rng)
 
 
 def encode_json(value: Any) -> bytes:

@@ -2,7 +2,7 @@
 
 Every request carries the service token as `Authorization: Bearer`; every
 creating POST carries the caller's `Idempotency-Key` (see
-`actions.api.http.idempotency_key`). A replay of the same key and body answers
+`clients.http.idempotency_key`). A replay of the same key and body answers
 200 with the original result, which the creating methods return with
 `created=False`. That also happens when an earlier attempt of the same call
 timed out after the CMS had acted: either way there is one case.
@@ -19,14 +19,14 @@ from urllib.parse import quote
 
 import httpx
 
-from actions.api.errors import (
+from clients.errors import (
     BackendError,
     IdempotencyConflict,
     NoPhoneOnRecord,
     SlotTaken,
     VerificationRequired,
 )
-from actions.api.http import (
+from clients.http import (
     CMS_TIMEOUT,
     BackendHttp,
     Clock,
@@ -41,7 +41,7 @@ from actions.api.http import (
     iso_date,
     parse_datetime,
 )
-from actions.api.http import idempotency_key as derive_key
+from clients.http import idempotency_key as derive_key
 
 __all__ = [
     "CmsClient", "Identity", "Otp", "OtpCheck", "Address", "Person", "Case", "Office",
