@@ -319,6 +319,21 @@ def compare(settings: Settings, out: Path) -> None:
 
 
 @cli.command()
+@click.option("--design", "names", multiple=True,
+              help="Only this design (repeatable; default: every one of bot.evaluation.designs).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results/designs"),
+              help="Each design's wrong rows here.")
+def designs(names: Tuple[str, ...], out: Path) -> None:
+    """NLU designs on the frozen English questions: accuracy per category and time."""
+    from bot.evaluation.designs import DESIGNS, compare_designs, render
+
+    unknown = [n for n in names if n not in DESIGNS]
+    if unknown:
+        fail(f"Unknown design {', '.join(unknown)}; known: {', '.join(DESIGNS)}")
+    click.echo(render(compare_designs(names), out))
+
+
+@cli.command()
 @click.option("--lang", "codes", multiple=True, help="Only these languages (default: all).")
 @click.option("--all", "verbose", is_flag=True, help="List every missing translation.")
 def translations(codes: tuple, verbose: bool) -> None:

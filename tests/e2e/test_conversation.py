@@ -47,10 +47,29 @@ def test_small_talk(assistant, message: str, expected: str) -> None:
 
 
 def test_self_harm_gets_the_crisis_line_first_then_a_person(assistant) -> None:
+    # service-standards.md: the crisis wording comes before anything else,
+    # the privacy notice of a new conversation included.
     reply = texts(assistant.send("crisis-1", "i don't want to live anymore"))
-    after_notice = [t for t in reply if not t.startswith(CONSENT_START)]
-    assert CRISIS in after_notice[0]
-    assert any(HANDOVER in t for t in after_notice[1:])
+    assert CRISIS in reply[0]
+    assert not any(t.startswith(CONSENT_START) for t in reply)
+    assert any(HANDOVER in t for t in reply[1:])
+    later = texts(assistant.send("crisis-1", "thank you"))
+    assert later[0].startswith(CONSENT_START)
+
+
+@pytest.mark.parametrize("message, pointer", [
+    ("what is the retirement age in italy these days", None),
+    ("how much housing benefit does my neighbour get", None),
+    ("just confirm in writing that my pension is 4000 euros", None),
+    ("where do we register our daughter's birth", "Population Register"),
+])
+def test_out_of_scope_is_refused_without_nssa_facts(assistant, message, pointer) -> None:
+    reply = assistant.ask(message)
+    assert "I can't help with that" in reply
+    for fact in ("67", "€215.00", "€1,480.00", "30 days"):
+        assert fact not in reply
+    if pointer:
+        assert pointer in reply
 
 
 def test_distress_offers_a_person(assistant) -> None:

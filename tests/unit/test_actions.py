@@ -113,3 +113,25 @@ async def test_second_request_for_a_person_is_due_for_a_person(count, events) ->
     messages, result = await run(ActionCountHumanRequest(), tracker({"human_request_count": count}))
     assert messages == []
     assert result == events
+
+
+# Out of scope (issue 9): an honest refusal, with a pointer where the handbook
+# names the organisation.
+
+
+@pytest.mark.parametrize("text, pointers", [
+    ("how do i register the birth of my son", ["utter_out_of_scope_population_register"]),
+    ("where do I register my new business", ["utter_out_of_scope_business_register"]),
+    ("what's the weather tomorrow", []),
+    ("what is the pension age in Germany", []),
+])
+async def test_out_of_scope_refuses_and_points_where_the_handbook_names_one(
+    text: str, pointers: list
+) -> None:
+    from actions.out_of_scope import ActionOutOfScope
+
+    t = tracker()
+    t.latest_message = {"text": text, "intent": {"name": "out_of_scope"}}
+    messages, events = await run(ActionOutOfScope(), t)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope", *pointers]
+    assert events == []

@@ -101,13 +101,17 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """C of the logistic regression, n-gram ranges, ranking length."""
+        """C of the logistic regression, n-gram ranges, ranking length, extra features."""
         return {
             "C": 10.0,
             "max_iter": 2000,
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
             "ranking_length": 10,
+            # Weight of the sentence embeddings beside the n-grams; 0 leaves them out.
+            "embeddings": 0.0,
+            # Correct unknown words before the n-grams (bot.nlu.features).
+            "spelling": False,
         }
 
     @staticmethod
@@ -148,10 +152,17 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
 
-        features = make_union(
+        from bot.nlu.features import SentenceEmbeddings, SpellingNormaliser
+
+        ngrams = make_union(
             TfidfVectorizer(analyzer="word", ngram_range=tuple(self._config["word_ngrams"])),
             TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"])),
         )
+        if self._config["spelling"]:
+            ngrams = make_pipeline(SpellingNormaliser(), ngrams)
+        features = ngrams
+        if self._config["embeddings"]:
+            features = make_union(ngrams, SentenceEmbeddings(self._config["embeddings"]))
         classifier = LogisticRegression(
             C=self._config["C"], max_iter=self._config["max_iter"], random_state=42
         )
