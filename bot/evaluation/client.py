@@ -1,29 +1,60 @@
 """A running assistant reached the way an integration reaches it.
 
 Messages go to Rasa's REST channel (`POST /webhooks/rest/webhook`); what the
-assistant did is read from the stored conversation through Rasa's HTTP API
-(`GET /conversations/<sender>/tracker`, the Rasa server runs with
-`--enable-api`). One-time codes come from the reference CMS's development
-"SMS" log (`<var>/cms/otp.log`, one line per code: `... code=NNNNNN`).
+assistant did is read from the stored conversation (`StoredEvents`: the
+conversation store, read as the Rasa server reads it, with the project's
+tracker store and key; Rasa's HTTP API is closed, SECURITY.md). Sender "x"
+talks in conversation "rest-x" (channels/rest.py). One-time codes come from
+the reference CMS's development "SMS" log (`<var>/cms/otp.log`, one line per
+code: `... code=NNNNNN`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from bot.evaluation.turns import Turn, turn_of
 
-__all__ = ["RestAssistant", "Session"]
+__all__ = ["RestAssistant", "Session", "StoredEvents"]
 
 _CODE = re.compile(r"code=(\d{6})")
+# channels/rest.py CONVERSATION_PREFIX: the REST channel's own namespace.
+_REST_CONVERSATION = "rest-{sender}"
+
+
+@dataclass
+class StoredEvents:
+    """Every event of a conversation, read from the conversation store."""
+
+    database_url: str
+    store_key: str
+    _store: Any = None
+
+    def __call__(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """The conversation's events as Rasa's tracker state lists them (none if unknown)."""
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.trackers import EventVerbosity
+
+        from bot.settings import PROJECT_ROOT
+        from bot.store.tracker import PrivateSQLTrackerStore
+
+        if self._store is None:
+            self._store = PrivateSQLTrackerStore(
+                Domain.load(str(PROJECT_ROOT / "domain.yml")),
+                host=self.database_url, store_key=self.store_key,
+            )
+        tracker = asyncio.run(self._store.retrieve_full_tracker(conversation_id))
+        if tracker is None:
+            return []
+        return list(tracker.current_state(EventVerbosity.ALL).get("events") or [])
 
 
 @dataclass
@@ -33,6 +64,7 @@ class RestAssistant:
     rasa_url: str
     otp_log: Optional[Path] = None
     timeout: float = 60.0
+    stored: Optional[Callable[[str], List[Dict[str, Any]]]] = None
 
     def _request(self, url: str, body: Optional[Dict[str, Any]] = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -48,8 +80,9 @@ class RestAssistant:
 
     def events(self, sender: str) -> List[Dict[str, Any]]:
         """Every stored event of the sender's conversation."""
-        url = f"{self.rasa_url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker"
-        return list((self._request(url) or {}).get("events") or [])
+        if self.stored is None:
+            raise ValueError("RestAssistant needs `stored` to read what the assistant did")
+        return self.stored(_REST_CONVERSATION.format(sender=sender))
 
     def otp_offset(self) -> int:
         """The code log's current size: codes after it belong to what follows."""

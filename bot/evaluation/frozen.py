@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence
 
-from bot.evaluation.client import RestAssistant
+from bot.evaluation.client import RestAssistant, StoredEvents
 from bot.evaluation.frozen_set import EvalFile, discover
 from bot.evaluation.report import LanguageResult, plot, render, write_files
 from bot.evaluation.runner import Runner
@@ -35,6 +35,7 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def running_assistant(model: Path) -> Iterator[RestAssistant]:
     """Start the whole assistant on free ports in a temporary var dir; stop it after."""
+    from bot.security import with_local_tokens
     from bot.services import assistant_processes, start_all, stop_all
     from bot.store.schema import upgrade
 
@@ -51,11 +52,14 @@ def running_assistant(model: Path) -> Iterator[RestAssistant]:
             },
             env_file=Path("/nonexistent"),
         )
+        # As `bot run`: the action server's and the internal API's tokens of this var/.
+        settings = with_local_tokens(settings)
         upgrade(settings.database_url)
         processes = assistant_processes(settings, model)
         start_all(processes)
         try:
-            yield RestAssistant(settings.rasa_url, otp_log=settings.var_dir / "cms" / "otp.log")
+            yield RestAssistant(settings.rasa_url, otp_log=settings.var_dir / "cms" / "otp.log",
+                                stored=StoredEvents(settings.database_url, settings.store_key))
         finally:
             stop_all(processes)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation.client import RestAssistant
+from bot.evaluation.client import RestAssistant, StoredEvents
 from bot.evaluation.frozen_set import EVAL_DIR, load_rows
 from bot.evaluation.runner import Runner
 
@@ -21,7 +21,9 @@ TARGET = 0.90
 def test_english_conversations_reach_the_multi_turn_target(assistant) -> None:
     """English conversations reach the multi turn target."""
     client = RestAssistant(assistant.settings.rasa_url,
-                           otp_log=assistant.settings.var_dir / "cms" / "otp.log")
+                           otp_log=assistant.settings.var_dir / "cms" / "otp.log",
+                           stored=StoredEvents(assistant.settings.database_url,
+                                               assistant.settings.store_key))
     results = Runner(client).conversations(load_rows(EVAL_DIR / "en" / "conversations.yml"))
     turns = [(c.row["id"], t) for c in results for t in c.turns]
     failing = [
