@@ -20,8 +20,9 @@ message alone (Rasa 3.6 hands NLU components the tracker at inference):
    "I'm 47") stays in that answer's topic, unless the classifier is sure of
    another topic the message itself names. Inside the topic the answer is
    picked from the classifier's ranking, the answers' own words and the last
-   answer. A follow-up is never routed to distress; the crisis line (the
-   `self_harm` intent, forced by a regex) is never touched.
+   answer. A follow-up is never routed to distress; a self-harm reading the
+   assistant would act on (at or above the fallback threshold, and always
+   when its regex forced it) is never touched.
 
 Training keeps each policy answer's words (its response texts) and which
 answers offer which request (their buttons); nothing else is learnt.
@@ -102,6 +103,8 @@ class ConversationContext(GraphComponent, IntentClassifier):
             "sure": 0.5,
             # An ID number or date starts a request offered this many turns ago.
             "offer_turns": 3,
+            # A self-harm reading at or above this (the fallback threshold) is never changed.
+            "crisis_floor": 0.2,
             # The confidence given to an intent the context decided.
             "confidence": 0.8,
             "requests": [
@@ -194,8 +197,9 @@ class ConversationContext(GraphComponent, IntentClassifier):
         for message in messages:
             text = str(message.get(TEXT) or "")
             intent = message.get(INTENT) or {}
-            if text.startswith("/") or intent.get("name") == "self_harm":
-                continue
+            if text.startswith("/") or (intent.get("name") == "self_harm" and float(
+                    intent.get("confidence") or 0) >= self._config["crisis_floor"]):
+                continue  # a button's payload, or the crisis line: never changed
             try:
                 self._in_context(message, text, tracker)
             except Exception:  # noqa: BLE001 - context is a refinement, never a failure
@@ -345,11 +349,19 @@ class ConversationContext(GraphComponent, IntentClassifier):
         again = continuation and not _QUESTION_WORDS.intersection(
             context.words(_CONTINUATION.sub("", text, count=1))
         )
-        if name == topic and confidence >= self._config["sure"] and not again:
-            return  # the classifier is sure, and in the same topic
         frame = frame if frame.split("/")[0] == topic else answer
-        best = self._best(message, text, in_topic, favoured={frame} if again else {answer, frame},
-                          need_words=False, bonus=0.8 if again else 0.25)
+        favoured, bonus = {answer, frame}, 0.25
+        if again:
+            favoured, bonus = {frame}, 0.8
+        elif anaphor and not _QUESTION_WORDS.intersection(said) and self._coverage(
+                text, answer) >= 0.99:
+            # "is it open on Friday?" when the last answer says "Friday closed":
+            # the last answer has the reply.
+            self._set_answer(message, answer)
+            message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)
+            return
+        best = self._best(message, text, in_topic, favoured=favoured, need_words=False,
+                          bonus=bonus)
         if best is not None:
             self._set_answer(message, best)
             message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)

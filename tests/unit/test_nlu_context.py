@@ -33,7 +33,8 @@ RESPONSES: Dict[str, List[Dict[str, Any]]] = {
                                    "buttons": [{"title": "Apply for child benefit",
                                                 "payload": "/apply_child_benefit"}]}],
     "utter_agency/office_highmoor": [{"text": (
-        "Highmoor Office: Monday to Thursday 09:00–16:00, Friday closed. No lift.")}],
+        "Highmoor Office. Opening hours: Monday to Thursday 09:00–16:00, Friday closed. "
+        "No lift.")}],
     "utter_agency/appeal": [{"text": (
         "Appeal within 45 days with form APP-1. Housing Office decisions: 30 days, to the "
         "Housing Office.")}],
@@ -145,6 +146,22 @@ class TestFollowUps:
         message = read(component, classified("and for three of them?", self_harm=1.0),
                        answered("child_benefit/amount"))
         assert message.get("intent") == {"name": "self_harm", "confidence": 1.0}
+
+    def test_a_yes_no_question_the_last_answer_already_covers_stays_there(
+            self, component) -> None:
+        message = read(component, classified("is it open on friday?",
+                                             agency__appeal=0.9),
+                       answered("agency/office_highmoor"))
+        assert answer_of(message) == "agency/office_highmoor"
+
+    def test_a_faint_self_harm_reading_below_the_fallback_is_read_in_context(
+            self, component) -> None:
+        events = [UserUttered("send my statement", {"name": "request_statement",
+                                                    "confidence": 0.9}),
+                  ActiveLoop("statement_form")]
+        message = read(component, classified("will it be free?", self_harm=0.17), events,
+                       "statement_form")
+        assert answer_of(message) == "contribution/apply"
 
     def test_without_an_answer_before_nothing_changes(self, component) -> None:
         message = classified("and for three of them?", distress=0.4)
