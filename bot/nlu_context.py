@@ -327,6 +327,11 @@ class ConversationContext(GraphComponent, IntentClassifier):
         confidence = float(intent.get("confidence") or 0.0)
         topic = answer.split("/")[0]
         topics = self._topics(message)
+        if (personal and name.startswith("estimate_") and name != f"estimate_{topic}"
+                and topic in self._config["estimates"]):
+            # "my wage is €3,000" after a sickness benefit answer: that estimate.
+            self._set_intent(message, f"estimate_{topic}")
+            return
         if name != topic and name not in topics and name not in self._config["overridable"]:
             return  # a request, an estimate, thanks, goodbye ...: not a follow-up
         in_topic = [a for a in self._vocabulary if a.split("/")[0] == topic]

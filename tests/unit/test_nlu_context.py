@@ -49,7 +49,8 @@ RESPONSES: Dict[str, List[Dict[str, Any]]] = {
     "utter_greet": [{"text": "Hello"}],
 }
 LABELS = sorted(k[len("utter_"):] for k in RESPONSES if "/" in k) + [
-    "affirm", "distress", "self_harm", "thank", "greet", "estimate_child_benefit"]
+    "affirm", "distress", "self_harm", "thank", "greet", "estimate_child_benefit",
+    "estimate_unemployment"]
 
 
 @pytest.fixture(scope="module")
@@ -242,6 +243,13 @@ class TestInsideARequest:
         message = read(component, classified("61042718425", greet=0.3), events,
                        "statement_form")
         assert message.get("intent")["name"] == "greet"
+
+
+def test_a_figure_after_an_answer_is_that_topics_estimate(component) -> None:
+    message = read(component, classified("my wage is 3000 a month",
+                                         estimate_unemployment=0.3),
+                   answered("child_benefit/payment"))
+    assert message.get("intent")["name"] == "estimate_child_benefit"
 
 
 def test_an_estimate_is_asked_again_with_the_new_figure(component) -> None:
