@@ -179,8 +179,9 @@ class Field:
     when: Callable[[Tracker], bool] = field(default=lambda tracker: True)
     # parse(text, tracker) instead of parse(text): for rules on earlier answers.
     context: bool = False
-    # A response to send after a valid answer (a warning), or None.
-    note: Callable[[Any], Optional[Text]] = field(default=lambda value: None)
+    # A response to send after a valid answer (a warning, or what was
+    # understood), or None; (response, its variables) when it has any.
+    note: Callable[[Any], Any] = field(default=lambda value: None)
 
 
 # The questions every form may ask besides its own fields.
@@ -284,7 +285,9 @@ class RequestForm(FormValidationAction):
                 say_invalid(dispatcher, error)
                 return {form_field.slot: None}
             note = form_field.note(value)
-            if note:
+            if isinstance(note, tuple):
+                dispatcher.utter_message(response=note[0], **note[1])
+            elif note:
                 dispatcher.utter_message(response=note)
             return {form_field.slot: value}
 

@@ -24,6 +24,7 @@ from actions.validation import (
     ending,
     housing_number,
     language,
+    last4,
     move_date,
     period,
     postcode,
@@ -129,7 +130,9 @@ class ValidateBankForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """The new NR account (shown as its last 4 digits) and the holder's name."""
         return (
-            Field("new_account", "New account", bank_account, show=ending),
+            # Said back as its last 4 digits, so a typo shows before the summary.
+            Field("new_account", "New account", bank_account, show=ending,
+                  note=lambda value: ("utter_account_noted", {"account_last4": last4(value)})),
             Field("account_holder_name", "Account holder",
                   partial(text_field, "account_holder_name"), free_text=True),
         )

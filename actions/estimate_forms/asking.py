@@ -8,6 +8,8 @@
   highest allowance.
 - Daily help (the care supplement), when the degree is known: its amount.
 - The wage, in the words of each benefit (its reference period).
+- The age for unemployment benefit, when the wage is known: the benefit of
+  months 1 to 6, which the age does not change.
 """
 
 from __future__ import annotations
@@ -19,17 +21,19 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.estimate_forms.base import number
+from actions.estimate_forms.base import money, number
 from actions.estimates.disability import DEGREE_AMOUNTS
 from actions.estimates.housing import income_limit, maximum_allowance
 from actions.estimates.money import euros, percent
 from actions.estimates.pension import EARLIEST_AGE, counted_years, estimate_pension
+from actions.estimates.wage_benefits import estimate_unemployment
 
 __all__ = [
     "ActionAskContributionMonths",
     "ActionAskStartAge",
     "ActionAskHouseholdIncome",
     "ActionAskWage",
+    "ActionAskUnemploymentAge",
     "ActionAskCareSupplement",
     "ROMAN",
     "WAGE_QUESTIONS",
@@ -132,6 +136,29 @@ class ActionAskWage(Action):
         dispatcher.utter_message(
             response=WAGE_QUESTIONS.get(form, "utter_ask_estimate_wage_unemployment")
         )
+        return []
+
+
+class ActionAskUnemploymentAge(Action):
+    """Ask the age on the first day without work; first the benefit the wage gives."""
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_ask_estimate_age"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Months 1 to 6 of the wage given (if any), then the question."""
+        wage = money(tracker.get_slot("estimate_wage"))
+        if wage is not None:
+            # Months 1 to 6 are the same at any age the benefit is paid at.
+            first = estimate_unemployment(wage, 40)
+            dispatcher.utter_message(
+                response="utter_estimate_unemployment_first_months",
+                reference=euros(first.reference), first_monthly=euros(first.first.monthly),
+            )
+        dispatcher.utter_message(response="utter_ask_estimate_age")
         return []
 
 

@@ -122,6 +122,8 @@ _CURRENT_AGE = re.compile(
     r"years? of|yrs? of|months?|weeks?|days?))"
     rf"|{_N}\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b{_N}\s*yo\b"
 )
+# "10 months early", "2 years earlier": counted back from the state pension age (67).
+_EARLY = re.compile(rf"\b{_N}\s*({_YEARS}|{_MONTHS})\b\s*(?:early|earlier|sooner|before)\b")
 _STATE_AGE = re.compile(r"\b(?:state pension age|normal (?:pension )?age|normal time|on time)\b")
 _AGE_RANGE = (40, 99)
 
@@ -135,6 +137,11 @@ def start_age_months(text: str, answer: bool = False) -> Optional[int]:
             return _months(years, to_dec(match.group(2) or ""))
     if _STATE_AGE.search(value):
         return 67 * 12
+    early = _EARLY.search(value)
+    if early:
+        count = to_dec(early.group(1))
+        return 67 * 12 - _months(count if early.group(2).startswith("y") else Decimal(0),
+                                 Decimal(0) if early.group(2).startswith("y") else count)
     age = current_age(value)
     if age is not None and _NOW.search(value):
         return age * 12

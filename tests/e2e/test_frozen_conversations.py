@@ -17,7 +17,6 @@ pytestmark = pytest.mark.e2e
 TARGET = 0.90
 
 
-@pytest.mark.xfail(reason="issue 9: understanding not yet at target", strict=False)
 def test_english_conversations_reach_the_multi_turn_target(assistant) -> None:
     """English conversations reach the multi turn target."""
     client = RestAssistant(assistant.settings.rasa_url,

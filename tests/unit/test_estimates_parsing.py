@@ -92,6 +92,8 @@ def test_contribution_months_as_an_answer(text: str, months: Optional[int]) -> N
         ("I'm 64 years old and have 30 years", None),  # their age now, not the start
         ("at 3pm", None),
         ("i earn 40% less at 10", None),
+        ("and if I start 10 months early?", 67 * 12 - 10),
+        ("what if i go 2 years earlier", 65 * 12),
     ],
 )
 def test_start_age_from_a_message(text: str, months: Optional[int]) -> None:
