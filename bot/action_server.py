@@ -12,7 +12,10 @@ Rasa sends the token with every call (endpoints.yml, `action_endpoint:
 headers:`). The server listens on NSSA_ACTION_HOST (127.0.0.1 by default).
 
 After the token, a call's body is checked before rasa_sdk reads it:
-    413  over NSSA_JSON_MAX_BYTES (a deflated body: once inflated)
+    413  over CALL_MAX_BYTES, 32 MiB (a deflated body: once inflated). Not
+         NSSA_JSON_MAX_BYTES: Rasa sends the whole tracker and the domain
+         with every call, far over 64 KiB; only Rasa, with the token, gets
+         this far
     400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH, or no action
          call Rasa could send with this domain (bot/action_calls.py)
 An action that fails is logged with its traceback and answered 500 without
@@ -30,9 +33,12 @@ from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, NotJson
 from bot.security import bearer_refusal
 from bot.settings import PROJECT_ROOT, Settings
 
-__all__ = ["OPEN_PATHS", "create_app", "serve"]
+__all__ = ["CALL_LIMITS", "CALL_MAX_BYTES", "OPEN_PATHS", "create_app", "serve"]
 
 logger = logging.getLogger(__name__)
+
+CALL_MAX_BYTES = 32 * 1024 * 1024
+CALL_LIMITS = JsonLimits(CALL_MAX_BYTES, DEFAULT_LIMITS.max_depth)
 
 # Paths answered without the token.
 OPEN_PATHS = frozenset({"/health"})
@@ -51,7 +57,7 @@ def _body(request: Any, limits: JsonLimits) -> Any:
 
 
 def create_app(token: str, package: str = "actions",
-               limits: JsonLimits = DEFAULT_LIMITS) -> Any:
+               limits: JsonLimits = CALL_LIMITS) -> Any:
     """rasa_sdk's Sanic app for `package`, every path but OPEN_PATHS behind `token`."""
     if not token:
         raise ValueError("the action server needs a token (NSSA_ACTION_TOKEN)")
@@ -111,6 +117,7 @@ def serve(settings: Settings) -> None:
         raise ValueError("the action server needs NSSA_ACTION_TOKEN")
     utils.configure_colored_logging(settings.log_level)
     utils.update_sanic_log_level()
-    app = create_app(settings.action_token, limits=JsonLimits.from_settings(settings))
+    app = create_app(settings.action_token,
+                     limits=JsonLimits(CALL_MAX_BYTES, settings.json_max_depth))
     logger.info("Action server on http://%s:%d", settings.action_host, settings.action_port)
     app.run(settings.action_host, settings.action_port, workers=1)

@@ -219,8 +219,10 @@ class WebchatInput(InputChannel):
             settings = load_settings()
         except NssaError as exc:
             raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
-        max_chars = credentials.get("max_message_chars", settings.max_message_chars)
-        per_minute = credentials.get("rate_limit_per_minute", settings.rate_limit_per_minute)
+        max_chars = credentials.get("max_message_chars")
+        per_minute = credentials.get("rate_limit_per_minute")
+        max_chars = max_chars if max_chars is not None else settings.max_message_chars
+        per_minute = per_minute if per_minute is not None else settings.rate_limit_per_minute
         try:
             gate = Gate(int(max_chars), int(per_minute))
         except (TypeError, ValueError):
