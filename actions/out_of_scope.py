@@ -27,11 +27,11 @@ REFUSAL = "utter_out_of_scope"
 # (response, words of the message that name what that organisation does)
 POINTERS: Tuple[Tuple[Text, Pattern[str]], ...] = (
     ("utter_out_of_scope_population_register", re.compile(
-        r"population register|regist\w* (the |a |my |our )?(birth|marriage|newborn|baby)"
+        r"population register|regist\w* [\w' ]{0,30}\b(birth|marriage|newborn|baby)\b"
         r"|(birth|marriage) (certificate|registration)|change (my )?(sur)?name",
         re.IGNORECASE)),
     ("utter_out_of_scope_business_register", re.compile(
-        r"business register|regist\w* (a |my |our |the |new )*(company|business|firm)"
+        r"business register|regist\w* [\w' ]{0,30}\b(company|business|firm)\b"
         r"|(company|business|firm) regist|sole trader",
         re.IGNORECASE)),
 )

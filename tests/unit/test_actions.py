@@ -121,6 +121,7 @@ async def test_second_request_for_a_person_is_due_for_a_person(count, events) ->
 
 @pytest.mark.parametrize("text, pointers", [
     ("how do i register the birth of my son", ["utter_out_of_scope_population_register"]),
+    ("where do we register our daughter's birth", ["utter_out_of_scope_population_register"]),
     ("where do I register my new business", ["utter_out_of_scope_business_register"]),
     ("what's the weather tomorrow", []),
     ("what is the pension age in Germany", []),
