@@ -12,7 +12,8 @@ Rasa sends the token with every call (endpoints.yml, `action_endpoint:
 headers:`). The server listens on NSSA_ACTION_HOST (127.0.0.1 by default).
 
 After the token, a call's body is checked before rasa_sdk reads it:
-    413  over NSSA_JSON_MAX_BYTES (a deflated body: once inflated)
+    413  over ACTION_CALL_MAX_BYTES (8 MiB; NSSA_JSON_MAX_BYTES if larger): a
+         call carries the whole domain (a deflated body: once inflated)
     400  not JSON, nested deeper than NSSA_JSON_MAX_DEPTH, or no action
          call Rasa could send with this domain (bot/action_calls.py)
 An action that fails is logged with its traceback and answered 500 without
@@ -103,6 +104,10 @@ def create_app(token: str, package: str = "actions",
     return app
 
 
+# The largest call Rasa may send the action server (loopback, behind NSSA_ACTION_TOKEN).
+ACTION_CALL_MAX_BYTES = 8 * 1024 * 1024
+
+
 def serve(settings: Settings) -> None:
     """Run the action server until SIGINT or SIGTERM (one worker, as rasa_sdk does)."""
     from rasa_sdk import utils
@@ -111,6 +116,10 @@ def serve(settings: Settings) -> None:
         raise ValueError("the action server needs NSSA_ACTION_TOKEN")
     utils.configure_colored_logging(settings.log_level)
     utils.update_sanic_log_level()
-    app = create_app(settings.action_token, limits=JsonLimits.from_settings(settings))
+    # Rasa's every call carries the whole domain (the handbook's answers included)
+    # and the tracker: far over NSSA_JSON_MAX_BYTES, which is for citizens' input.
+    limits = JsonLimits(max(settings.json_max_bytes, ACTION_CALL_MAX_BYTES),
+                        settings.json_max_depth)
+    app = create_app(settings.action_token, limits=limits)
     logger.info("Action server on http://%s:%d", settings.action_host, settings.action_port)
     app.run(settings.action_host, settings.action_port, workers=1)
