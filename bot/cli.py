@@ -431,6 +431,11 @@ def _staff_commands() -> None:
     from staff.cli import staff
 
     cli.add_command(staff)
+    # The analytics commands live with the figures (bot/metrics/cli.py).
+    from bot.metrics.cli import metrics, metrics_bench
+
+    cli.add_command(metrics)
+    cli.add_command(metrics_bench)
 
 
 _staff_commands()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Container, Dict, FrozenSet, Mapping, Optional, TypeVar
 
@@ -20,7 +20,8 @@ from bot.errors import SettingsError
 
 __all__ = [
     "PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port",
-    "http_url", "boolean", "AdvisorHours", "advisor_hours",
+    "http_url", "boolean", "AdvisorHours", "advisor_hours", "contact_costs",
+    "DEFAULT_CONTACT_COSTS",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -184,6 +185,29 @@ def _path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+# Cost of one contact per channel and for the phone line (README "Analytics"):
+# Socitm Insight, "Channel value benchmarking" (2012), UK councils' average
+# cost per contact: telephone 2.83, web 0.15 (GBP). Web chat and Telegram take
+# the web figure; SMS adds two messages at about 0.05 each (an assumption).
+DEFAULT_CONTACT_COSTS = "phone=2.83,webchat=0.15,telegram=0.15,sms=0.25"
+
+
+def contact_costs(value: str) -> Dict[str, float]:
+    """`channel=cost,...` with a `phone` entry; each cost a number 0 or more."""
+    costs: Dict[str, float] = {}
+    for part in value.split(","):
+        name, sep, amount = part.strip().partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"expected channel=cost, got {part.strip()!r}")
+        number = float(amount)
+        if not number >= 0 or number == float("inf"):
+            raise ValueError(f"use a cost of 0 or more for {name.strip()!r}")
+        costs[name.strip()] = number
+    if "phone" not in costs:
+        raise ValueError("name the phone line's cost (phone=...)")
+    return costs
+
+
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -316,6 +340,11 @@ class Settings:
     # JSON bodies over these are refused before they are parsed (bot/json_limits.py).
     json_max_bytes: int = 64 * 1024
     json_max_depth: int = 32
+    # Analytics (bot/metrics/): cost of one contact per channel and phone line.
+    contact_costs: Mapping[str, float] = field(
+        default_factory=lambda: contact_costs(DEFAULT_CONTACT_COSTS)
+    )
+    cost_currency: str = "GBP"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -461,4 +490,7 @@ def load_settings(
         staff_secure_cookies=source.get("NSSA_STAFF_SECURE_COOKIES", boolean, default="true"),
         json_max_bytes=source.get("NSSA_JSON_MAX_BYTES", positive_int, default="65536"),
         json_max_depth=source.get("NSSA_JSON_MAX_DEPTH", positive_int, default="32"),
+        contact_costs=source.get("NSSA_CONTACT_COSTS", contact_costs,
+                                 default=DEFAULT_CONTACT_COSTS),
+        cost_currency=source.get("NSSA_COST_CURRENCY", str, default="GBP"),
     )
