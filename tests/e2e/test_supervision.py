@@ -172,7 +172,8 @@ def test_sigterm_stops_every_child_within_30_s(
     try:
         run.wait_running()
         children = run.pids()
-        assert len(children) == 5  # CMS, Housing Office, action server, Rasa, worker
+        # CMS, Housing Office, action server, Rasa, worker, staff console
+        assert len(children) == 6
         run.process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         code = run.process.wait(40)

@@ -235,7 +235,8 @@ def test_sms_webhook(sms: SmsInput, store: Store, loop: asyncio.AbstractEventLoo
 
     with Timer(endpoint):
         one()
-    form = [("From", "+15558675310"), ("Body", "hello"), ("MessageSid", "SM" + "f" * 32)]
+    # A number the fuzzing never used: one of its numbers may have texted STOP last.
+    form = [("From", "+447700900999"), ("Body", "hello"), ("MessageSid", "SM" + "f" * 32)]
     status, _ = loop.run_until_complete(sms.receive(
         urlencode(form).encode(), {"X-Twilio-Signature": signature(PUBLIC + WEBHOOK_PATH, form)},
         "", app, rasa))

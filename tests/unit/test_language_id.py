@@ -157,8 +157,8 @@ def test_the_web_chat_pages_labels_come_in_every_offered_language() -> None:
     texts = page_texts()
     assert set(texts) == {"en", "ar", "pl", "uk"}
     assert texts["ar"]["dir"] == "rtl" and texts["ar"]["texts"]["send"] == "إرسال"
-    # Not translated yet: the English label.
-    assert texts["uk"]["texts"]["send"] == "Send"
+    assert texts["uk"]["texts"]["send"] == "Надіслати"
+    assert texts["pl"]["texts"]["send"] != "Send"
 
 
 def test_a_web_chat_message_carries_its_language_in_metadata() -> None:

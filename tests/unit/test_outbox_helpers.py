@@ -53,7 +53,7 @@ def test_outbox_backoff_takes_its_base_and_cap() -> None:
 
 
 def test_outbox_backoff_needs_an_attempt() -> None:
-    with pytest.raises(ValueError, match="attempts must be at least 1"):
+    with pytest.raises(ValueError, match="attempt must be at least 1"):
         backoff(0)
 
 
