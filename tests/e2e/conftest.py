@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
+import socketio
 
 from bot.services import ManagedProcess, assistant_processes, start_all, stop_all
 from bot.settings import Settings, load_settings
@@ -185,3 +186,42 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator
     """The assistant on the embedded default: an SQLite file."""
     var = tmp_path_factory.mktemp("var")
     yield from run_assistant(var, model, f"sqlite:///{var / 'nssa.db'}")
+
+class WebChat:
+    """A browser's side of the web chat: the rasa-webchat protocol over socket.io."""
+
+    def __init__(self, assistant: "Assistant") -> None:
+        self.client = socketio.SimpleClient()
+        self.client.connect(assistant.settings.rasa_url, socketio_path="/socket.io",
+                            transports=["polling"], wait_timeout=30)
+        self.client.emit("session_request", {"session_id": None})
+        event, self.session_id = self.client.receive(timeout=30)
+        assert event == "session_confirm"
+
+    def send(self, text: str) -> None:
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    def read_until(self, until: str, timeout: float = 120) -> List[str]:
+        """The bot's texts up to and including one containing `until`."""
+        said: List[str] = []
+        deadline = time.monotonic() + timeout
+        while not any(until in t for t in said):
+            event, data = self.client.receive(timeout=max(1, deadline - time.monotonic()))
+            if event == "bot_uttered":
+                said.append(data.get("text") or "")
+        return said
+
+    def say(self, text: str, until: str) -> List[str]:
+        self.send(text)
+        return self.read_until(until)
+
+    def silent(self, seconds: float) -> bool:
+        """True if the bot sends nothing for `seconds`."""
+        try:
+            event, _ = self.client.receive(timeout=seconds)
+        except socketio.exceptions.TimeoutError:
+            return True
+        return event != "bot_uttered"
+
+    def close(self) -> None:
+        self.client.disconnect()

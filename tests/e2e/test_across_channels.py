@@ -14,15 +14,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import time
 from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
-import socketio
 
 from bot.notices import subscribe
-from tests.e2e.conftest import Assistant, run_assistant, wait_until
+from tests.e2e.conftest import WebChat, run_assistant, wait_until
 from tests.e2e.test_sms import Phone, _cms_admin
 from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -40,31 +38,6 @@ WHERE = "Where should we send it?"
 
 _chats = itertools.count(720_000_001)
 
-
-class WebChat:
-    """A browser's side of the web chat: the rasa-webchat protocol over socket.io."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.client = socketio.SimpleClient()
-        self.client.connect(assistant.settings.rasa_url, socketio_path="/socket.io",
-                            transports=["polling"], wait_timeout=30)
-        self.client.emit("session_request", {"session_id": None})
-        event, self.session_id = self.client.receive(timeout=30)
-        assert event == "session_confirm"
-
-    def say(self, text: str, until: str) -> List[str]:
-        """Send one message; the bot's texts up to and including one containing `until`."""
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
-        said: List[str] = []
-        deadline = time.monotonic() + 120
-        while not any(until in t for t in said):
-            event, data = self.client.receive(timeout=max(1, deadline - time.monotonic()))
-            if event == "bot_uttered":
-                said.append(data.get("text") or "")
-        return said
-
-    def close(self) -> None:
-        self.client.disconnect()
 
 
 def code_in(said: List[str]) -> str:

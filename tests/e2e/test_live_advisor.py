@@ -14,7 +14,6 @@ import asyncio
 import itertools
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -23,13 +22,12 @@ from typing import Any, Dict, Iterator, List, Tuple
 from urllib.parse import quote
 
 import pytest
-import socketio
 
 from bot.store.db import create_engine_for
 from bot.store.handovers import Handovers
 from bot.store.tables import utcnow
 from bot.worker import expire_handovers, tell_expired
-from tests.e2e.conftest import Assistant, run_assistant, wait_until
+from tests.e2e.conftest import Assistant, WebChat, run_assistant, wait_until
 from tests.e2e.test_sms import Phone
 from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -51,45 +49,6 @@ ANNA = ("85031212345", "12.03.1985")
 _chats = itertools.count(830_000_001)
 _phones = itertools.count(1)
 
-
-class WebChat:
-    """A browser's side of the web chat: the rasa-webchat protocol over socket.io."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.client = socketio.SimpleClient()
-        self.client.connect(assistant.settings.rasa_url, socketio_path="/socket.io",
-                            transports=["polling"], wait_timeout=30)
-        self.client.emit("session_request", {"session_id": None})
-        event, self.session_id = self.client.receive(timeout=30)
-        assert event == "session_confirm"
-
-    def send(self, text: str) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
-
-    def read_until(self, until: str, timeout: float = 120) -> List[str]:
-        """The bot's texts up to and including one containing `until`."""
-        said: List[str] = []
-        deadline = time.monotonic() + timeout
-        while not any(until in t for t in said):
-            event, data = self.client.receive(timeout=max(1, deadline - time.monotonic()))
-            if event == "bot_uttered":
-                said.append(data.get("text") or "")
-        return said
-
-    def say(self, text: str, until: str) -> List[str]:
-        self.send(text)
-        return self.read_until(until)
-
-    def silent(self, seconds: float) -> bool:
-        """True if the bot sends nothing for `seconds`."""
-        try:
-            event, _ = self.client.receive(timeout=seconds)
-        except socketio.exceptions.TimeoutError:
-            return True
-        return event != "bot_uttered"
-
-    def close(self) -> None:
-        self.client.disconnect()
 
 
 class Console:
