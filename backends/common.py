@@ -22,7 +22,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from aiohttp import web
 
 from bot.json_limits import DEFAULT_LIMITS, JsonRefused
-from bot.settings import PROJECT_ROOT, boolean
+from bot.setting_values import PROJECT_ROOT, boolean
 from bot.store import create_engine_for
 
 __all__ = [

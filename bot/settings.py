@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Container, Dict, FrozenSet, Mapping, Optional, TypeVar
+from typing import Callable, Dict, Mapping, Optional, TypeVar
 
 from bot.errors import SettingsError
+from bot.setting_values import (
+    DEFAULT_CONTACT_COSTS,
+    PROJECT_ROOT,
+    AdvisorHours,
+    advisor_hours,
+    boolean,
+    contact_costs,
+    database_url,
+    http_url,
+    log_level_name,
+    port,
+    positive_int,
+    project_path,
+    reachable_host,
+    secret,
+    telegram_secret,
+    zone_name,
+)
 
-__all__ = [
-    "PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file", "port",
-    "http_url", "boolean", "AdvisorHours", "advisor_hours", "contact_costs",
-    "DEFAULT_CONTACT_COSTS",
-]
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["PROJECT_ROOT", "Settings", "SettingsSource", "load_settings", "read_env_file"]
 
 T = TypeVar("T")
 
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD")
-_DB_DIALECTS = ("sqlite", "postgresql")
 
 
 def read_env_file(path: Path) -> Dict[str, str]:
@@ -103,181 +112,6 @@ class SettingsSource:
             raise SettingsError(f"Setting {key}={shown} is not valid: {exc}") from None
 
 
-def port(value: str) -> int:
-    """A TCP port number."""
-    port = int(value)
-    if not 1 <= port <= 65535:
-        raise ValueError("a port is a number from 1 to 65535")
-    return port
-
-
-def _log_level(value: str) -> str:
-    level = value.upper()
-    if level not in _LOG_LEVELS:
-        raise ValueError(f"use one of {', '.join(_LOG_LEVELS)}")
-    return level
-
-
-def _database_url(value: str) -> str:
-    # sqlalchemy parses without connecting; import here so `--help` stays fast.
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        url = make_url(value)
-    except ArgumentError as exc:
-        raise ValueError(f"not a database URL ({exc})") from None
-    if url.get_backend_name() not in _DB_DIALECTS:
-        raise ValueError(f"the database must be one of {', '.join(_DB_DIALECTS)}")
-    if url.get_backend_name() == "sqlite" and not url.database:
-        raise ValueError("an SQLite URL needs a file, e.g. sqlite:///var/nssa.db")
-    if url.get_backend_name() == "sqlite" and not Path(url.database).is_absolute():
-        # Relative SQLite paths are relative to the project, not the cwd.
-        value = str(url.set(database=str(PROJECT_ROOT / url.database)))
-    return value
-
-
-def http_url(value: str) -> str:
-    """An http(s) URL without a trailing slash."""
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("expected an http:// or https:// URL")
-    return value.rstrip("/")
-
-
-def boolean(value: str) -> bool:
-    """true/false, yes/no, on/off or 1/0."""
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("use true or false")
-
-
-def _secret(value: str) -> str:
-    if len(value) < 16:
-        raise ValueError("use at least 16 characters")
-    return value
-
-
-def _telegram_secret(value: str) -> str:
-    # Telegram's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
-    if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
-        raise ValueError("use 16 to 256 characters A-Z, a-z, 0-9, _ or -")
-    return value
-
-
-def positive_int(value: str) -> int:
-    """A whole number above 0."""
-    number = int(value)
-    if number <= 0:
-        raise ValueError("use a whole number above 0")
-    return number
-
-
-def _reachable(host: str) -> str:
-    """The address to call a server on that listens on `host` (all interfaces: loopback)."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-
-
-def _path(value: str) -> Path:
-    path = Path(value)
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-# Cost of one contact per channel and for the phone line (README "Analytics"):
-# Socitm Insight, "Channel value benchmarking" (2012), UK councils' average
-# cost per contact: telephone 2.83, web 0.15 (GBP). Web chat and Telegram take
-# the web figure; SMS adds two messages at about 0.05 each (an assumption).
-DEFAULT_CONTACT_COSTS = "phone=2.83,webchat=0.15,telegram=0.15,sms=0.25"
-
-
-def contact_costs(value: str) -> Dict[str, float]:
-    """`channel=cost,...` with a `phone` entry; each cost a number 0 or more."""
-    costs: Dict[str, float] = {}
-    for part in value.split(","):
-        name, sep, amount = part.strip().partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"expected channel=cost, got {part.strip()!r}")
-        number = float(amount)
-        if not number >= 0 or number == float("inf"):
-            raise ValueError(f"use a cost of 0 or more for {name.strip()!r}")
-        costs[name.strip()] = number
-    if "phone" not in costs:
-        raise ValueError("name the phone line's cost (phone=...)")
-    return costs
-
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class AdvisorHours:
-    """When live advisors answer (service-standards.md: Monday to Friday 08:00-18:00).
-
-    `always` (tests, demos) is every hour of every day, holidays included;
-    otherwise public holidays are closed.
-    """
-
-    days: FrozenSet[int]
-    start: dt.time
-    end: Optional[dt.time]  # None: midnight at the end of the day
-    always: bool = False
-    text: str = "Mon-Fri 08:00-18:00"
-
-    def __str__(self) -> str:
-        """The setting's text, as NSSA_ADVISOR_HOURS gave it."""
-        return self.text
-
-    def open_at(self, local: dt.datetime, holidays: Container[dt.date] = ()) -> bool:
-        """Whether advisors answer at `local` (a time in the advisors' zone)."""
-        if self.always:
-            return True
-        if local.weekday() not in self.days or local.date() in holidays:
-            return False
-        now = local.time().replace(tzinfo=None)
-        return self.start <= now and (self.end is None or now < self.end)
-
-
-def advisor_hours(value: str) -> AdvisorHours:
-    """`Mon-Fri 08:00-18:00` (days: names, ranges, commas), `always` or `never`."""
-    text = value.strip().lower()
-    if text == "always":
-        return AdvisorHours(frozenset(range(7)), dt.time(0), None, always=True, text=value)
-    if text == "never":
-        return AdvisorHours(frozenset(), dt.time(0), None, text=value)
-    match = re.fullmatch(r"([a-z,\- ]+?)\s+(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})", text)
-    if not match:
-        raise ValueError("expected days and hours like Mon-Fri 08:00-18:00, always or never")
-    days: set = set()
-    for part in match.group(1).replace(" ", "").split(","):
-        first, _, last = part.partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise ValueError(f"unknown day {part!r}: use Mon, Tue, Wed, Thu, Fri, Sat, Sun")
-        a, b = _DAYS.index(first), _DAYS.index(last or first)
-        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
-    h1, m1, h2, m2 = (int(match.group(n)) for n in range(2, 6))
-    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-        raise ValueError("hours run from 00:00 to 24:00")
-    start, end = dt.time(h1, m1), (None if h2 == 24 else dt.time(h2, m2))
-    if end is not None and end <= start:
-        raise ValueError("the hours must end after they start")
-    return AdvisorHours(frozenset(days), start, end, text=value.strip())
-
-
-def _zone_name(value: str) -> str:
-    name = value.strip()
-    if name.upper() == "UTC":
-        return "UTC"
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("not a time zone name such as UTC or Europe/Oslo") from None
-    return name
-
-
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the assistant, validated."""
@@ -336,7 +170,7 @@ class Settings:
     @property
     def staff_url(self) -> str:
         """Base URL of the staff console."""
-        return f"http://{_reachable(self.staff_host)}:{self.staff_port}"
+        return f"http://{reachable_host(self.staff_host)}:{self.staff_port}"
     # JSON bodies over these are refused before they are parsed (bot/json_limits.py).
     json_max_bytes: int = 64 * 1024
     json_max_depth: int = 32
@@ -423,22 +257,22 @@ def load_settings(
     host = source.get("NSSA_HOST", str, default="127.0.0.1")
     action_host = source.get("NSSA_ACTION_HOST", str, default="127.0.0.1")
     action_port = source.get("NSSA_ACTION_PORT", port, default="5055")
-    var_dir = source.get("NSSA_VAR_DIR", _path, default="var")
+    var_dir = source.get("NSSA_VAR_DIR", project_path, default="var")
     rasa_port = source.get("NSSA_RASA_PORT", port, default="5005")
     return Settings(
         database_url=source.get(
-            "NSSA_DATABASE_URL", _database_url, default=f"sqlite:///{var_dir / 'nssa.db'}"
+            "NSSA_DATABASE_URL", database_url, default=f"sqlite:///{var_dir / 'nssa.db'}"
         ),
         host=host,
         rasa_port=rasa_port,
         action_port=action_port,
         action_url=source.get(
             "NSSA_ACTION_URL", http_url,
-            default=f"http://{_reachable(action_host)}:{action_port}/webhook",
+            default=f"http://{reachable_host(action_host)}:{action_port}/webhook",
         ),
-        model_dir=source.get("NSSA_MODEL_DIR", _path, default="models"),
+        model_dir=source.get("NSSA_MODEL_DIR", project_path, default="models"),
         var_dir=var_dir,
-        log_level=source.get("NSSA_LOG_LEVEL", _log_level, default="INFO"),
+        log_level=source.get("NSSA_LOG_LEVEL", log_level_name, default="INFO"),
         # The back-ends: any server implementing ../shared/backends' contracts.
         # The defaults are the project's reference servers (backends/).
         cms_url=source.get("NSSA_CMS_URL", http_url, default="http://127.0.0.1:8081"),
@@ -447,13 +281,13 @@ def load_settings(
         housing_api_key=source.get("NSSA_HOUSING_API_KEY", str, default="dev-housing-key"),
         embedded_backends=source.get("NSSA_EMBEDDED_BACKENDS", boolean, default="true"),
         events_secret=source.get(
-            "NSSA_CMS_EVENTS_SECRET", _secret, default="dev-events-secret-change-me"
+            "NSSA_CMS_EVENTS_SECRET", secret, default="dev-events-secret-change-me"
         ),
         # The assistant's address as Telegram and Twilio reach it (a proxy's
         # https URL in production): webhooks are set and signatures checked on it.
         public_url=source.get("NSSA_PUBLIC_URL", http_url, default=f"http://{host}:{rasa_port}"),
         telegram_token=source.get("NSSA_TELEGRAM_TOKEN", str),
-        telegram_secret=source.get("NSSA_TELEGRAM_SECRET", _telegram_secret),
+        telegram_secret=source.get("NSSA_TELEGRAM_SECRET", telegram_secret),
         telegram_api_url=source.get(
             "NSSA_TELEGRAM_API_URL", http_url, default="https://api.telegram.org"
         ),
@@ -467,22 +301,22 @@ def load_settings(
         # identity-and-privacy.md: conversations are deleted after 90 days.
         retention_days=source.get("NSSA_RETENTION_DAYS", positive_int, default="90"),
         # Seals the personal numbers a form keeps in the store (bot/privacy.py).
-        store_key=source.get("NSSA_STORE_KEY", _secret, default="dev-store-key-change-me"),
+        store_key=source.get("NSSA_STORE_KEY", secret, default="dev-store-key-change-me"),
         # identity-and-privacy.md: a requested deletion is done within 24 hours.
         deletion_idle_seconds=source.get("NSSA_DELETION_IDLE_SECONDS", positive_int, default="600"),
         purge_interval_seconds=source.get(
             "NSSA_PURGE_INTERVAL_SECONDS", positive_int, default="3600"
         ),
         action_host=action_host,
-        action_token=source.get("NSSA_ACTION_TOKEN", _secret),
-        api_token=source.get("NSSA_API_TOKEN", _secret),
-        rest_token=source.get("NSSA_REST_TOKEN", _secret),
+        action_token=source.get("NSSA_ACTION_TOKEN", secret),
+        api_token=source.get("NSSA_API_TOKEN", secret),
+        rest_token=source.get("NSSA_REST_TOKEN", secret),
         # service-standards.md: a human advisor Monday to Friday 08:00-18:00.
         advisor_hours=source.get("NSSA_ADVISOR_HOURS", advisor_hours,
                                  default="Mon-Fri 08:00-18:00"),
         # The advisors' clock; the offices' zone (appointments) unless set apart.
         advisor_timezone=source.get(
-            "NSSA_ADVISOR_TIMEZONE", _zone_name,
+            "NSSA_ADVISOR_TIMEZONE", zone_name,
             default=source.raw("NSSA_OFFICE_TIMEZONE") or source.raw("NSSA_CMS_TIMEZONE") or "UTC",
         ),
         staff_host=source.get("NSSA_STAFF_HOST", str, default="127.0.0.1"),

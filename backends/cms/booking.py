@@ -14,7 +14,7 @@ from backends.cms.context import CMS, CmsContext, idempotent
 from backends.cms.events import upsert_subscription
 from backends.cms.store import booked_starts, create_appointment, find_person
 from backends.common import ApiError, parse_date, parse_datetime, read_json_object, rfc3339
-from bot.settings import http_url
+from bot.setting_values import http_url
 
 __all__ = ["free_slots", "routes"]
 

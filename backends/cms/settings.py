@@ -34,7 +34,8 @@ from backends.common import (
     sqlite_url,
     time_zone,
 )
-from bot.settings import SettingsSource, port
+from bot.setting_values import port
+from bot.settings import SettingsSource
 
 __all__ = ["CmsSettings", "FAIL_MODES", "load_cms_settings"]
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from backends.common import boolean, choice, non_negative_float, sqlite_url, time_zone
-from bot.settings import SettingsSource, port
+from bot.setting_values import port
+from bot.settings import SettingsSource
 
 __all__ = ["HousingSettings", "MAINTENANCE_MODES", "load_housing_settings"]
 

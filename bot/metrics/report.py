@@ -93,7 +93,7 @@ def compute_metrics(
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     if costs is None:
-        from bot.settings import DEFAULT_CONTACT_COSTS, contact_costs
+        from bot.setting_values import DEFAULT_CONTACT_COSTS, contact_costs
 
         costs = contact_costs(DEFAULT_CONTACT_COSTS)
     start = since.timestamp() if since is not None else None

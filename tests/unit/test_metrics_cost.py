@@ -8,7 +8,8 @@ import pytest
 
 from bot.errors import SettingsError
 from bot.metrics.report import cost_and_benefit
-from bot.settings import contact_costs, load_settings
+from bot.setting_values import contact_costs
+from bot.settings import load_settings
 
 
 def test_contact_costs_default_has_a_phone_line() -> None:

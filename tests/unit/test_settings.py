@@ -95,14 +95,14 @@ class TestAdvisorHours:
         ("never", set()),
     ])
     def test_days_are_read(self, text: str, days: set) -> None:
-        from bot.settings import advisor_hours
+        from bot.setting_values import advisor_hours
 
         assert advisor_hours(text).days == days
 
     def test_always_is_open_on_holidays_too(self) -> None:
         import datetime as dt
 
-        from bot.settings import advisor_hours
+        from bot.setting_values import advisor_hours
 
         christmas = dt.datetime(2026, 12, 25, 3, 0)
         assert advisor_hours("always").open_at(christmas, holidays={christmas.date()})

@@ -1,0 +1,1 @@
+"""Requests citizens start in the chat (requests-in-chat.md)."""

@@ -1,0 +1,1 @@
+"""Runtime of the NSSA Assistant that is neither a channel nor an action."""

@@ -1,0 +1,107 @@
+"""A seeded benchmark: many conversations in a throw-away store, the figures timed.
+
+`python -m bot metrics-bench [--conversations 100000]` writes the
+conversations into a new SQLite file (or an empty PostgreSQL database given
+with `--url`), in the shape Rasa's SQL tracker store writes them (same
+`events` columns and index), then times `compute_metrics` on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+from typing import Any, Dict, List
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.metrics.queries import CALLBACK_ACTION, FALLBACK_INTENT, HANDOVER_ACTION
+from bot.metrics.report import compute_metrics
+
+__all__ = ["create_events_table", "seed", "run_bench"]
+
+CHANNELS = ("webchat", "webchat", "webchat", "telegram", "sms")
+INTENTS = ("ask_pension", "ask_child_benefit", "case_status", "change_address",
+           "ask_housing", "greet", "thank")
+
+
+def create_events_table(engine: Engine) -> sa.Table:
+    """Rasa's `events` table as its SQL tracker store makes it (for benchmarks and tests)."""
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "events", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+        sa.Column("type_name", sa.String(255), nullable=False),
+        sa.Column("timestamp", sa.Float),
+        sa.Column("intent_name", sa.String(255)),
+        sa.Column("action_name", sa.String(255)),
+        sa.Column("data", sa.Text),
+    )
+    metadata.create_all(engine)
+    return table
+
+
+def _user(sender: str, at: float, intent: str, channel: str, closest: str) -> Dict[str, Any]:
+    data = {"event": "user", "timestamp": at, "text": "...", "input_channel": channel,
+            "parse_data": {"intent": {"name": intent, "confidence": 0.9},
+                           "intent_ranking": [{"name": intent}, {"name": closest}]}}
+    return {"sender_id": sender, "type_name": "user", "timestamp": at, "intent_name": intent,
+            "action_name": None, "data": json.dumps(data)}
+
+
+def _other(sender: str, at: float, kind: str, name: str) -> Dict[str, Any]:
+    data = {"event": kind, "timestamp": at, "name": name}
+    return {"sender_id": sender, "type_name": kind, "timestamp": at, "intent_name": None,
+            "action_name": name if kind != "bot" else None, "data": json.dumps(data)}
+
+
+def seed(engine: Engine, conversations: int, days: int = 365, seed_value: int = 12) -> None:
+    """Write `conversations` random conversations over the last `days` days."""
+    table = create_events_table(engine)
+    rng = random.Random(seed_value)
+    end = time.time()
+    batch: List[Dict[str, Any]] = []
+    with engine.begin() as connection:
+        for number in range(conversations):
+            sender = f"bench-{number}"
+            at = end - rng.random() * days * 86400
+            channel = rng.choice(CHANNELS)
+            batch.append(_other(sender, at, "action", "action_session_start"))
+            for _ in range(rng.randint(1, 4)):
+                at += 20
+                if rng.random() < 0.1:
+                    batch.append(_user(sender, at, FALLBACK_INTENT, channel, rng.choice(INTENTS)))
+                    batch.append(_other(sender, at + 1, "action", "utter_not_sure"))
+                else:
+                    intent = rng.choice(INTENTS)
+                    batch.append(_user(sender, at, intent, channel, "greet"))
+                    batch.append(_other(sender, at + 1, "action", f"utter_{intent}"))
+                batch.append(_other(sender, at + 1, "bot", ""))
+            roll = rng.random()
+            if roll < 0.05:
+                batch.append(_other(sender, at + 2, "action", HANDOVER_ACTION))
+            elif roll < 0.08:
+                batch.append(_other(sender, at + 2, "action", CALLBACK_ACTION))
+            if len(batch) >= 20000:
+                connection.execute(table.insert(), batch)
+                batch = []
+        if batch:
+            connection.execute(table.insert(), batch)
+
+
+def run_bench(engine: Engine, conversations: int) -> Dict[str, Any]:
+    """Seed, then time the figures (all time, and the last 30 days)."""
+    started = time.perf_counter()
+    seed(engine, conversations)
+    seeded = time.perf_counter() - started
+    started = time.perf_counter()
+    figures = compute_metrics(engine)
+    year = time.perf_counter() - started
+    started = time.perf_counter()
+    compute_metrics(engine, since=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30))
+    month = time.perf_counter() - started
+    return {"conversations": figures["conversations"], "seed_seconds": round(seeded, 2),
+            "metrics_seconds": round(year, 3), "metrics_30_days_seconds": round(month, 3)}

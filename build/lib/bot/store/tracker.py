@@ -1,0 +1,155 @@
+"""Rasa's SQL tracker store, without personal numbers in clear.
+
+`endpoints.yml` names `bot.store.tracker.PrivateSQLTrackerStore` with the
+database URL. It is Rasa's `SQLTrackerStore` (same `events` table, same
+"save the events after those already stored" rule), except that:
+
+- each event is written as `bot.privacy.protect_event` makes it: national
+  ID, account and phone numbers masked in every text (user and bot texts,
+  parse data, entities, metadata) but their last 4 digits, the values of
+  sensitive slots sealed (encrypted with a key from NSSA_STORE_KEY), and
+  every digit hidden in the citizen's answer to a sensitive slot's question
+  (a one-time code, a date of birth);
+- retrieving opens the sealed values, so the policies and the action server
+  see what the citizen typed, and a form sends the real number to the back
+  end, while the database never holds it in clear;
+- events streamed to an event broker (`event_broker` in endpoints.yml) are
+  protected exactly as the stored rows, the hidden answers included;
+- the tracker of the turn in memory is not changed (masking works on copies);
+- a turn that raced a conversation's deletion (it read the tracker before
+  the worker erased it) is not written back: its events would restore the
+  deleted conversation.
+
+Masking does not change how many events are stored, so Rasa's count of the
+events already stored stays right.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot.privacy import SEALED_SLOTS, Sealer, install_log_masking, protect_event, reveal_event
+from bot.store.tables import conversation_deletions
+
+__all__ = ["PrivateSQLTrackerStore"]
+
+logger = logging.getLogger(__name__)
+
+# Rasa logs every user message at DEBUG: mask the logs of the process that
+# loads this store (the Rasa server) before the first message.
+install_log_masking()
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """An SQL tracker store that masks texts and seals sensitive slots at rest."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        store_key: Optional[Text] = None,
+        **kwargs: Any,
+    ) -> None:
+        if store_key is None:
+            from bot.settings import load_settings
+
+            store_key = load_settings().store_key
+        self._sealer = Sealer(store_key)
+        super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+
+    def _protected(
+        self, tracker: DialogueStateTracker, start: int
+    ) -> Iterator[Tuple[Event, Dict[str, Any]]]:
+        """Each event from index `start` with its masked and sealed form."""
+        requested = None  # the form's question when each event happened
+        for index, event in enumerate(tracker.events):
+            answers_sealed_slot = isinstance(event, UserUttered) and requested in SEALED_SLOTS
+            if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+                requested = event.value
+            if index >= start:
+                protected = protect_event(
+                    event.as_dict(), self._sealer, answers_sealed_slot=answers_sealed_slot
+                )
+                yield event, protected
+
+    def _rows(self, tracker: DialogueStateTracker, stored: int) -> List[Any]:
+        """Rows for the tracker's events after the first `stored`."""
+        rows = []
+        for event, data in self._protected(tracker, stored):
+            intent = (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY)
+            rows.append(
+                self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=intent,
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                )
+            )
+        return rows
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events not stored yet, masked and sealed."""
+        if self._deleted_during_turn(tracker):
+            logger.info("A conversation was deleted while this turn ran; the turn is not stored.")
+            return
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+            session.add_all(self._rows(tracker, stored))
+            session.commit()
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the new events to the event broker, as protected as the stored rows."""
+        if self.event_broker is None:
+            return
+        old = await self.retrieve(tracker.sender_id)
+        for _, data in self._protected(tracker, len(old.events) if old else 0):
+            self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [reveal_event(json.loads(row.data), self._sealer) for row in rows]
+        if not (self.domain and events):
+            logger.debug("No stored conversation '%s'.", sender_id)
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _deleted_during_turn(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the conversation was erased after this tracker's first event."""
+        timestamps = [event.timestamp for event in tracker.events if event.timestamp]
+        if not timestamps:
+            return False
+        statement = sa.select(conversation_deletions.c.done_at).where(
+            conversation_deletions.c.conversation_id == tracker.sender_id
+        )
+        try:
+            with self.engine.connect() as connection:
+                done_at = connection.execute(statement).scalar()
+        except sa.exc.SQLAlchemyError as error:
+            # No project tables (a database Rasa made alone): nothing was deleted.
+            logger.debug("No deletion record to check: %s", type(error).__name__)
+            return False
+        # done_at comes back as an aware UTC datetime (tables.UtcDateTime).
+        return done_at is not None and min(timestamps) <= done_at.timestamp()

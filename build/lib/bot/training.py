@@ -1,0 +1,89 @@
+"""Train the model only when the data, domain or config changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+from bot.settings import PROJECT_ROOT, Settings
+
+__all__ = ["training_inputs", "fingerprint", "latest_model", "ensure_model", "train"]
+
+logger = logging.getLogger(__name__)
+
+_FINGERPRINT_FILE = "model-fingerprint.json"
+
+
+def training_inputs(root: Path = PROJECT_ROOT, config: str = "config.yml") -> List[Path]:
+    """Every file whose content goes into the model."""
+    files = [root / config, root / "domain.yml"]
+    files.extend(sorted((root / "data").rglob("*.yml")))
+    return files
+
+
+def fingerprint(files: Iterable[Path]) -> str:
+    """A hash of the names and contents of `files`."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def latest_model(model_dir: Path) -> Optional[Path]:
+    """The newest model archive in `model_dir`, if any."""
+    models = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def _rasa() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def train(
+    settings: Settings,
+    config: str = "config.yml",
+    output: Optional[Path] = None,
+    fixed_model_name: Optional[str] = None,
+) -> Path:
+    """Run `rasa train` and return the model it wrote."""
+    out_dir = output or settings.model_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        _rasa(), "train", "--config", config, "--domain", "domain.yml",
+        "--data", "data", "--out", str(out_dir), "--force",
+    ]
+    if fixed_model_name:
+        argv += ["--fixed-model-name", fixed_model_name]
+    started = time.monotonic()
+    subprocess.run(argv, cwd=PROJECT_ROOT, check=True)
+    logger.info("rasa train took %.1f s", time.monotonic() - started)
+    model = latest_model(out_dir)
+    if model is None:
+        raise RuntimeError(f"rasa train wrote no model to {out_dir}")
+    return model
+
+
+def ensure_model(settings: Settings) -> Path:
+    """The current model, training a new one if the inputs changed."""
+    stamp_path = settings.var_dir / _FINGERPRINT_FILE
+    current = fingerprint(training_inputs())
+    model = latest_model(settings.model_dir)
+    if model is not None and stamp_path.is_file():
+        stamp = json.loads(stamp_path.read_text())
+        if stamp.get("fingerprint") == current and stamp.get("model") == model.name:
+            logger.info("Model %s is up to date.", model.name)
+            return model
+    logger.info("Data, domain or config changed since the last model: training.")
+    model = train(settings)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    stamp_path.write_text(json.dumps({"fingerprint": current, "model": model.name}))
+    return model
