@@ -739,6 +739,49 @@ class TestHangUpWhileRecording:
         assert (await deliver(channel, delivery, app_with(working)))[0] == 200
         assert len(working.triggered) == 1
 
+    async def test_a_cms_hanging_up_just_after_the_id_is_recorded_lets_its_retry_through(
+        self, persons
+    ) -> None:
+        """The hang-up comes when the insert has finished but the handler has not resumed."""
+        import asyncio
+        import threading
+
+        class HeldWebhooks(FakeWebhooks):
+            """The insert waits for the test, so the test can find it under way."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.go_on = threading.Event()
+
+            def first_time(self, source: str, external_id: str) -> bool:
+                self.go_on.wait(10)
+                return super().first_time(source, external_id)
+
+        def insert_under_way() -> Any:
+            return next((t for t in asyncio.all_tasks()
+                         if getattr(t.get_coro(), "__name__", "") == "to_thread"), None)
+
+        webhooks = HeldWebhooks()
+        channel = CmsEventsInput(SECRET, persons=persons, webhooks=webhooks)  # type: ignore
+        delivery, agent = recorded("case_status_changed"), FakeAgent()
+        task = asyncio.create_task(deliver(channel, delivery, app_with(agent)))
+        recording = await eventually(insert_under_way, "the id being recorded")
+        webhooks.go_on.set()
+        # One loop turn at a time: the handler resumes at least one turn after
+        # the insert's task is done, so the hang-up lands in between.
+        deadline = time.monotonic() + 10
+        while not recording.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0)
+        assert recording.done() and recording.result() is True and not task.done()
+        task.cancel()  # the CMS's timeout
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert agent.triggered == [], "cancelled before telling"
+        assert not webhooks.ids, "the id forgotten at once, so the CMS's retry is taken"
+        working = FakeAgent()
+        assert (await deliver(channel, delivery, app_with(working)))[0] == 200
+        assert len(working.triggered) == 1
+
 
 class TestParseEvent:
     """What each refusal says: it goes back to the CMS as the 400's reason."""
