@@ -267,6 +267,8 @@ def user(ago: float) -> Dict[str, Any]:
         (60, [30, 0], 1),
         # Still talking: a check 20 minutes old holds (it lasts until the conversation ends).
         (20 * 60, [14 * 60, 7 * 60, 0], 1),
+        # Two messages are enough to know the one before: 10 minutes ago.
+        (20 * 60, [10 * 60, 0], 1),
         # 15 minutes without a message, yet in the same conversation: checked again.
         (20 * 60, [16 * 60, 0], 0),
         (17 * 60, [], 0),
