@@ -148,8 +148,10 @@ def module_file(module: str) -> str:
 def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
     """The run directory of links to the project (fresh: emptied first), and mutmut's settings.
 
-    Not fresh (`--again`): mutants/ and its results stay, and mutmut learns
-    again which tests reach which function, new tests included.
+    Not fresh (`--again`): mutants/, its results and what mutmut learnt of
+    which test reaches which function stay; mutmut learns the reach of new
+    tests only. The tests are always those of the whole scope: a different
+    selection would make mutmut forget every result.
     """
     if fresh and RUN_DIR.exists():
         shutil.rmtree(RUN_DIR)
@@ -163,16 +165,14 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
         # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
         (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
         (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
-    else:
-        (RUN_DIR / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     # Every module of the scope stays mutated in mutants/ (the names given to
     # `mutmut run` choose the mutants tested): a module left out here would be
     # copied there unmutated, and a later run of its mutants would test the
     # original code and find them all surviving.
     only = ", ".join(json.dumps(module_file(m)) for m in SCOPE)
-    # The tests of the modules run (mutmut then runs, for each mutant, those
-    # of them that reach its function).
-    chosen = sorted({t for m in modules for t in SCOPE[m].tests})
+    # The tests of the scope (mutmut then runs, for each mutant, those of
+    # them that reach its function).
+    chosen = sorted({t for target in SCOPE.values() for t in target.tests})
     tests = ", ".join(json.dumps(t) for t in chosen)
     copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if name not in SOURCES)
     sources = ", ".join(json.dumps(name) for name in SOURCES)
@@ -330,9 +330,7 @@ def main(argv: Sequence[str] = ()) -> int:
             names += [p for m in changed for p in mutant_patterns(m, SCOPE[m].functions)]
             if not names:
                 return report(modules, time.monotonic() - started)
-            # Only the modules with survivors: mutmut learns their tests' reach again.
-            prepare([m for m in modules if any(n.startswith(m + ".") for n in names)],
-                    fresh=False)
+            prepare(modules, fresh=False)
         else:
             prepare(modules)
             names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
