@@ -218,6 +218,7 @@ def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
                 copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
                 changed.append(module)
             else:
+                copy.parent.mkdir(parents=True, exist_ok=True)  # a new package
                 shutil.copy2(source, copy)
     # mutants/ now holds these versions: a later --again refreshes only what changes after.
     (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
