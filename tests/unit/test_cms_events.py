@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import notices as notice_actions
 from bot.content import HANDBOOK_DIR
 from bot.errors import StoreError
+from bot.json_limits import JsonLimits
 from bot.notices import (
     SMS_LIMIT,
     STATUS_TEXT,
@@ -350,6 +351,16 @@ class TestBadRequests:
         raw = raw_of(recorded("case_status_changed"))
         assert (await self.signed(channel, raw, event_id=None))[0] == 200
         assert webhooks.ids == {(SOURCE, "evt_5f1c0d2a9b8e7f6a5b4c3d2e")}
+
+    async def test_the_channels_own_json_limits_apply(self, persons, webhooks) -> None:
+        """NSSA_JSON_MAX_BYTES and its depth twin, as the channel was given them."""
+        raw = raw_of(recorded("case_status_changed"))
+        small = JsonLimits(len(raw) - 1, 8)
+        channel = CmsEventsInput(SECRET, persons=persons, webhooks=webhooks,  # type: ignore
+                                 limits=small)
+        status, body = await self.signed(channel, raw, event_id=None)
+        assert (status, body["reason"]) == (400, f"the body is over {len(raw) - 1} bytes")
+        assert not webhooks.ids
 
 
 class TestFailures:
