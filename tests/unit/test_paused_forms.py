@@ -283,6 +283,13 @@ def test_identity_lasts_until_15_minutes_without_a_message(
     assert IDENTITY_VALID_SECONDS == 15 * 60
 
 
+def test_identity_is_judged_at_the_time_given() -> None:
+    checked = 1_800_000_000.0
+    slots = {**VERIFIED, "identity_at": checked}
+    assert identity_level(tracker(slots), now=checked + 14 * 60) == 1
+    assert identity_level(tracker(slots), now=checked + 16 * 60) == 0
+
+
 def test_identity_without_a_time_or_person_is_level_0() -> None:
     assert identity_level(tracker({**VERIFIED, "identity_at": None})) == 0
     assert identity_level(tracker({**VERIFIED, "person_id": None})) == 0
