@@ -287,6 +287,10 @@ def test_identity_is_judged_at_the_time_given() -> None:
     checked = 1_800_000_000.0
     slots = {**VERIFIED, "identity_at": checked}
     assert identity_level(tracker(slots), now=checked + 14 * 60) == 1
+    # Exactly 15 minutes: Rasa ends a conversation only after more than its
+    # session_expiration_time (rasa/core/processor.py), and so does the check.
+    assert identity_level(tracker(slots), now=checked + 15 * 60) == 1
+    assert identity_level(tracker(slots), now=checked + 15 * 60 + 0.5) == 0
     assert identity_level(tracker(slots), now=checked + 16 * 60) == 0
 
 
