@@ -462,6 +462,28 @@ class TestSending:
         assert (failed.conversation_id, failed.error_code) == (conversation, "unavailable")
         assert not sms.store.opt_outs.opted_out("sms", CITIZEN)
 
+    async def test_each_sms_sent_is_counted_and_kept_as_queued(self, sms: Running) -> None:
+        from channels.sms_output import SmsOutput
+        from channels.sms_text import BotMessage
+
+        class Recording:
+            def __init__(self) -> None:
+                self.sids: List[str] = []
+
+            async def send(self, to: str, body: str) -> str:
+                self.sids.append(f"SM{len(self.sids):032d}")
+                return self.sids[-1]
+
+        sender, conversation = Recording(), sms.conversation()
+        output = SmsOutput(sender, lambda: sms.store)  # type: ignore[arg-type]
+        # Two texts too long to share one SMS: two bodies.
+        said = [BotMessage("a" * 300), BotMessage("b" * 300)]
+        assert await output.deliver(conversation, said) == 2
+        assert len(sender.sids) == 2
+        for sid in sender.sids:
+            kept = sms.store.deliveries.get("sms", sid)
+            assert kept is not None and kept.status == "queued"
+
     async def test_twilios_unsubscribed_refusal_opts_the_number_out(self, sms: Running) -> None:
         sms.fake.fail_next((400, 21610))
         assert (await sms.text("hello"))[0] == 200
