@@ -484,6 +484,39 @@ class TestSending:
             kept = sms.store.deliveries.get("sms", sid)
             assert kept is not None and kept.status == "queued"
 
+    async def test_one_sms_not_sent_does_not_stop_the_next(self, sms: Running) -> None:
+        from channels.sms_output import SmsOutput
+        from channels.sms_text import BotMessage
+        from channels.twilio_api import SmsNotSent
+
+        class FirstFails:
+            calls = 0
+
+            async def send(self, to: str, body: str) -> str:
+                self.calls += 1
+                if self.calls == 1:
+                    raise SmsNotSent("Twilio could not be reached")
+                return "SM" + "1" * 32
+
+        conversation = sms.conversation()
+        output = SmsOutput(FirstFails(), lambda: sms.store)  # type: ignore[arg-type]
+        said = [BotMessage("a" * 300), BotMessage("b" * 300)]
+        assert await output.deliver(conversation, said) == 1
+        assert len(sms.store.deliveries.failed("sms")) == 1
+        assert sms.store.deliveries.get("sms", "SM" + "1" * 32) is not None
+
+    async def test_nothing_to_say_or_no_number_sends_nothing(self, sms: Running) -> None:
+        from channels.sms_output import SmsOutput
+        from channels.sms_text import BotMessage
+
+        class Refusing:
+            async def send(self, to: str, body: str) -> str:
+                raise AssertionError("nothing should be sent")
+
+        output = SmsOutput(Refusing(), lambda: sms.store)  # type: ignore[arg-type]
+        assert await output.deliver(sms.conversation(), []) == 0
+        assert await output.deliver("no-such-conversation", [BotMessage("hi")]) == 0
+
     async def test_twilios_unsubscribed_refusal_opts_the_number_out(self, sms: Running) -> None:
         sms.fake.fail_next((400, 21610))
         assert (await sms.text("hello"))[0] == 200
