@@ -350,6 +350,18 @@ class TestDelivery:
             for engine in engines:
                 engine.dispose()
 
+    def test_delivered_after_a_retry_keeps_no_error(self, outbox: Outbox) -> None:
+        item = add(outbox)
+        assert outbox.mark_retry(item.id, "cms: timeout", T0 + timedelta(minutes=1))
+        assert outbox.get_by_id(item.id).last_error == "cms: timeout"  # type: ignore[union-attr]
+        assert outbox.mark_delivered(item.id, {"reference": "A"}, now=T0)
+        done = outbox.get_by_id(item.id)
+        assert done is not None and done.state == DELIVERED and done.last_error is None
+
+    def test_a_claim_of_no_rows_is_refused(self, outbox: Outbox) -> None:
+        with pytest.raises(ValueError, match="^limit must be at least 1$"):
+            outbox.due(T0, limit=0)
+
     def test_a_row_already_finished_is_not_changed(self, outbox: Outbox) -> None:
         item = add(outbox)
         assert outbox.mark_delivered(item.id, {"reference": "A"}, now=T0)
