@@ -13,7 +13,8 @@ from typing import Iterable, List, Optional
 
 from bot.settings import PROJECT_ROOT, Settings
 
-__all__ = ["training_inputs", "fingerprint", "latest_model", "ensure_model", "train"]
+__all__ = ["training_inputs", "fingerprint", "latest_model", "ensure_model", "train",
+           "record_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ def ensure_model(settings: Settings) -> Path:
             return model
     logger.info("Data, domain or config changed since the last model: training.")
     model = train(settings)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    stamp_path.write_text(json.dumps({"fingerprint": current, "model": model.name}))
+    record_model(settings, model, current)
     return model
+
+
+def record_model(settings: Settings, model: Path, data_fingerprint: str) -> None:
+    """Note that `model` was trained from inputs with this fingerprint (ensure_model's check)."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    (settings.var_dir / _FINGERPRINT_FILE).write_text(
+        json.dumps({"fingerprint": data_fingerprint, "model": model.name}))

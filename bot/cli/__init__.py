@@ -8,6 +8,7 @@ One module per command group, each adding its commands to the group here:
 - bot/cli/languages.py: translations, translations-scaffold, languages
 - bot/cli/telegram.py: telegram set-webhook / delete-webhook / webhook-info
 - bot/metrics/cli.py: metrics, metrics-bench (with the figures)
+- bot/review/cli.py: inbox ... (the review inbox, with it)
 - staff/cli.py: staff ... (with the staff console)
 
 Heavy imports (rasa, tensorflow) stay inside the commands so `--help` is fast.
@@ -40,6 +41,10 @@ def _staff_commands() -> None:
 
     cli.add_command(metrics)
     cli.add_command(metrics_bench)
+    # The review inbox's commands live with it (bot/review/cli.py).
+    from bot.review.cli import inbox
+
+    cli.add_command(inbox)
 
 
 _staff_commands()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Group", "GROUP_SIMILARITY", "group_items", "similarity"]
 
-GROUP_SIMILARITY = 0.4
+GROUP_SIMILARITY = 0.5
 
 
 @dataclass

@@ -146,9 +146,9 @@ class TestGrouping:
         assert groups[0].as_json()["count"] == 4
 
     def test_group_id_stays_when_newer_messages_arrive(self) -> None:
-        old = [_item(5, "pension paid abroad"), _item(9, "pension abroad payment")]
+        old = [_item(5, "pension paid abroad"), _item(9, "my pension paid abroad please")]
         before = group_items(old)[0].id
-        after = group_items(old + [_item(30, "paid my pension abroad")])[0]
+        after = group_items(old + [_item(30, "can my pension be paid abroad")])[0]
         assert before == after.id == 5 and len(after.items) == 3
 
     def test_similarity_bounds(self) -> None:
