@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -54,8 +55,13 @@ def train(
     config: str = "config.yml",
     output: Optional[Path] = None,
     fixed_model_name: Optional[str] = None,
+    root: Path = PROJECT_ROOT,
 ) -> Path:
-    """Run `rasa train` and return the model it wrote."""
+    """Run `rasa train` on root's config, domain and data; return the model it wrote.
+
+    The pipeline's own components (bot.nlu, ...) are this checkout's, whatever
+    the virtual environment has installed.
+    """
     out_dir = output or settings.model_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -65,7 +71,8 @@ def train(
     if fixed_model_name:
         argv += ["--fixed-model-name", fixed_model_name]
     started = time.monotonic()
-    subprocess.run(argv, cwd=PROJECT_ROOT, check=True)
+    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+    subprocess.run(argv, cwd=root, check=True, env={**os.environ, "PYTHONPATH": path})
     logger.info("rasa train took %.1f s", time.monotonic() - started)
     model = latest_model(out_dir)
     if model is None:

@@ -156,7 +156,8 @@ def _report(line: str) -> None:
 
 @inbox.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-@click.option("--full", is_flag=True, help="Every frozen question (default: every third).")
+@click.option("--full", is_flag=True, help="The whole evaluation sets (default: every 2nd "
+              "held-out example, every 3rd frozen question).")
 @click.option("--go-live", "live", is_flag=True, help="Go live after the comparison.")
 @click.pass_obj
 def retrain(settings: Settings, as_json: bool, full: bool, live: bool) -> None:
