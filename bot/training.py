@@ -56,23 +56,30 @@ def train(
     output: Optional[Path] = None,
     fixed_model_name: Optional[str] = None,
     root: Path = PROJECT_ROOT,
+    force: bool = True,
 ) -> Path:
     """Run `rasa train` on root's config, domain and data; return the model it wrote.
 
     The pipeline's own components (bot.nlu, ...) are this checkout's, whatever
-    the virtual environment has installed.
+    the virtual environment has installed. `force=False` lets Rasa take the
+    components whose inputs did not change from its cache (the project's
+    .rasa/cache, whatever the root): after an NLU edit, the policies.
     """
     out_dir = output or settings.model_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     argv = [
         _rasa(), "train", "--config", config, "--domain", "domain.yml",
-        "--data", "data", "--out", str(out_dir), "--force",
+        "--data", "data", "--out", str(out_dir),
     ]
+    if force:
+        argv.append("--force")
     if fixed_model_name:
         argv += ["--fixed-model-name", fixed_model_name]
     started = time.monotonic()
     path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
-    subprocess.run(argv, cwd=root, check=True, env={**os.environ, "PYTHONPATH": path})
+    cache = os.environ.get("RASA_CACHE_DIRECTORY") or str(PROJECT_ROOT / ".rasa" / "cache")
+    subprocess.run(argv, cwd=root, check=True,
+                   env={**os.environ, "PYTHONPATH": path, "RASA_CACHE_DIRECTORY": cache})
     logger.info("rasa train took %.1f s", time.monotonic() - started)
     model = latest_model(out_dir)
     if model is None:

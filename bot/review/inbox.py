@@ -63,9 +63,11 @@ class Filters:
     until: Optional[dt.datetime] = None
 
     def keep(self, item: Item) -> bool:
-        """Whether the item passes the channel and topic filters."""
+        """Whether the item passes every filter."""
         return ((not self.channel or item.channel == self.channel)
-                and (not self.topic or item.topic == self.topic))
+                and (not self.topic or item.topic == self.topic)
+                and (self.since is None or item.at >= self.since)
+                and (self.until is None or item.at < self.until))
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,11 @@ class Inbox:
 
     def open_groups(self, filters: Filters = Filters()) -> List[Group]:
         """The open messages grouped by similarity, the largest group first."""
-        return group_items(self.open_items(filters), corpus=self._corpus())
+        return self.group(self.open_items(filters))
+
+    def group(self, items: List[Item]) -> List[Group]:
+        """These messages grouped by similarity, the largest group first."""
+        return group_items(items, corpus=self._corpus())
 
     def _corpus(self) -> List[str]:
         return list(existing_examples(self.root))

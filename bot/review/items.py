@@ -93,12 +93,16 @@ def _add(item: Optional[Item], reason: str) -> None:
 
 
 def scan_conversation(rows: Iterable[Any], threshold: float) -> List[Item]:
-    """The items of one conversation's events (`id, type_name, intent_name, action_name, data`)."""
+    """The items of one conversation's events (`id, type_name, timestamp, intent_name, ...`)."""
     items: List[Item] = []
     last: Optional[Item] = None  # the last message listed or not, that the citizen typed
     answered_at: Optional[float] = None
     for row in rows:
         kind = row.type_name
+        if kind == "bot":  # only its time is needed: no JSON to read
+            if last is not None and answered_at is None:
+                answered_at = float(row.timestamp or 0.0)
+            continue
         data = json.loads(row.data) if row.data else {}
         if kind == "user":
             intent = row.intent_name or ""
@@ -112,7 +116,7 @@ def scan_conversation(rows: Iterable[Any], threshold: float) -> List[Item]:
                 continue
             parse = data.get("parse_data") or {}
             confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
-            stamp = float(data.get("timestamp") or 0.0)
+            stamp = float(data.get("timestamp") or row.timestamp or 0.0)
             item = Item(
                 event_id=int(row.id), text=mask_personal_numbers(text.strip())[:1000],
                 channel=str(data.get("input_channel") or ""), intent=intent,
@@ -130,8 +134,6 @@ def scan_conversation(rows: Iterable[Any], threshold: float) -> List[Item]:
                 _add(last, "rephrased")
             items.append(item)
             last, answered_at = item, None
-        elif kind == "bot" and last is not None and answered_at is None:
-            answered_at = float(data.get("timestamp") or 0.0)
         elif kind == "action" and row.action_name == "action_default_fallback":
             _add(last, "fallback")
         elif kind == "action" and row.action_name == "action_handover":
@@ -165,7 +167,8 @@ def find_items(
         sa.and_(e.type_name == "slot",
                 e.action_name.in_(("satisfaction", "satisfaction_comment"))),
     )
-    query = sa.select(e.id, e.sender_id, e.type_name, e.intent_name, e.action_name, e.data) \
+    query = sa.select(e.id, e.sender_id, e.type_name, e.timestamp, e.intent_name, e.action_name,
+                      e.data) \
         .where(wanted).order_by(e.sender_id, e.id)
     if since is not None:
         query = query.where(e.timestamp >= since.timestamp())

@@ -83,8 +83,9 @@ def train_candidate(settings: Settings, report: Report = _quiet,
     report("training (rasa train) ...")
     started = time.monotonic()
     try:
+        # Not forced: Rasa's cache keeps what the edit did not touch (the policies).
         model = train(settings, output=_folder(settings, "candidates"), fixed_model_name=name,
-                      root=root)
+                      root=root, force=False)
     except Exception as exc:  # noqa: BLE001 - rasa train's failure, whatever it is
         raise RetrainError(f"rasa train failed: {exc}") from exc
     seconds = time.monotonic() - started

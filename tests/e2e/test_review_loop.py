@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Iterator
@@ -101,3 +102,31 @@ def test_inbox_assign_retrain_compare_go_live(live_assistant: Assistant, project
     assert PAYMENT_DAY in live_assistant.ask("when does my old-timer money drop", sender)
     assert not still_open & {i.event_id for i in group.items}
     assert live < 180, f"edit -> live took {live:.0f} s (target 3 minutes)"
+
+
+def _put_model(assistant: Assistant, body: bytes, token: str = "") -> int:
+    request = urllib.request.Request(
+        f"{assistant.settings.rasa_url}/webhooks/internal/model", data=body, method="PUT",
+        headers={"Content-Type": "application/json",
+                 **({"Authorization": f"Bearer {token}"} if token else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def test_model_route_refuses_without_loading(live_assistant: Assistant, tmp_path: Path) -> None:
+    token = str(live_assistant.settings.api_token)
+    outside = tmp_path / "elsewhere.tar.gz"
+    outside.write_bytes(b"not a model")
+    before = _model_on_server(live_assistant)
+    for body, wanted in ((b'{"model_file": "x.tar.gz"}', 404),
+                         (json.dumps({"model_file": str(outside)}).encode(), 403),
+                         (b'{"model_file": "../../etc/passwd"}', 403),
+                         (b'{"model": 1}', 400), (b"[", 400)):
+        assert _put_model(live_assistant, body, token) == wanted, body
+    assert _put_model(live_assistant, b'{"model_file": "x.tar.gz"}') == 401
+    wrong = "wrong-token-0123456789"
+    assert _put_model(live_assistant, b'{"model_file": "x.tar.gz"}', wrong) == 403
+    assert _model_on_server(live_assistant) == before

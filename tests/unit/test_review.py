@@ -43,8 +43,8 @@ class Events:
     def _row(self, type_name: str, data: dict, intent: Optional[str] = None,
              action: Optional[str] = None) -> "Events":
         self.rows.append(SimpleNamespace(id=len(self.rows) + 1, type_name=type_name,
-                                         intent_name=intent, action_name=action,
-                                         data=json.dumps(data)))
+                                         timestamp=data.get("timestamp"), intent_name=intent,
+                                         action_name=action, data=json.dumps(data)))
         return self
 
     def user(self, text: str, intent: str, confidence: float = 0.9, at: float = 0.0,
