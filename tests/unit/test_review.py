@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -213,3 +214,33 @@ class TestExamplesWritten:
                 if line.startswith("- intent: ")][-1].split(": ")[1]
         add_examples(last, ["a last block wording zq"], project)
         assert _diff(project) == ["+    - a last block wording zq"]
+
+
+class TestComparison:
+    LIVE = {"model": "live.tar.gz", "answers": {"pension/payment": [0.5, 4], "faq/x": [1.0, 2]},
+            "categories": {"answerable": [150, 200], "out_of_scope": [20, 25]}, "parsed": 9}
+    CANDIDATE = {"model": "cand.tar.gz",
+                 "answers": {"pension/payment": [0.75, 4], "faq/x": [0.8, 2]},
+                 "categories": {"answerable": [160, 200], "out_of_scope": [19, 25]}, "parsed": 9}
+
+    def test_change_per_answer_and_category(self) -> None:
+        from bot.review.retrain import compare
+
+        result = compare(self.LIVE, self.CANDIDATE)
+        assert result["better"] == ["pension/payment"] and result["worse"] == ["faq/x"]
+        assert result["answers"][0] == {"answer": "faq/x", "live_f1": 1.0, "candidate_f1": 0.8,
+                                        "change": -0.2, "support": 2}
+        answerable = result["categories"][0]
+        assert (answerable["live"], answerable["candidate"], answerable["change"]) == (
+            0.75, 0.8, 0.05)
+        assert result["answer_macro_f1"] == {"live": 0.75, "candidate": 0.775}
+
+    def test_render_prints_the_numbers_of_the_json(self) -> None:
+        from bot.review.retrain import compare, render
+
+        text = render(compare(self.LIVE, self.CANDIDATE))
+        assert "Answer macro F1: 0.750 -> 0.775" in text
+        assert re.search(r"answerable\s+75\.0%\s+80\.0%\s+\+5\.0%", text)
+        assert re.search(r"faq/x\s+1\.00\s+0\.80\s+-0\.20", text)
+        same = render(compare(self.LIVE, self.LIVE))
+        assert "(no answer changed)" in same
