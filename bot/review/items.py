@@ -36,8 +36,11 @@ from bot.review.grouping import similarity
 __all__ = ["Item", "REASONS", "SOCIAL_INTENTS", "find_items", "scan_conversation"]
 
 REASONS = ("fallback", "low_confidence", "not_helped", "rephrased", "handover")
+# Never listed: social turns, and the answers to "Did this help?" and "What
+# was missing?" (the comment reaches the item through the slot).
 SOCIAL_INTENTS = frozenset({
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "helped_yes", "helped_no",
+    "tell_what_was_missing",
 })
 FALLBACK_INTENT = "nlu_fallback"
 REPHRASE_SECONDS = 120.0

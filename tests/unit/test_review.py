@@ -91,6 +91,16 @@ class TestWhatIsListed:
         assert (item.text, item.reasons) == ("when is my pension paid", ["not_helped"])
         assert item.comment is not None and "85031212345" not in item.comment
 
+    def test_the_what_was_missing_answer_is_the_comment_not_an_item(self) -> None:
+        events = (Events().user("when is my pension paid", "pension", 0.9).bot(1)
+                  .user("thanks", "thank", 0.99, at=20).bot(21)
+                  .user("2", "helped_no", 1.0, at=30).slot("satisfaction", "no").bot(31)
+                  .user("the date for march", "tell_what_was_missing", 0.2, at=40)
+                  .slot("satisfaction_comment", "the date for march"))
+        [item] = scan_conversation(events.rows, 0.5)
+        assert (item.text, item.reasons, item.comment) == (
+            "when is my pension paid", ["not_helped"], "the date for march")
+
     def test_helped_no_intent_counts_too_and_yes_does_not(self) -> None:
         no = Events().user("when is my pension paid", "pension").bot(1).user("no", "helped_no")
         yes = Events().user("when is my pension paid", "pension").bot(1).user("yes", "helped_yes")
