@@ -12,6 +12,8 @@ time from the decision to live is printed (README "Review inbox").
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
 import time
 import urllib.error
@@ -56,6 +58,11 @@ def live_assistant(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Ite
                              settings_env={"NSSA_MODEL_DIR": str(models)})
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _model_on_server(assistant: Assistant) -> str:
     request = urllib.request.Request(
         f"{assistant.settings.rasa_url}/webhooks/internal/model",
@@ -79,6 +86,7 @@ def test_inbox_assign_retrain_compare_go_live(live_assistant: Assistant, project
         before = scores(settings, settings.model_dir / model.name)
 
         started = time.monotonic()
+        cpu = time.process_time() + _children_cpu()
         decided = inbox.decide([group.id], ASSIGN, "pension/payment", by="e2e")
         assert decided.written is not None and len(decided.written.added) == 3
         candidate = train_candidate(settings, root=project)
@@ -88,11 +96,14 @@ def test_inbox_assign_retrain_compare_go_live(live_assistant: Assistant, project
         compared = time.monotonic() - started
         [loaded] = go_live(settings, candidate)
         live = time.monotonic() - started
+        # CPU seconds of this process (parsing) and of rasa train: what a quiet machine needs.
+        cpu = time.process_time() + _children_cpu() - cpu
         still_open = {i.event_id for g in inbox.open_groups() for i in g.items}
     finally:
         engine.dispose()
     print(f"\nReview loop: decided -> trained {trained:.0f} s, -> compared {compared:.0f} s, "
-          f"-> live {live:.0f} s (model loaded in {loaded['seconds']} s); "
+          f"-> live {live:.0f} s (model loaded in {loaded['seconds']} s; {cpu:.0f} CPU s, "
+          f"load average {os.getloadavg()[0]:.1f}); "
           f"answer macro F1 {result['answer_macro_f1']}, categories {result['categories']}")
     assert loaded["status"] == 200 and loaded["previous"] == model.name
     assert _model_on_server(live_assistant) == candidate.model.name
