@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from bot.channels_config import write_credentials
 from bot.errors import NssaError
 from bot.settings import PROJECT_ROOT, Settings
+from bot.training import latest_model
 
 __all__ = [
     "ManagedProcess",
@@ -219,10 +220,14 @@ def assistant_processes(
         env=env,
         listens=("NSSA_ACTION_PORT", settings.action_host, settings.action_port),
     )
+    # The model folder when the model is its latest: Rasa takes the latest one
+    # (by mtime, as bot.training.latest_model), so a server restarted by the
+    # supervisor after a go-live (bot/review) comes back with the live model.
+    latest = latest_model(settings.model_dir) if model.parent == settings.model_dir else None
     rasa = ManagedProcess(
         name="Rasa server",
         argv=[
-            _bin("rasa"), "run", "--model", str(model),
+            _bin("rasa"), "run", "--model", str(model.parent if latest == model else model),
             "--endpoints", "endpoints.yml", "--credentials", str(credentials),
             "--interface", settings.host, "--port", str(settings.rasa_port),
             "--log-file", str(log_dir / "rasa-debug.log"),
