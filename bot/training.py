@@ -78,7 +78,8 @@ def train(
     started = time.monotonic()
     path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
     cache = os.environ.get("RASA_CACHE_DIRECTORY") or str(PROJECT_ROOT / ".rasa" / "cache")
-    subprocess.run(argv, cwd=root, check=True,
+    # Rasa's output on stderr: stdout stays the command's own (`bot inbox retrain --json`).
+    subprocess.run(argv, cwd=root, check=True, stdout=2,
                    env={**os.environ, "PYTHONPATH": path, "RASA_CACHE_DIRECTORY": cache})
     logger.info("rasa train took %.1f s", time.monotonic() - started)
     model = latest_model(out_dir)

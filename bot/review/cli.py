@@ -15,6 +15,7 @@ prints them. Exit status 2 with the reason when a decision is refused.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -176,16 +177,18 @@ def retrain(settings: Settings, as_json: bool, full: bool, live: bool) -> None:
     settings = with_local_tokens(settings)
     started = time.monotonic()
     try:
-        candidate = train_candidate(settings, _report)
-        current = live_model(settings)
-        _report(f"evaluating the live model {current.name} ...")
-        before = scores(settings, current, quick=not full)
-        _report(f"evaluating the candidate {candidate.model.name} ...")
-        after = scores(settings, candidate.model, quick=not full)
-        result = compare(before, after)
-        result["candidate"] = candidate.as_json()
-        if live:
-            result["live"] = go_live(settings, candidate, _report)
+        # Anything Rasa prints goes to stderr: stdout is the comparison alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            candidate = train_candidate(settings, _report)
+            current = live_model(settings)
+            _report(f"evaluating the live model {current.name} ...")
+            before = scores(settings, current, quick=not full)
+            _report(f"evaluating the candidate {candidate.model.name} ...")
+            after = scores(settings, candidate.model, quick=not full)
+            result = compare(before, after)
+            result["candidate"] = candidate.as_json()
+            if live:
+                result["live"] = go_live(settings, candidate, _report)
     except RetrainError as exc:
         click.secho(str(exc), fg="red", err=True)
         sys.exit(1)
