@@ -71,6 +71,7 @@ def _model_on_server(assistant: Assistant) -> str:
         return str(json.loads(answer.read())["model"])
 
 
+@pytest.mark.timeout(2400)  # rasa train inside: minutes on a loaded machine
 def test_inbox_assign_retrain_compare_go_live(live_assistant: Assistant, project: Path,
                                               model: Path) -> None:
     settings = live_assistant.settings
