@@ -6,7 +6,8 @@ so the weights are the domain's and do not swing with a handful of
 messages). A message joins the group of the message most alike among those
 before it when they are at least GROUP_SIMILARITY alike (cosine); otherwise
 it starts a group. Messages are taken oldest first, so a group's id (its
-first message's event id) stays as new messages arrive.
+first message's event id) stays as new messages arrive. The newest
+MAX_GROUPED open messages are grouped (older ones show as these are decided).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 if TYPE_CHECKING:
     from bot.review.items import Item
 
-__all__ = ["Group", "GROUP_SIMILARITY", "group_items", "similarity"]
+__all__ = ["Group", "GROUP_SIMILARITY", "MAX_GROUPED", "group_items", "similarity"]
 
 GROUP_SIMILARITY = 0.5
+MAX_GROUPED = 3000
 
 
 @dataclass
@@ -88,19 +90,20 @@ def group_items(items: Sequence["Item"], threshold: float = GROUP_SIMILARITY,
         return []
     from sklearn.metrics.pairwise import cosine_similarity
 
-    ordered = sorted(items, key=lambda i: i.event_id)
+    # The newest messages only: the similarities are one dense square matrix.
+    ordered = sorted(items, key=lambda i: i.event_id)[-MAX_GROUPED:]
     try:
         texts = [i.text for i in ordered]
         vectors = _vectorizer().fit(list(corpus) + texts).transform(texts)
     except ValueError:  # nothing to count in any text
         return [Group([item]) for item in ordered]
+    alike = cosine_similarity(vectors)
     groups: List[Group] = []
     group_of: List[int] = []  # each earlier message's group
     for row, item in enumerate(ordered):
         if row:
-            scores = cosine_similarity(vectors[row], vectors[:row])[0]
-            best = int(scores.argmax())
-            if scores[best] >= threshold:
+            best = int(alike[row, :row].argmax())
+            if alike[row, best] >= threshold:
                 groups[group_of[best]].items.append(item)
                 group_of.append(group_of[best])
                 continue
