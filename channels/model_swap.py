@@ -50,12 +50,19 @@ def _agent(request: Request) -> Any:
     return getattr(getattr(request.app, "ctx", None), "agent", None)
 
 
+def _model_name(agent: Any) -> Optional[str]:
+    """The name of the model file loaded (a folder given, the file Rasa took from it)."""
+    processor = agent.processor
+    name = getattr(processor, "model_filename", None) if processor is not None else None
+    return Path(name).name if name else None
+
+
 async def current_model(request: Request) -> HTTPResponse:
     """The model this server answers with."""
     agent = _agent(request)
     if agent is None or not agent.is_ready():
         return _refused(503, "no model loaded yet")
-    return response.json({"model": agent.model_name})
+    return response.json({"model": _model_name(agent)})
 
 
 def _model_dir() -> Path:
@@ -105,7 +112,7 @@ async def replace_model(request: Request) -> HTTPResponse:
     if not path.is_file():
         return _refused(404, f"no model {path.name}")
     async with _swapping:
-        previous = agent.model_name
+        previous = _model_name(agent)
         started = time.monotonic()
         try:
             processor = await asyncio.get_running_loop().run_in_executor(

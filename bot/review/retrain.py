@@ -265,7 +265,7 @@ def go_live(settings: Settings, candidate: Candidate, report: Report = _quiet,
             except (httpx.HTTPError, ValueError) as exc:
                 results.append({"server": server, "status": None, "error": str(exc)})
                 continue
-            results.append({"server": server, "status": answer.status_code, **body})
+            results.append({**body, "server": server, "status": answer.status_code})
     failed = [r for r in results if r.get("status") != 200]
     if failed:
         raise RetrainError("not live on " + ", ".join(
