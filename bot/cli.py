@@ -89,13 +89,23 @@ def train(settings: Settings) -> None:
 
 @cli.command()
 @click.option("--no-train", is_flag=True, help="Use the latest model as it is.")
+@click.option("--servers", type=click.IntRange(1, 16), default=None,
+              help="N Rasa servers behind HAProxy, sharing PostgreSQL and Redis (bot/cluster.py).")
 @click.pass_obj
-def run(settings: Settings, no_train: bool) -> None:
+def run(settings: Settings, no_train: bool, servers: Optional[int]) -> None:
     """Start the reference back-ends, action server, Rasa server and worker; watch them.
 
     Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 did not start, 3 a service
     crashed 5 times in 5 minutes (bot/supervisor.py).
     """
+    if servers is not None:
+        from bot.cluster import cluster_settings, on_postgres
+
+        try:
+            settings = on_postgres(cluster_settings(settings),
+                                   report=lambda line: click.echo(line, err=True))
+        except NssaError as exc:
+            fail(str(exc))
     from bot.services import ServiceError, assistant_processes, start_all, stop_all
     from bot.store import check_database
     from bot.store.schema import upgrade
@@ -119,7 +129,12 @@ def run(settings: Settings, no_train: bool) -> None:
         fail(str(exc))
     settings = _with_tokens(settings)
     try:
-        processes = assistant_processes(settings, model)
+        if servers is not None:
+            from bot.cluster import cluster_processes
+
+            processes = cluster_processes(settings, model, servers)
+        else:
+            processes = assistant_processes(settings, model)
     except NssaError as exc:
         fail(str(exc))
     busy = busy_ports(processes)
@@ -135,6 +150,7 @@ def run(settings: Settings, no_train: bool) -> None:
         sys.exit(EXIT_STOPPED)  # start_all stopped what it had started
     import asyncio
 
+    from bot.cluster import cluster_lines
     from bot.notices import subscribe
     from clients.errors import BackendError
 
@@ -158,8 +174,11 @@ def run(settings: Settings, no_train: bool) -> None:
         + (" (Authorization: Bearer NSSA_REST_TOKEN)" if settings.rest_token else "") + "\n"
         f"  Rasa server:    {settings.rasa_url}/ (no HTTP API; the internal routes need "
         "NSSA_API_TOKEN)\n"
-        f"  Action server:  {settings.action_url.rsplit('/', 1)[0]}/health (the actions need "
-        "NSSA_ACTION_TOKEN)\n"
+        + (
+            cluster_lines(settings, servers) if servers is not None
+            else f"  Action server:  {settings.action_url.rsplit('/', 1)[0]}/health (the "
+            "actions need NSSA_ACTION_TOKEN)\n"
+        )
         + (
             f"  Reference CMS:  {settings.cms_url} (demo people: backends/README.md;\n"
             f"                  one-time codes appear in {settings.var_dir / 'cms' / 'otp.log'})\n"
@@ -316,6 +335,32 @@ def compare(settings: Settings, out: Path) -> None:
     from bot.evaluation import compare_configs
 
     click.echo(compare_configs(settings, out))
+
+
+@cli.command()
+@click.option("--no-cluster", is_flag=True, help="Leave out our cluster of 2.")
+@click.option("--profile", is_flag=True, help="Only where a turn's time goes, in-process.")
+@click.pass_obj
+def bench(settings: Settings, no_cluster: bool, profile: bool) -> None:
+    """Ours against stock Rasa 3.6 on our content; our cluster of 2 against one server."""
+    from bot.bench.run import bench as run_bench
+    from bot.bench.run import render
+
+    if profile:
+        from bot.bench.profile import breakdown, render_breakdown
+        from bot.training import ensure_model
+
+        parts, floor = breakdown(settings, ensure_model(settings),
+                                 report=lambda line: click.echo(line, err=True))
+        click.echo(render_breakdown(parts, floor, f"load average {os.getloadavg()[0]:.1f}"))
+        return
+
+    try:
+        results = run_bench(settings, lambda line: click.echo(line, err=True),
+                            cluster=not no_cluster)
+    except NssaError as exc:
+        fail(str(exc))
+    click.echo(render(results))
 
 
 @cli.command()
