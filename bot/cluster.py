@@ -26,11 +26,11 @@ turns never run in two servers at once), the web chat's socket.io rooms
 (channels/rate_limit.py).
 
 Balancing: plain HTTP (REST, webhooks, the internal API) goes round robin
-to the servers that answer their health check (every second); a server
-that stops answering is out of the rotation within two seconds, and a
-request that could not connect is sent to another server (`retry-on
-conn-failure`, never after the request reached a server, so a message is
-never handled twice). /socket.io is sticky, as socket.io's long polling
+to the servers that answer their health check (every 2 s, 10 s allowed: a
+busy server answers late, it is not dead); a server that refuses a
+connection is out of the rotation at once, and that request is sent to
+another server (`retry-on conn-failure`, never after the request reached a
+server, so a message is never handled twice). /socket.io is sticky, as socket.io's long polling
 needs every request of a session on the server holding it: a cookie
 (NSSA_SERVER) pins a browser to its server, and a client without cookies is
 pinned by its address (`balance source`).
@@ -101,7 +101,7 @@ def haproxy_config(settings: Settings, servers: int) -> str:
     for number in range(1, servers + 1):
         own = server_settings(settings, number)
         lines.append(f"    server rasa{number} {reachable_host(own.host)}:{own.rasa_port} "
-                     f"check inter 1s fall 2 rise 1 cookie s{number}")
+                     f"check cookie s{number}")
     members = "\n".join(lines)
     return f"""# Written by `python -m bot run --servers {servers}` (bot/cluster.py).
 global
@@ -116,6 +116,11 @@ defaults
     timeout server 120s
     timeout tunnel 1h
     timeout http-request 30s
+    # A busy server answers its health check late, a dead one refuses at once:
+    # checks every 2 s may take 10 s; a refused connection of real traffic
+    # takes the server out at once (and the request goes to another).
+    timeout check 10s
+    default-server inter 2s fall 3 rise 1 observe layer4 error-limit 1 on-error mark-down
     option redispatch
     retries 2
     retry-on conn-failure
