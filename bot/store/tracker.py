@@ -26,6 +26,7 @@ events already stored stays right.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
@@ -102,18 +103,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         return rows
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events not stored yet, masked and sealed."""
-        if self._deleted_during_turn(tracker):
+        """Store the events not stored yet, masked and sealed.
+
+        The database work runs in a thread: Rasa's SQL store does it in the
+        event loop, where every other conversation of the server waits for it.
+        """
+        if await asyncio.to_thread(self._deleted_during_turn, tracker):
             logger.info("A conversation was deleted while this turn ran; the turn is not stored.")
             return
         await self.stream_events(tracker)
+        await asyncio.to_thread(self._write, tracker)
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
             session.add_all(self._rows(tracker, stored))
             session.commit()
-        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the new events to the event broker, as protected as the stored rows."""
@@ -126,15 +134,19 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [reveal_event(json.loads(row.data), self._sealer) for row in rows]
+        events = await asyncio.to_thread(self._read, sender_id, fetch_events_from_all_sessions)
         if not (self.domain and events):
             logger.debug("No stored conversation '%s'.", sender_id)
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _read(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict]:
+        """The stored events of the conversation, unsealed (in a thread: see `save`)."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            return [reveal_event(json.loads(row.data), self._sealer) for row in rows]
 
     def _deleted_during_turn(self, tracker: DialogueStateTracker) -> bool:
         """Whether the conversation was erased after this tracker's first event."""
