@@ -111,8 +111,10 @@ def designs(names: Tuple[str, ...], out: Path) -> None:
 @click.command()
 @click.option("--no-cluster", is_flag=True, help="Leave out our cluster of 2.")
 @click.option("--profile", is_flag=True, help="Only where a turn's time goes, in-process.")
+@click.option("--quick", is_flag=True,
+              help="Stock trained 1 epoch a component, not 100 (same answer cost, worse answers).")
 @click.pass_obj
-def bench(settings: Settings, no_cluster: bool, profile: bool) -> None:
+def bench(settings: Settings, no_cluster: bool, profile: bool, quick: bool) -> None:
     """Ours against stock Rasa 3.6 on our content; our cluster of 2 against one server."""
     import os
 
@@ -130,7 +132,7 @@ def bench(settings: Settings, no_cluster: bool, profile: bool) -> None:
         click.echo(render_breakdown(parts, floor, f"load average {os.getloadavg()[0]:.1f}"))
         return
     try:
-        results = run_bench(settings, report, cluster=not no_cluster)
+        results = run_bench(settings, report, cluster=not no_cluster, quick=quick)
     except NssaError as exc:
         fail(str(exc))
     click.echo(render(results))
