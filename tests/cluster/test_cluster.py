@@ -166,11 +166,12 @@ def test_kill_9_of_one_server_under_load_the_other_answers_and_nothing_is_lost(
         turn = 0
         while not stop.is_set():
             text = f"{QUESTIONS[turn % len(QUESTIONS)]} {turn}"
+            sent_at = time.monotonic()
             try:
                 if cluster.send(sender, text):
                     answered[sender].append(text)
             except (urllib.error.URLError, OSError) as exc:
-                failures.append((time.monotonic(), f"{sender}: {exc}"))
+                failures.append((sent_at, f"{sender}: {exc}"))
             turn += 1
 
     threads = [threading.Thread(target=talk, args=(n,)) for n in range(10)]
@@ -188,13 +189,22 @@ def test_kill_9_of_one_server_under_load_the_other_answers_and_nothing_is_lost(
         stop.set()
         for thread in threads:
             thread.join(180)
-    # Only what was under way on the killed server failed; from 3 s on, every
-    # message was answered by the server left.
-    late = [failure for at, failure in failures if at > killed_at[0] + 3]
+    # Only what was under way on the killed server failed (its answer can come
+    # back late, through HAProxy's retries); every message sent from 3 s
+    # after the kill on was answered by the server left.
+    late = [failure for sent_at, failure in failures if sent_at > killed_at[0] + 3]
     assert not late, late[:3]
     assert len(failures) <= len(threads), failures
+    # A conversation whose turn was under way on the killed server waits for
+    # that turn's lock in Redis to expire (Rasa's TICKET_LOCK_LIFETIME, 60 s;
+    # README "Several servers"); every other one went on being answered.
+    stalled = [sender for sender, texts in answered.items()
+               if len(texts) == counts_at_kill[sender]]
+    assert len(stalled) <= len(threads) // 2, stalled
+    for sender in stalled:
+        assert cluster.send_to(cluster.settings.rasa_url, sender, "hello again"), sender
+        answered[sender].append("hello again")
     for sender, texts in answered.items():
-        assert len(texts) > counts_at_kill[sender], f"{sender} got no answer after the kill"
         stored = [text for text, _ in _turns(_events(cluster, sender))]
         missing = [text for text in texts if text not in stored]
         assert not missing, f"{sender}: answered but not stored: {missing}"
