@@ -3,7 +3,10 @@
 `python -m bot metrics-bench [--conversations 100000]` writes the
 conversations into a new SQLite file (or an empty PostgreSQL database given
 with `--url`), in the shape Rasa's SQL tracker store writes them (same
-`events` columns and index), then times `compute_metrics` on them.
+`events` columns and index) together with their summaries
+(`bot.store.summaries`, as the tracker store keeps them while it stores the
+events), then times `compute_metrics` on them: all of them, and the last 30
+days. A tenth of the conversations answer "Did this help?".
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import Any, Dict, List
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.metrics.queries import CALLBACK_ACTION, FALLBACK_INTENT, HANDOVER_ACTION
 from bot.metrics.report import compute_metrics
+from bot.store import summaries
+from bot.store.summaries import CALLBACK_ACTION, FALLBACK_INTENT, HANDOVER_ACTION
 
 __all__ = ["create_events_table", "seed", "run_bench"]
 
@@ -52,21 +56,26 @@ def _user(sender: str, at: float, intent: str, channel: str, closest: str) -> Di
             "action_name": None, "data": json.dumps(data)}
 
 
-def _other(sender: str, at: float, kind: str, name: str) -> Dict[str, Any]:
+def _other(sender: str, at: float, kind: str, name: str, value: Any = None) -> Dict[str, Any]:
     data = {"event": kind, "timestamp": at, "name": name}
+    if kind == "slot":
+        data["value"] = value
     return {"sender_id": sender, "type_name": kind, "timestamp": at, "intent_name": None,
             "action_name": name if kind != "bot" else None, "data": json.dumps(data)}
 
 
 def seed(engine: Engine, conversations: int, days: int = 365, seed_value: int = 12) -> None:
-    """Write `conversations` random conversations over the last `days` days."""
+    """Write `conversations` random conversations over the last `days` days, summarised."""
     table = create_events_table(engine)
+    summaries.ensure(engine)
     rng = random.Random(seed_value)
     end = time.time()
     batch: List[Dict[str, Any]] = []
+    deltas: List[summaries.Delta] = []
     with engine.begin() as connection:
         for number in range(conversations):
             sender = f"bench-{number}"
+            first = len(batch)
             at = end - rng.random() * days * 86400
             channel = rng.choice(CHANNELS)
             batch.append(_other(sender, at, "action", "action_session_start"))
@@ -85,11 +94,18 @@ def seed(engine: Engine, conversations: int, days: int = 365, seed_value: int = 
                 batch.append(_other(sender, at + 2, "action", HANDOVER_ACTION))
             elif roll < 0.08:
                 batch.append(_other(sender, at + 2, "action", CALLBACK_ACTION))
+            elif roll < 0.18:
+                answer = "yes" if rng.random() < 0.8 else "no"
+                batch.append(_other(sender, at + 3, "slot", "satisfaction", answer))
+            deltas.append(summaries.delta(
+                sender, (json.loads(row["data"]) for row in batch[first:])))
             if len(batch) >= 20000:
                 connection.execute(table.insert(), batch)
-                batch = []
+                summaries.record(connection, deltas)
+                batch, deltas = [], []
         if batch:
             connection.execute(table.insert(), batch)
+            summaries.record(connection, deltas)
 
 
 def run_bench(engine: Engine, conversations: int) -> Dict[str, Any]:
