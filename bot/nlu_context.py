@@ -15,7 +15,12 @@ message alone (Rasa 3.6 hands NLU components the tracker at inference):
 4. **A question in the middle of a request** that the classifier is unsure of
    is read in the topics of the answers that offer that request ("is it
    free?" while ordering a contribution statement).
-5. **A follow-up.** A short message that continues the last answer ("and for
+5. **"Did this help?"** (actions/satisfaction.py): "yes" or "no" right after
+   the question is its button (`helped_yes` / `helped_no`; "1" and "2" are
+   read as in 1.); the message right after "What was missing?" is its
+   answer (`tell_what_was_missing`) unless it asks for something the
+   assistant acts on (a person, the crisis line, cancel, "no" ...).
+6. **A follow-up.** A short message that continues the last answer ("and for
    three of them?", "what if it falls on a holiday?", "is there a lift?",
    "I'm 47") stays in that answer's topic, unless the classifier is sure of
    another topic the message itself names. Inside the topic the answer is
@@ -117,6 +122,18 @@ class ConversationContext(GraphComponent, IntentClassifier):
                           "unemployment", "sickness", "parental", "housing"],
             # Short replies to an offer that take it up when the classifier is unsure.
             "unsure_replies": ["goodbye", "greet", "affirm", "out_of_scope", "bot_challenge"],
+            # "Did this help?": the question, its readings of "yes" and "no",
+            # "What was missing?", and the intents that are never its answer.
+            "satisfaction_question": "utter_ask_satisfaction",
+            "satisfaction_answers": {"affirm": "helped_yes", "deny": "helped_no"},
+            "missing_question": "utter_ask_what_was_missing",
+            "missing_answer": "tell_what_was_missing",
+            "not_missing": [
+                "self_harm", "distress", "request_human", "request_callback",
+                "complaint_escalate", "delete_conversation", "continue_elsewhere",
+                "choose_language", "stop_notices", "start_notices", "deny", "cancel",
+                "goodbye", "thank", "helped_yes", "helped_no",
+            ],
             # Intents a follow-up may be taken away from.
             "overridable": ["distress", "ask_help", "out_of_scope", "bot_challenge", "greet"],
         }
@@ -206,7 +223,7 @@ class ConversationContext(GraphComponent, IntentClassifier):
                 logger.exception("The conversation context was not applied.")
         return messages
 
-    # --- the five readings ---------------------------------------------------
+    # --- the six readings ----------------------------------------------------
 
     def _in_context(self, message: Message, text: Text, tracker: Any) -> None:
         events = list(tracker.events)
@@ -216,7 +233,8 @@ class ConversationContext(GraphComponent, IntentClassifier):
         if form:
             self._question_in_request(message, text, events, form)
             return
-        if self._chosen_option(message, text, offers) or self._request_offer(
+        if self._satisfaction(message, turns) or self._chosen_option(
+                message, text, offers) or self._request_offer(
             message, text, offers
         ):
             return
@@ -243,6 +261,21 @@ class ConversationContext(GraphComponent, IntentClassifier):
             return False
         self._set_intent(message, intent)
         return True
+
+    def _satisfaction(self, message: Message, turns: List[List[Any]]) -> bool:
+        """Yes or no to "Did this help?"; the answer to "What was missing?"."""
+        said = context.responses(turns[-1]) if turns else set()
+        name = str((message.get(INTENT) or {}).get("name") or "")
+        if self._config["satisfaction_question"] in said:
+            answer = self._config["satisfaction_answers"].get(name)
+            if answer:
+                self._set_intent(message, answer)
+            return bool(answer)
+        if self._config["missing_question"] in said and not name.startswith("EXTERNAL_") \
+                and name not in self._config["not_missing"]:
+            self._set_intent(message, self._config["missing_answer"])
+            return True
+        return False
 
     def _request_offer(
         self, message: Message, text: Text, offers: List[Tuple[int, List[Text]]]
