@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import time
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -108,16 +109,35 @@ def seed(engine: Engine, conversations: int, days: int = 365, seed_value: int = 
             summaries.record(connection, deltas)
 
 
-def run_bench(engine: Engine, conversations: int) -> Dict[str, Any]:
-    """Seed, then time the figures (all time, and the last 30 days)."""
+def _timed(work: Callable[[], Any], repeat: int) -> Tuple[Any, float, float]:
+    """The result of `work`, and its best wall-clock and CPU seconds of `repeat` runs."""
+    best_wall = best_cpu = float("inf")
+    result = None
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = work()
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return result, best_wall, best_cpu
+
+
+def run_bench(engine: Engine, conversations: int, repeat: int = 3) -> Dict[str, Any]:
+    """Seed, then time the figures (all time, and the last 30 days), best of `repeat`.
+
+    The wall-clock figure is what the analyst waits for; the CPU figure is
+    this process's own work (the database's, for SQLite, included), which a
+    busy machine does not inflate. `load_average` says how busy it was.
+    """
     started = time.perf_counter()
     seed(engine, conversations)
     seeded = time.perf_counter() - started
-    started = time.perf_counter()
-    figures = compute_metrics(engine)
-    year = time.perf_counter() - started
-    started = time.perf_counter()
-    compute_metrics(engine, since=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30))
-    month = time.perf_counter() - started
-    return {"conversations": figures["conversations"], "seed_seconds": round(seeded, 2),
-            "metrics_seconds": round(year, 3), "metrics_30_days_seconds": round(month, 3)}
+    figures, year, year_cpu = _timed(lambda: compute_metrics(engine), repeat)
+    month_start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
+    _, month, month_cpu = _timed(lambda: compute_metrics(engine, since=month_start), repeat)
+    return {"conversations": figures["conversations"], "csat": figures["csat"],
+            "csat_answers": figures["csat_answers"], "seed_seconds": round(seeded, 2),
+            "metrics_seconds": round(year, 3), "metrics_cpu_seconds": round(year_cpu, 3),
+            "metrics_30_days_seconds": round(month, 3),
+            "metrics_30_days_cpu_seconds": round(month_cpu, 3),
+            "database": engine.dialect.name,
+            "load_average": [round(x, 2) for x in os.getloadavg()]}

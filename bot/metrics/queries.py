@@ -98,20 +98,31 @@ def count_rows(
     return list(connection.execute(query))
 
 
+def _csat_query(since: bool) -> Any:
+    # CROSS JOIN keeps SQLite's loop on the few conversations that answered
+    # (it would otherwise look up a summary for every topic row); PostgreSQL
+    # plans it as any inner join.
+    return sa.text(
+        "SELECT c.name, SUM(s.helped_yes), SUM(s.helped_no)"
+        " FROM conversation_summaries AS s CROSS JOIN conversation_counts AS c"
+        " WHERE s.helped_yes + s.helped_no > 0 AND s.messages > 0"
+        + (" AND s.started >= :since" if since else "")
+        + " AND c.sender_id = s.sender_id AND c.kind = :kind AND c.name IN :names"
+        " GROUP BY c.name"
+    ).bindparams(sa.bindparam("names", expanding=True))
+
+
 def csat_rows(
     connection: Connection, kind: str, names: List[str], since: Optional[float]
 ) -> Dict[str, Any]:
     """Per name of `kind`: the "Yes" and "No" answers of the conversations that had it."""
     if not names:
         return {}
-    answered = _s.helped_yes + _s.helped_no > 0
-    query = (
-        sa.select(_c.name, sa.func.sum(_s.helped_yes), sa.func.sum(_s.helped_no))
-        .select_from(summaries.join(counts, _c.sender_id == _s.sender_id))
-        .where(answered, _c.kind == kind, _c.name.in_(names), *_conversations(since))
-        .group_by(_c.name)
-    )
-    return {name: (int(yes or 0), int(no or 0)) for name, yes, no in connection.execute(query)}
+    values: Dict[str, Any] = {"kind": kind, "names": list(names)}
+    if since is not None:
+        values["since"] = since
+    found = connection.execute(_csat_query(since is not None), values)
+    return {name: (int(yes or 0), int(no or 0)) for name, yes, no in found}
 
 
 def request_rows(connection: Connection, since: Optional[float]) -> Dict[str, Dict[str, int]]:

@@ -219,16 +219,19 @@ def rebuild(connection: Connection, batch: int = 1000) -> int:
     connection.execute(sa.delete(summaries))
     if not sa.inspect(connection).has_table("events"):
         return 0
-    events = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("data"))
+    events = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("timestamp"),
+                      sa.column("data"))
     senders = [row[0] for row in connection.execute(
         sa.select(events.c.sender_id).distinct().order_by(events.c.sender_id))]
     for first in range(0, len(senders), batch):
         chunk = senders[first:first + batch]
         found: Dict[str, List[Dict[str, Any]]] = {sender: [] for sender in chunk}
-        query = (sa.select(events.c.sender_id, events.c.data)
+        query = (sa.select(events.c.sender_id, events.c.timestamp, events.c.data)
                  .where(events.c.sender_id.in_(chunk)).order_by(events.c.id))
-        for sender_id, data in connection.execute(query):
-            found[sender_id].append(json.loads(data))
+        for sender_id, timestamp, data in connection.execute(query):
+            event = json.loads(data)
+            event.setdefault("timestamp", timestamp)  # the row's own column, Rasa's too
+            found[sender_id].append(event)
         record(connection, [delta(sender, found[sender]) for sender in chunk])
     return len(senders)
 
