@@ -1,7 +1,7 @@
 """"Did this help?": when it is asked, how the answer is read and kept (issue 12).
 
 actions/satisfaction.py on Rasa trackers made of the events Rasa stores,
-and the reading of the reply by bot/nlu_context.py.
+and the reading of the reply by bot/nlu_context/satisfaction.py.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class TestTheAnswer:
             "utter_satisfaction_comment_thanks"]
 
 
-# --- the reading of the reply (bot/nlu_context.py) ---------------------------------
+# --- the reading of the reply (bot/nlu_context/satisfaction.py) --------------------
 
 LABELS = ["affirm", "deny", "greet", "thank", "pension", "request_human", "self_harm",
           "distress"]
