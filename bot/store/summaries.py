@@ -205,12 +205,21 @@ def record(connection: Connection, deltas: Iterable[Delta]) -> None:
 
 
 def ensure(engine: Engine) -> None:
-    """Make the tables if missing; a new table is filled from `events` at once."""
-    with engine.begin() as connection:
-        missing = not sa.inspect(connection).has_table(summaries.name)
-        _metadata.create_all(connection, checkfirst=True)
-        if missing:
+    """Make the tables if missing; a new table is filled from `events` at once.
+
+    Several servers may start at once: the one whose CREATE loses finds the
+    tables made (and filled) by the other.
+    """
+    try:
+        with engine.begin() as connection:
+            if sa.inspect(connection).has_table(summaries.name):
+                return
+            _metadata.create_all(connection, checkfirst=True)
             rebuild(connection)
+    except sa.exc.SQLAlchemyError:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(summaries.name):
+                raise
 
 
 def rebuild(connection: Connection, batch: int = 1000) -> int:

@@ -121,9 +121,19 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             rows, datas = self._rows(tracker, stored)
             session.add_all(rows)
             session.flush()
-            summaries.record(session.connection(), [summaries.delta(tracker.sender_id, datas)])
+            self._summarise(session, tracker.sender_id, datas)
             session.commit()
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    @staticmethod
+    def _summarise(session: Any, sender_id: Text, datas: List[Dict[str, Any]]) -> None:
+        """Add the turn to the conversation's summary; the events are stored whatever happens."""
+        try:
+            with session.begin_nested():
+                summaries.record(session.connection(), [summaries.delta(sender_id, datas)])
+        except sa.exc.SQLAlchemyError:
+            logger.exception("The analytics summary of a conversation was not updated "
+                             "(python -m bot metrics-rebuild makes them again).")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the new events to the event broker, as protected as the stored rows."""

@@ -233,3 +233,31 @@ def test_erasing_a_conversation_erases_its_summary(engine: Engine) -> None:
     assert (figures["conversations"], figures["contained"]) == (4, 1)
     assert figures["by_topic"][0] == {"topic": "ask_pension", "conversations": 1,
                                       "messages": 1, "csat": 1.0, "csat_answers": 1}
+
+
+def test_metrics_rebuild_cli_makes_the_summaries_again(url: str, engine: Engine) -> None:
+    from bot.cli import cli
+    from bot.store.summaries import summaries
+
+    kept = _summary_rows(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(summaries))
+    assert compute_metrics(engine)["conversations"] == 0
+    result = CliRunner().invoke(cli, ["metrics-rebuild"],
+                                env={"NSSA_DATABASE_URL": url, "NSSA_LOG_LEVEL": "WARNING"})
+    assert result.exit_code == 0, result.output
+    assert "6 conversations summarised" in result.output
+    assert _summary_rows(engine) == kept
+
+
+def test_a_failed_summary_never_loses_the_turn(url: str) -> None:
+    from bot.store.summaries import counts
+
+    store = PrivateSQLTrackerStore(Domain.empty(), host=url, store_key="metrics-key")
+    with store.engine.begin() as connection:
+        counts.drop(connection)  # the summary's update fails from now on
+    events = _conversations()["c1"]
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", events)))
+    stored = asyncio.run(store.retrieve("c1"))
+    store.engine.dispose()
+    assert stored is not None and len(stored.events) == len(events)
