@@ -204,3 +204,12 @@ def test_the_answers_are_counted_by_metrics(channels: Any) -> None:
     assert figures["by_channel"]["webchat"]["csat_answers"] >= 1
     assert figures["by_channel"]["telegram"]["csat"] == 1.0
     assert figures["by_channel"]["sms"]["csat"] == 1.0
+
+
+def test_in_polish_the_question_and_a_typed_tak(channels: Any) -> None:
+    assistant, _, _ = channels
+    sender = "satisfaction-pl"
+    assistant.texts(sender, "kiedy jest wypłacana emerytura?")
+    assert "Czy to pomogło? 1 Tak 2 Nie" in "\n".join(assistant.texts(sender, "dziękuję"))
+    assert "Dziękujemy za odpowiedź." in "\n".join(assistant.texts(sender, "tak"))
+    assert _slots(assistant, assistant.conversation(sender))["satisfaction"] == ["yes"]
