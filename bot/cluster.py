@@ -196,6 +196,9 @@ def cluster_processes(
     if not settings.redis_url:
         raise ServiceError("several servers need NSSA_REDIS_URL (cluster_settings gives one)")
     log_dir = log_dir or settings.var_dir / "log"
+    # A model going live (bot/review) is sent to every server, not to HAProxy.
+    settings = dataclasses.replace(settings, rasa_servers=settings.rasa_servers or tuple(
+        server_settings(settings, number).rasa_url for number in range(1, servers + 1)))
     redis = redis_process(settings, log_dir)
     processes: List[ManagedProcess] = [redis] if redis is not None else []
     if settings.embedded_backends:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from bot.channels_config import write_credentials
 from bot.errors import NssaError
 from bot.settings import PROJECT_ROOT, Settings
+from bot.training import latest_model
 
 __all__ = [
     "ManagedProcess",
@@ -245,10 +246,14 @@ def conversation_servers(
         env=env,
         listens=("NSSA_ACTION_PORT", settings.action_host, settings.action_port),
     )
+    # The model folder when the model is its latest: Rasa takes the latest one
+    # (by mtime, as bot.training.latest_model), so a server restarted by the
+    # supervisor after a go-live (bot/review) comes back with the live model.
+    latest = latest_model(settings.model_dir) if model.parent == settings.model_dir else None
     rasa = ManagedProcess(
         name=f"Rasa server{suffix}",
         argv=[
-            _bin("rasa"), "run", "--model", str(model),
+            _bin("rasa"), "run", "--model", str(model.parent if latest == model else model),
             "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--interface", settings.host, "--port", str(settings.rasa_port),
             "--log-file", str(log_dir / f"rasa-debug{file_suffix}.log"),

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Container, Dict, FrozenSet, Optional
+from typing import Container, Dict, FrozenSet, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +104,19 @@ def positive_int(value: str) -> int:
     if number <= 0:
         raise ValueError("use a whole number above 0")
     return number
+
+
+def fraction(value: str) -> float:
+    """A number from 0 to 1."""
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("use a number from 0 to 1")
+    return number
+
+
+def http_urls(value: str) -> Tuple[str, ...]:
+    """Comma-separated http(s) URLs (none when empty)."""
+    return tuple(http_url(part.strip()) for part in value.split(",") if part.strip())
 
 
 def reachable_host(host: str) -> str:

@@ -18,7 +18,9 @@ database URL. It is Rasa's `SQLTrackerStore` (same `events` table, same
 - the tracker of the turn in memory is not changed (masking works on copies);
 - a turn that raced a conversation's deletion (it read the tracker before
   the worker erased it) is not written back: its events would restore the
-  deleted conversation.
+  deleted conversation;
+- the conversation's summary for the analytics (`bot.store.summaries`) is
+  brought up to date in the same transaction as the events.
 
 Masking does not change how many events are stored, so Rasa's count of the
 events already stored stays right.
@@ -41,6 +43,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy import SEALED_SLOTS, Sealer, install_log_masking, protect_event, reveal_event
+from bot.store import summaries
 from bot.store.tables import conversation_deletions
 
 __all__ = ["PrivateSQLTrackerStore"]
@@ -69,6 +72,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             store_key = load_settings().store_key
         self._sealer = Sealer(store_key)
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+        summaries.ensure(self.engine)
 
     def _protected(
         self, tracker: DialogueStateTracker, start: int
@@ -85,10 +89,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 )
                 yield event, protected
 
-    def _rows(self, tracker: DialogueStateTracker, stored: int) -> List[Any]:
-        """Rows for the tracker's events after the first `stored`."""
-        rows = []
+    def _rows(
+        self, tracker: DialogueStateTracker, stored: int
+    ) -> Tuple[List[Any], List[Dict[str, Any]]]:
+        """Rows for the tracker's events after the first `stored`, and their data."""
+        rows, datas = [], []
         for event, data in self._protected(tracker, stored):
+            datas.append(data)
             intent = (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY)
             rows.append(
                 self.SQLEvent(
@@ -100,7 +107,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     data=json.dumps(data),
                 )
             )
-        return rows
+        return rows, datas
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events not stored yet, masked and sealed.
@@ -120,8 +127,21 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
-            session.add_all(self._rows(tracker, stored))
+            rows, datas = self._rows(tracker, stored)
+            session.add_all(rows)
+            session.flush()
+            self._summarise(session, tracker.sender_id, datas)
             session.commit()
+
+    @staticmethod
+    def _summarise(session: Any, sender_id: Text, datas: List[Dict[str, Any]]) -> None:
+        """Add the turn to the conversation's summary; the events are stored whatever happens."""
+        try:
+            with session.begin_nested():
+                summaries.record(session.connection(), [summaries.delta(sender_id, datas)])
+        except sa.exc.SQLAlchemyError:
+            logger.exception("The analytics summary of a conversation was not updated "
+                             "(python -m bot metrics-rebuild makes them again).")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the new events to the event broker, as protected as the stored rows."""

@@ -74,3 +74,15 @@ def test_redis_is_started_here_only_on_loopback(settings: Settings) -> None:
     assert local_redis(cluster_settings(settings)) == ("127.0.0.1", 6379)
     elsewhere = dataclasses.replace(settings, redis_url="redis://cache.internal:6379/0")
     assert local_redis(elsewhere) is None
+
+
+def test_every_process_knows_each_server_a_new_model_goes_live_on(settings: Settings) -> None:
+    from bot.cluster import cluster_processes
+    from bot.security import with_local_tokens
+
+    shared = with_local_tokens(cluster_settings(settings))
+    processes = cluster_processes(shared, PROJECT_ROOT / "models" / "any.tar.gz", 2)
+    staff = next(p for p in processes if p.name == "staff console")
+    assert staff.env["NSSA_RASA_SERVERS"] == "http://127.0.0.1:7001,http://127.0.0.1:7002"
+    assert [p.name for p in processes if p.name.startswith("Rasa")] == [
+        "Rasa server 1", "Rasa server 2"]
