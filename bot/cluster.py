@@ -243,7 +243,7 @@ def cluster_lines(settings: Settings, servers: int) -> str:
     from bot.store import redact_url
 
     lines = [f"  Load balancer:  HAProxy on {settings.rasa_url}/ "
-             "(var/run/haproxy.cfg; /socket.io sticky)\n"]
+             f"({settings.var_dir / 'run' / 'haproxy.cfg'}; /socket.io sticky)\n"]
     for number in range(1, servers + 1):
         own = server_settings(settings, number)
         lines.append(f"  Server {number}:       Rasa {own.rasa_url}/, "
