@@ -62,6 +62,17 @@ def http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def redis_url(value: str) -> str:
+    """A Redis URL with a host: redis://host:port/db (rediss:// over TLS)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("a Redis URL is redis://host:port/db, e.g. redis://127.0.0.1:6379/0")
+    parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    return value
+
+
 def boolean(value: str) -> bool:
     """true/false, yes/no, on/off or 1/0."""
     lowered = value.strip().lower()

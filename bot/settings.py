@@ -32,6 +32,7 @@ from bot.setting_values import (
     positive_int,
     project_path,
     reachable_host,
+    redis_url,
     secret,
     telegram_secret,
     zone_name,
@@ -168,6 +169,10 @@ class Settings:
     staff_host: str = "127.0.0.1"
     staff_port: int = 5010
     staff_secure_cookies: bool = True
+    # Several Rasa servers share their conversation locks, the web chat's
+    # socket.io rooms and the rate limits through Redis (README, "Several
+    # servers"); unset, one server keeps them in its own memory.
+    redis_url: Optional[str] = None
 
     @property
     def staff_url(self) -> str:
@@ -223,6 +228,7 @@ class Settings:
             "NSSA_ACTION_TOKEN": self.action_token,
             "NSSA_API_TOKEN": self.api_token,
             "NSSA_REST_TOKEN": self.rest_token,
+            "NSSA_REDIS_URL": self.redis_url,
         }
         return {
             "NSSA_DATABASE_URL": self.database_url,
@@ -341,6 +347,7 @@ def load_settings(
         contact_costs=source.get("NSSA_CONTACT_COSTS", contact_costs,
                                  default=DEFAULT_CONTACT_COSTS),
         cost_currency=source.get("NSSA_COST_CURRENCY", str, default="GBP"),
+        redis_url=source.get("NSSA_REDIS_URL", redis_url),
         review_confidence=source.get("NSSA_REVIEW_CONFIDENCE", fraction, default="0.5"),
         rasa_servers=source.get("NSSA_RASA_SERVERS", http_urls, default=""),
     )

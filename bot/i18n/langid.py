@@ -239,7 +239,9 @@ class LanguageIdentifier(GraphComponent):
         except (ValueError, FileNotFoundError):
             logger.debug("No trained LanguageIdentifier in the model.")
             pipeline = None
-        return cls(config, model_storage, resource, Detector(pipeline))
+        from bot.nlu.classifier import sparse_ready
+
+        return cls(config, model_storage, resource, Detector(sparse_ready(pipeline)))
 
     def process(self, messages: List[Message], tracker: Optional[Any] = None) -> List[Message]:
         """Write `language` (and `language_chosen`) into each message's parse data."""
