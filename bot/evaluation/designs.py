@@ -157,8 +157,7 @@ def compare_designs(names: Sequence[str] = (), lang: str = "en",
         description, config = DESIGNS[name]
         classifier: Any = AnswerClassifier({**base, **config}, None, None)  # type: ignore[arg-type]
         started = time.perf_counter()
-        pipeline = classifier._new_pipeline()
-        pipeline.fit(texts, labels)
+        pipeline = classifier.fit_pipeline(texts, labels)
         result = DesignResult(name, description, time.perf_counter() - started)
         classes = list(pipeline.classes_)
         for row in rows:
