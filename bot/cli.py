@@ -333,6 +333,23 @@ def designs(names: Tuple[str, ...], out: Path) -> None:
     click.echo(render(compare_designs(names), out))
 
 
+@cli.command(name="nlu-bench")
+@click.option("--model", type=click.Path(path_type=Path, exists=True), default=None,
+              help="Model archive (default: the latest in the model directory).")
+@click.option("--limit", type=click.IntRange(min=2), default=None,
+              help="Only the first N questions.")
+@click.pass_obj
+def nlu_bench(settings: Settings, model: Optional[Path], limit: Optional[int]) -> None:
+    """Time the whole NLU pipeline of the trained model on every frozen question."""
+    from bot.evaluation.nlu_bench import bench_texts, render, run_bench
+    from bot.training import latest_model
+
+    model = model or latest_model(settings.model_dir)
+    if model is None:
+        fail(f"No model in {settings.model_dir}: run `python -m bot train` first.")
+    click.echo(render(run_bench(model, bench_texts()[:limit]), model))
+
+
 @cli.command()
 @click.option("--lang", "codes", multiple=True, help="Only these languages (default: all).")
 @click.option("--all", "verbose", is_flag=True, help="List every missing translation.")
