@@ -17,8 +17,10 @@ def test_every_languages_questions_are_timed(tmp_path: Path) -> None:
 
 
 def test_the_report_gives_p50_and_p95() -> None:
-    result = BenchResult([float(ms) for ms in range(1, 101)], peak_rss_mib=812.4, load=3.2)
+    result = BenchResult([float(ms) for ms in range(1, 101)],
+                         [ms / 2 for ms in range(1, 101)], peak_rss_mib=812.4, load=3.2)
     report = render(result, Path("models/m.tar.gz"))
     assert "p50 ms           50.5" in report
     assert "p95 ms           96.0" in report
+    assert "CPU p95 ms       48.0" in report
     assert "peak RSS MiB     812" in report and "load average     3.2" in report
