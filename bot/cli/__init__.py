@@ -4,7 +4,7 @@ One module per command group, each adding its commands to the group here:
 
 - bot/cli/group.py: the group (settings into the context) and `fail`
 - bot/cli/serve.py: settings, train, run, actions, worker, purge, shell
-- bot/cli/evaluate.py: coverage, eval, compare, designs, bench
+- bot/cli/evaluate.py: coverage, eval, compare, designs, bench, nlu-bench
 - bot/cli/languages.py: translations, translations-scaffold, languages
 - bot/cli/telegram.py: telegram set-webhook / delete-webhook / webhook-info
 - bot/metrics/cli.py: metrics, metrics-bench, metrics-rebuild (with the figures)

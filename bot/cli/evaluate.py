@@ -1,4 +1,4 @@
-"""Commands that measure the content and the model: coverage, eval, compare, designs, bench."""
+"""Commands that measure the content and the model: eval, compare, designs, benches."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.cli.group import fail
 from bot.errors import NssaError
 from bot.settings import Settings
 
-__all__ = ["coverage", "evaluate", "compare", "designs", "bench"]
+__all__ = ["coverage", "evaluate", "compare", "designs", "bench", "nlu_bench"]
 
 
 @click.command()
@@ -136,3 +136,20 @@ def bench(settings: Settings, no_cluster: bool, profile: bool, quick: bool) -> N
     except NssaError as exc:
         fail(str(exc))
     click.echo(render(results))
+
+
+@click.command(name="nlu-bench")
+@click.option("--model", type=click.Path(path_type=Path, exists=True), default=None,
+              help="Model archive (default: the latest in the model directory).")
+@click.option("--limit", type=click.IntRange(min=2), default=None,
+              help="Only the first N questions.")
+@click.pass_obj
+def nlu_bench(settings: Settings, model: Optional[Path], limit: Optional[int]) -> None:
+    """Time the whole NLU pipeline of the trained model on every frozen question."""
+    from bot.evaluation.nlu_bench import bench_texts, render, run_bench
+    from bot.training import latest_model
+
+    model = model or latest_model(settings.model_dir)
+    if model is None:
+        fail(f"No model in {settings.model_dir}: run `python -m bot train` first.")
+    click.echo(render(run_bench(model, bench_texts()[:limit]), model))

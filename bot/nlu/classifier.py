@@ -103,10 +103,18 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         """C of the logistic regression, n-gram ranges, ranking length, extra features."""
         return {
+            # "sgd": stochastic gradient descent on the log loss, one-vs-rest
+            # (seconds); "logistic": LogisticRegression lbfgs, multinomial (minutes).
+            "solver": "logistic",
+            # Regularisation: C of the logistic regression, alpha of SGD.
             "C": 10.0,
+            "alpha": 1e-5,
+            # Passes over the data (SGD) or iterations (lbfgs).
             "max_iter": 2000,
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
+            # An n-gram is a feature only if this many examples have it.
+            "min_df": 1,
             "ranking_length": 10,
             # Weight of the sentence embeddings beside the n-grams; 0 leaves them out.
             "embeddings": 0.0,
@@ -149,24 +157,39 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
 
     def _new_pipeline(self) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.linear_model import LogisticRegression, SGDClassifier
         from sklearn.pipeline import make_pipeline, make_union
 
         from bot.nlu.features import SentenceEmbeddings, SpellingNormaliser
 
+        config = self._config
         ngrams = make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=tuple(self._config["word_ngrams"])),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"])),
+            TfidfVectorizer(analyzer="word", ngram_range=tuple(config["word_ngrams"]),
+                            min_df=config["min_df"]),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]),
+                            min_df=config["min_df"]),
         )
-        if self._config["spelling"]:
+        if config["spelling"]:
             ngrams = make_pipeline(SpellingNormaliser(), ngrams)
         features = ngrams
-        if self._config["embeddings"]:
-            features = make_union(ngrams, SentenceEmbeddings(self._config["embeddings"]))
-        classifier = LogisticRegression(
-            C=self._config["C"], max_iter=self._config["max_iter"], random_state=42
-        )
+        if config["embeddings"]:
+            features = make_union(ngrams, SentenceEmbeddings(config["embeddings"]))
+        classifier: Any
+        if config["solver"] == "sgd":
+            classifier = SGDClassifier(loss="log_loss", alpha=config["alpha"],
+                                       max_iter=config["max_iter"], tol=None, random_state=42)
+        elif config["solver"] == "logistic":
+            classifier = LogisticRegression(C=config["C"], max_iter=config["max_iter"],
+                                            random_state=42)
+        else:
+            raise ValueError(f"AnswerClassifier solver {config['solver']!r}: sgd or logistic")
         return make_pipeline(features, classifier)
+
+    def fit_pipeline(self, texts: List[Text], labels: List[Text]) -> Any:
+        """A new pipeline fitted on `texts` and `labels`, laid out for fast prediction."""
+        pipeline = self._new_pipeline()
+        pipeline.fit(texts, labels)
+        return sparse_ready(pipeline)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on every intent example, labelled with its answer if it has one."""
@@ -179,9 +202,7 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("AnswerClassifier needs at least 2 labels; not trained.")
             return self._resource
-        self._pipeline = self._new_pipeline()
-        self._pipeline.fit(texts, labels)
-        sparse_ready(self._pipeline)
+        self._pipeline = self.fit_pipeline(texts, labels)
         known = set(labels)
         overrides = [
             {"name": r["name"], "pattern": r["pattern"]}
@@ -213,7 +234,8 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
         except (ValueError, FileNotFoundError):
             logger.debug("No trained AnswerClassifier in the model.")
             pipeline, overrides = None, []
-        return cls(config, model_storage, resource, sparse_ready(pipeline), overrides)
+        return cls(config, model_storage, resource,
+                   sparse_ready(pipeline), overrides)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set intent, intent ranking and response selector on each message."""
