@@ -24,28 +24,9 @@ Conversation and privacy: the phone number is the address of an opaque
 conversation id (ChannelIdentities, "sms-3f9c..."); Rasa never sees the
 number, neither as sender id nor in metadata, and it is never logged.
 
-Keywords (the whole message, any case; sms_text.keyword), before anything else:
-    STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT (and Twilio's REVOKE,
-        OPTOUT): opted out in the store; no answer, nothing more is sent to
-        the number, proactive notices included (SmsOutput checks before
-        every send). Twilio confirms the opt-out itself and refuses further
-        messages (error 21610, which also opts the number out here).
-    START, UNSTOP (and YES from an opted-out number, as Twilio does): opted
-        back in, with a short confirmation.
-    HELP (and Twilio's INFO): the handbook's help text.
-    With Twilio's Advanced Opt-Out, the webhook carries OptOutType and
-    Twilio has already answered: the store is updated, nothing is sent.
-    A message from an opted-out number that is not START is not answered
-    and not given to Rasa (an answer could not be delivered).
-
-"cancel" inside a form: CANCEL alone is a carrier opt-out keyword, so a
-citizen who texts just "cancel" is opted out (no further texts; the form
-is left as it is and ends with the conversation after 15 minutes;
-nothing is sent to a back-end without the "1 Yes, send it" confirmation).
-To stop a form and keep getting texts, the citizen writes it in words:
-"cancel the request", "stop the form", "never mind", "quit the form" are
-the `cancel` intent (data/core/requests.yml), which stops the form.
-No SMS text tells the citizen to type "cancel".
+Keywords (STOP, START, HELP: the whole message, any case), before anything
+else: channels/sms_text.py says what each does, and how a citizen leaves a
+form without opting out.
 
 Over the rate limit (channels/common.py Gate), a number gets one polite SMS
 a minute and later messages of that minute are logged, not answered: every
@@ -76,8 +57,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
-from urllib.parse import parse_qs
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
@@ -96,10 +76,12 @@ from channels.common import (
     unforged,
 )
 from channels.handover import pass_on
-from channels.sms_output import CHANNEL, SmsOutput, SmsTurnOutput, offered_options
+from channels.sms_output import CHANNEL, SmsOutput, SmsTurnOutput, mapped_reply
+from channels.sms_status import record_status
 from channels.sms_text import BotMessage
 from channels.texts import conversation_language, say
 from channels.twilio_api import TWILIO_API_URL, SmsSender
+from channels.twilio_form import MAX_FORM_BYTES, Form, field_problem, parse_form
 
 __all__ = ["SmsInput", "SmsOutput", "CHANNEL", "WEBHOOK_PATH", "STATUS_PATH", "EMPTY_TWIML"]
 
@@ -109,11 +91,6 @@ WEBHOOK_PATH = "/webhooks/sms/webhook"
 STATUS_PATH = "/webhooks/sms/status"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-# Twilio's forms are a few KiB at most (a 1600-character body, escaped).
-MAX_FORM_BYTES = 64 * 1024
-# The longest value of each field the store keeps (bot/store/tables.py);
-# Twilio's own are far shorter (a MessageSid is 34 characters).
-FIELD_LIMITS = {"From": 128, "MessageSid": 64, "MessageStatus": 32, "ErrorCode": 16}
 
 
 def resend_twiml(lang: Optional[str] = None) -> str:
@@ -131,31 +108,6 @@ def __getattr__(name: str) -> str:
     if name == "OPTED_IN_TEXT":
         return say("sms_opted_in")
     raise AttributeError(name)
-# Later statuses are not replaced by earlier ones arriving late.
-_STATUS_RANK = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
-                "receiving": 3, "received": 4, "delivered": 5, "read": 6,
-                "undelivered": 5, "failed": 5, "canceled": 5}
-
-class _Form(dict):
-    """Form fields as lists of values, as RequestValidator reads them (`getlist`)."""
-
-    def getlist(self, key: str) -> List[str]:
-        return self[key]
-
-    def first(self, key: str) -> Optional[str]:
-        values = self.get(key)
-        return values[0] if values else None
-
-
-def _parse_form(raw: bytes) -> Optional[_Form]:
-    """The form of a body, blank values kept (Twilio signs them); None if not a form."""
-    try:
-        text = raw.decode("utf-8")
-        return _Form(parse_qs(text, keep_blank_values=True, strict_parsing=bool(text)))
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
 class SmsInput(InputChannel):
     """Twilio's SMS webhooks: signed, deduplicated, opt-out aware."""
 
@@ -269,7 +221,7 @@ class SmsInput(InputChannel):
 
         return sms
 
-    def signed(self, path: str, query: str, form: _Form, signature: Optional[str]) -> bool:
+    def signed(self, path: str, query: str, form: Form, signature: Optional[str]) -> bool:
         """Whether `signature` is Twilio's for the public URL of `path` and the form."""
         if not signature:
             return False
@@ -278,18 +230,18 @@ class SmsInput(InputChannel):
 
     def _checked(
         self, raw: bytes, headers: Mapping[str, str], query: str, path: str, fields: Tuple[str, ...]
-    ) -> Tuple[int, Optional[_Form]]:
+    ) -> Tuple[int, Optional[Form]]:
         if len(raw) > MAX_FORM_BYTES:
             logger.warning("SMS %s refused: a body over %d bytes", path, MAX_FORM_BYTES)
             return 413, None
-        form = _parse_form(raw)
-        if not self.signed(path, query, form or _Form(), headers.get(SIGNATURE_HEADER)):
+        form = parse_form(raw)
+        if not self.signed(path, query, form or Form(), headers.get(SIGNATURE_HEADER)):
             logger.warning("SMS %s refused: missing or wrong %s", path, SIGNATURE_HEADER)
             return 403, None
         if form is None or any(form.first(f) is None for f in fields):
             logger.warning("SMS %s refused: not a form with %s", path, ", ".join(fields))
             return 400, None
-        wrong = _field_problem(form, fields)
+        wrong = field_problem(form, fields)
         if wrong:
             logger.warning("SMS %s refused: %s", path, wrong)
             return 400, None
@@ -314,7 +266,7 @@ class SmsInput(InputChannel):
         return await asyncio.shield(self._take(form, app, on_new_message))
 
     async def _take(
-        self, form: _Form, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, form: Form, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Tuple[int, str]:
         """Record the message's id, then handle it: (HTTP status, TwiML)."""
         sid = str(form.first("MessageSid"))
@@ -341,7 +293,7 @@ class SmsInput(InputChannel):
         sid, status = str(form.first("MessageSid")), str(form.first("MessageStatus")).lower()
         error = form.first("ErrorCode") or None
         try:
-            await _record_status(self._store(), sid, status, error)
+            await record_status(self._store(), sid, status, error)
         except Exception:
             logger.exception("SMS status of %s not recorded; Twilio is asked to retry", sid)
             return 503
@@ -350,7 +302,7 @@ class SmsInput(InputChannel):
         return 200
 
     async def _handle(
-        self, form: _Form, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, form: Form, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> None:
         store = self._store()
         address = str(form.first("From")).strip()
@@ -391,7 +343,7 @@ class SmsInput(InputChannel):
         conversation_id, message = await conversation_of(store, CHANNEL, address, verdict.text)
         if message != CONTINUED_MESSAGE:
             message = await unforged(app, conversation_id,
-                                     await self._mapped(app, conversation_id, message))
+                                     await mapped_reply(app, conversation_id, message))
         output = SmsTurnOutput(self._sender, self._store, address=address)
         try:
             # Only stored, unanswered, while an advisor holds the conversation.
@@ -403,7 +355,7 @@ class SmsInput(InputChannel):
             # What was said before a failure still goes out.
             await output.flush(conversation_id)
 
-    async def _language(self, app: Any, store: Optional[Store], form: _Form) -> str:
+    async def _language(self, app: Any, store: Optional[Store], form: Form) -> str:
         """The language of the number's conversation (English if unknown); never raises."""
         try:
             if store is None:
@@ -434,45 +386,9 @@ class SmsInput(InputChannel):
             conversation_id, [BotMessage(text)]
         )
 
-    async def _mapped(self, app: Any, conversation_id: str, text: str) -> str:
-        """The payload of the option the text picks from the last ones offered, else the text."""
-        agent = getattr(getattr(app, "ctx", None), "agent", None)
-        if agent is None or getattr(agent, "tracker_store", None) is None:
-            return text
-        tracker = await agent.tracker_store.retrieve(conversation_id)
-        if tracker is None:
-            return text
-        minutes = getattr(getattr(agent.domain, "session_config", None),
-                          "session_expiration_time", 0) if agent.domain else 0
-        opts = offered_options(tracker.events, max_age=float(minutes or 0) * 60)
-        return sms_text.choose(text, opts) or text
-
-
-def _field_problem(form: _Form, required: Tuple[str, ...]) -> Optional[str]:
-    """What is wrong with the form's From, MessageSid, MessageStatus or ErrorCode, if anything.
-
-    Names the field, never its value (a From is a phone number).
-    """
-    for name, limit in FIELD_LIMITS.items():
-        value = form.first(name)
-        if value is None or (not value and name not in required):
-            continue
-        if not value.strip() or not value.isprintable():
-            return f"{name} is blank or not printable"
-        if len(value) > limit:
-            return f"{name} is over {limit} characters"
-    return None
-
 
 def _forget(store: Store, sid: str) -> None:
     try:
         store.webhooks.forget(CHANNEL, sid)
     except Exception:
         logger.exception("SMS %s: could not forget its id; a redelivery will be dropped", sid)
-
-
-async def _record_status(store: Store, sid: str, status: str, error: Optional[str]) -> None:
-    known = await asyncio.to_thread(store.deliveries.get, CHANNEL, sid)
-    if known is not None and _STATUS_RANK.get(known.status, 0) > _STATUS_RANK.get(status, 0):
-        return
-    await asyncio.to_thread(store.deliveries.record, CHANNEL, sid, status, error_code=error)

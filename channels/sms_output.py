@@ -5,7 +5,8 @@ recipient is the conversation id, its number is looked up in the channel
 store, and nothing goes to a number that opted out (checked before every
 SMS, as a STOP may arrive mid-turn). `SmsTurnOutput` collects one turn and
 `flush()` sends it (channels/sms.py calls it after Rasa's turn);
-`offered_options` reads back the options a turn offered. A send
+`offered_options` reads back the options a turn offered and `mapped_reply`
+maps a reply to one of them. A send
 that fails is kept as a failed delivery; Twilio's "unsubscribed recipient"
 refusal also opts the number out here.
 """
@@ -26,7 +27,9 @@ from channels.common import last_bot_turn
 from channels.sms_text import BotMessage, Option
 from channels.twilio_api import SmsNotSent, SmsSender
 
-__all__ = ["CHANNEL", "UNSUBSCRIBED_CODE", "SmsOutput", "SmsTurnOutput", "offered_options"]
+__all__ = [
+    "CHANNEL", "UNSUBSCRIBED_CODE", "SmsOutput", "SmsTurnOutput", "offered_options", "mapped_reply",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -163,3 +166,17 @@ def offered_options(
     return sms_text.turn_options(
         [BotMessage(e.text or "", (e.data or {}).get("buttons") or ()) for e in turn]
     )
+
+
+async def mapped_reply(app: Any, conversation_id: str, text: str) -> str:
+    """The payload of the option the text picks from the last ones offered, else the text."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None or getattr(agent, "tracker_store", None) is None:
+        return text
+    tracker = await agent.tracker_store.retrieve(conversation_id)
+    if tracker is None:
+        return text
+    minutes = getattr(getattr(agent.domain, "session_config", None),
+                      "session_expiration_time", 0) if agent.domain else 0
+    opts = offered_options(tracker.events, max_age=float(minutes or 0) * 60)
+    return sms_text.choose(text, opts) or text

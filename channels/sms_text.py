@@ -23,6 +23,30 @@ The GSM 03.38 alphabet comes from the `gsm0338` codec (3GPP TS 23.038
 default alphabet and its extension table), not from a table of our own.
 The few words an SMS adds ("Reply 1 or 2", the nssa.example/chat pointer)
 are texts of texts.yml, in the turn's language. No I/O but reading those.
+
+Keywords (the whole message, any case; `keyword` here, acted on by
+channels/sms.py before anything else):
+    STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT (and Twilio's REVOKE,
+        OPTOUT): opted out in the store; no answer, nothing more is sent to
+        the number, proactive notices included (SmsOutput checks before
+        every send). Twilio confirms the opt-out itself and refuses further
+        messages (error 21610, which also opts the number out here).
+    START, UNSTOP (and YES from an opted-out number, as Twilio does): opted
+        back in, with a short confirmation.
+    HELP (and Twilio's INFO): the handbook's help text.
+    With Twilio's Advanced Opt-Out, the webhook carries OptOutType and
+    Twilio has already answered: the store is updated, nothing is sent.
+    A message from an opted-out number that is not START is not answered
+    and not given to Rasa (an answer could not be delivered).
+
+"cancel" inside a form: CANCEL alone is a carrier opt-out keyword, so a
+citizen who texts just "cancel" is opted out (no further texts; the form
+is left as it is and ends with the conversation after 15 minutes;
+nothing is sent to a back-end without the "1 Yes, send it" confirmation).
+To stop a form and keep getting texts, the citizen writes it in words:
+"cancel the request", "stop the form", "never mind", "quit the form" are
+the `cancel` intent (data/core/requests.yml), which stops the form.
+No SMS text tells the citizen to type "cancel".
 """
 
 from __future__ import annotations

@@ -16,25 +16,7 @@
            Logged with the traceback. Never 500.
     GET /  health
 
-What each update becomes, in a private chat (groups get a note that the
-assistant answers only in a private chat; channel posts are ignored):
-
-    text               the Gate (channels.common), then Rasa; a whole-text
-                       continuity code joins its conversation (conversation_of)
-    /start [payload]   a greeting (`/greet`); a payload that is a live
-                       continuity code joins its conversation first
-                       (t.me/<bot>?start=<code>)
-    /help              the help answer (`/ask_help`); other /commands get a note
-    callback query     always answered (answerCallbackQuery); the button's
-                       payload goes to Rasa; an unknown or expired button gets
-                       a polite text instead
-    edited message     a polite note: send the correction as a new message. An
-                       edit can come long after the original and would be taken
-                       as the answer to whatever question is open now.
-    photo, voice, sticker, location, contact, document, ...
-                       "I can only read text messages"
-    anything else      ignored (only message, edited_message and
-                       callback_query are in ALLOWED_UPDATES anyway)
+What each update becomes: channels/telegram_handling.py.
 
 The Rasa sender id is the conversation id of the chat
 (ChannelIdentities.conversation_for); the chat id, names and phone numbers
@@ -65,27 +47,18 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
+from typing import Any, Dict, Mapping, Optional, Text, Tuple
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.errors import NssaError
-from bot.i18n.languages import from_hint
 from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused
 from bot.store.store import Store
-from channels.common import (
-    CONTINUED_MESSAGE,
-    Gate,
-    clean_text,
-    conversation_of,
-    unforged,
-)
-from channels.handover import pass_on
+from channels.common import Gate
 from channels.telegram_api import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -95,9 +68,10 @@ from channels.telegram_api import (
     set_webhook,
     webhook_info,
 )
-from channels.telegram_text import Pacer, payload_for
+from channels.telegram_handling import Handler, Progress, UpdateHandling, _command
+from channels.telegram_text import Pacer
 from channels.telegram_update import problem
-from channels.texts import conversation_language, say
+from channels.texts import say
 
 __all__ = [
     "TelegramInput",
@@ -109,6 +83,8 @@ __all__ = [
     "webhook_info",
     "ALLOWED_UPDATES",
     "CHANNEL",
+    "SECRET_HEADER",
+    "_command",
 ]
 
 logger = logging.getLogger(__name__)
@@ -116,8 +92,6 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000
 
-GREET = "/greet"
-HELP = "/ask_help"
 # The channel's own notes: texts.yml `telegram_*`, in the conversation's language.
 # UNSUPPORTED_REPLY, EDITED_REPLY, ... are their English texts (module __getattr__).
 _NOTES = {
@@ -137,13 +111,6 @@ def __getattr__(name: str) -> str:
     raise AttributeError(name)
 
 
-def _hint(update: Any) -> Optional[str]:
-    """The language the citizen's Telegram app is set to (`language_code`), if any."""
-    user = getattr(update, "effective_user", None)
-    code = getattr(user, "language_code", None)
-    return code if isinstance(code, str) else None
-
-
 class InvalidUpdate(NssaError):
     """A webhook body that is not a Telegram Update."""
 
@@ -160,17 +127,7 @@ class BadUpdate(InvalidUpdate):
     """An Update the channel cannot use: acknowledged and logged, never redelivered."""
 
 
-@dataclass
-class _Progress:
-    """Whether handling an update did something that a redelivery must not repeat."""
-
-    lasting: bool = False
-
-
-Handler = Callable[[UserMessage], Awaitable[Any]]
-
-
-class TelegramInput(InputChannel):
+class TelegramInput(UpdateHandling, InputChannel):
     """Telegram's webhook: updates in, replies through the Bot API."""
 
     @classmethod
@@ -351,7 +308,7 @@ class TelegramInput(InputChannel):
         return await self._handle(update, on_new_message)
 
     async def _handle(self, update: Any, on_new_message: Handler) -> str:
-        progress = _Progress()
+        progress = Progress()
         update_id = str(update.update_id)
         try:
             outcome = await self._dispatch(update, on_new_message, progress)
@@ -373,144 +330,3 @@ class TelegramInput(InputChannel):
                 note = await self._note(update, str(chat.id), "telegram_sorry")
                 await self.get_output_channel().send_to_chat(str(chat.id), note)
             return "failed"
-
-    async def _note(self, update: Any, chat: str, name: str) -> str:
-        """One of the channel's notes in the language of the chat's conversation."""
-        try:
-            conversation = await asyncio.to_thread(
-                self.store.identities.conversation_for, CHANNEL, chat)
-        except Exception:
-            logger.warning("Telegram: the chat's conversation could not be read for a note")
-            conversation = None
-        return say(name, await conversation_language(self._app, conversation, _hint(update)))
-
-    async def _dispatch(self, update: Any, on_new_message: Handler, progress: _Progress) -> str:
-        if update.callback_query is not None:
-            return await self._callback(update, on_new_message, progress)
-        message = update.message or update.edited_message
-        if message is None:
-            return "ignored"
-        chat = str(message.chat.id)
-        output = self.get_output_channel()
-        if message.chat.type != "private":
-            if update.message is not None and message.text:
-                progress.lasting = True
-                await output.send_to_chat(chat, say("telegram_private_only",
-                                                    from_hint(_hint(update))))
-                return "not_private"
-            return "ignored"
-        if update.edited_message is not None:
-            progress.lasting = True
-            await output.send_to_chat(chat, await self._note(update, chat, "telegram_edited"))
-            return "edited"
-        if message.text is None:
-            if message.effective_attachment is None:
-                return "ignored"  # a service message (pinned, timer changed, ...)
-            return await self._unsupported(update, chat, output, progress)
-        # Cleaned first: an invisible character before "/" must not hide a command.
-        text = clean_text(message.text)
-        if text.startswith("/"):
-            command, argument = _command(text)
-            if command == "start":
-                return await self._start(update, chat, argument, on_new_message, progress)
-            if command == "help":
-                return await self._to_rasa(update, chat, HELP, on_new_message, progress)
-            progress.lasting = True
-            await output.send_to_chat(chat, await self._note(update, chat,
-                                                             "telegram_unknown_command"))
-            return "unknown_command"
-        return await self._to_rasa(update, chat, text, on_new_message, progress, joinable=True)
-
-    async def _unsupported(
-        self, update: Any, chat: str, output: TelegramOutput, progress: _Progress
-    ) -> str:
-        key = await asyncio.to_thread(self.store.identities.conversation_for, CHANNEL, chat)
-        lang = await conversation_language(self._app, key, _hint(update))
-        verdict = self._gate.check(key, None, lang)
-        progress.lasting = True
-        reply = verdict.reply if verdict.reason == "rate_limited" else None
-        await output.send_to_chat(chat, reply or say("telegram_unsupported", lang))
-        return "unsupported"
-
-    async def _start(
-        self, update: Any, chat: str, payload: str, on_new_message: Handler, progress: _Progress
-    ) -> str:
-        # A deep link t.me/<bot>?start=<payload>: a live continuity code joins
-        # its conversation (the continuity hook, channels.common.conversation_of).
-        return await self._to_rasa(update, chat, GREET, on_new_message, progress,
-                                    start_payload=payload)
-
-    async def _callback(self, update: Any, on_new_message: Handler, progress: _Progress) -> str:
-        query = update.callback_query
-        output = self.get_output_channel()
-        message = query.message
-        if message is None or message.chat.type != "private":
-            progress.lasting = True
-            await output.answer_callback(query.id, say("telegram_expired_button",
-                                                       from_hint(_hint(update))))
-            return "callback_elsewhere"
-        payload = await asyncio.to_thread(payload_for, query.data, self.store.buttons)
-        progress.lasting = True
-        if payload is None:
-            note = await self._note(update, str(message.chat.id), "telegram_expired_button")
-            await output.answer_callback(query.id, note)
-            return "callback_expired"
-        await output.answer_callback(query.id)
-        return await self._to_rasa(update, str(message.chat.id), payload, on_new_message, progress)
-
-    async def _to_rasa(
-        self,
-        update: Any,
-        chat: str,
-        text: str,
-        on_new_message: Handler,
-        progress: _Progress,
-        *,
-        joinable: bool = False,
-        start_payload: str = "",
-    ) -> str:
-        """Through the Gate (keyed by the chat's conversation) to Rasa, as that conversation.
-
-        The Gate comes before any continuity code is tried, so codes cannot be
-        guessed faster than the rate limit. `joinable`: the text itself may be
-        a code; `start_payload`: a /start payload may be one.
-        """
-        store = self.store
-        conversation = await asyncio.to_thread(store.identities.conversation_for, CHANNEL, chat)
-        verdict = self._gate.check(conversation, text)
-        if not verdict.ok:
-            progress.lasting = True
-            lang = await conversation_language(self._app, conversation, _hint(update))
-            verdict = self._gate.check_again(verdict, lang)
-            await self.get_output_channel().send_to_chat(chat, verdict.reply or "")
-            return f"refused_{verdict.reason}"
-        text = verdict.text
-        if joinable:
-            conversation, text = await conversation_of(store, CHANNEL, chat, text)
-        elif start_payload:
-            joined, said = await conversation_of(store, CHANNEL, chat, start_payload)
-            if said == CONTINUED_MESSAGE:
-                conversation, text = joined, CONTINUED_MESSAGE
-        if text not in (GREET, HELP, CONTINUED_MESSAGE):
-            # A button's payload only if the bot just offered it (callback data can be forged).
-            text = await unforged(self._app, conversation, text)
-        output = TelegramOutput(self.bot, store, self._pacer, known={conversation: chat})
-        message = UserMessage(
-            text,
-            output,
-            conversation,
-            input_channel=self.name(),
-            message_id=f"telegram-{update.update_id}",
-            # The app's language: the language identifier's hint (never a name or id).
-            metadata={"language": _hint(update)} if _hint(update) else None,
-        )
-        progress.lasting = True
-        # Only stored, unanswered, while an advisor holds the conversation.
-        await pass_on(self._app, store, on_new_message, message)
-        return "handled"
-
-
-def _command(text: str) -> Tuple[str, str]:
-    """('start', 'ABC123') for '/start@NSSA_help_bot ABC123'."""
-    head, _, argument = text[1:].partition(" ")
-    return head.split("@", 1)[0].lower(), argument.strip()

@@ -48,12 +48,11 @@ credentials.yml (every key optional):
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -63,12 +62,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.json_limits import DEFAULT_LIMITS, JsonLimits, JsonRefused, SocketJson
+from bot.json_limits import JsonLimits, SocketJson
 from bot.store.store import Store
 from channels.common import Gate, unforged
 from channels.handover import pass_on
 from channels.texts import conversation_language, page_texts, say
-from channels.webchat_format import language_metadata, log_tag, transcript, widget_message
+from channels.webchat_format import language_metadata, log_tag, transcript
+from channels.webchat_output import WebchatOutput
+from channels.webchat_socket import MAX_PACKET_BYTES, PACKET_LIMITS, LimitedServer
+from channels.webchat_socket import metadata as _metadata
 
 __all__ = [
     "WebchatInput",
@@ -101,16 +103,6 @@ SECURITY_HEADERS = {
 
 SESSION_PREFIX = "webchat-"
 _SESSION_ID = re.compile(r"webchat-[0-9a-f]{32}")
-# What a client may attach to a message (rasa-webchat's customData): a small
-# JSON object, kept as the message's metadata.
-MAX_METADATA_CHARS = 1000
-# socket.io packets above this close the connection; below it an over-long
-# message still arrives and gets the Gate's polite answer.
-MAX_PACKET_BYTES = 256 * 1024
-_METADATA_LIMITS = JsonLimits(MAX_METADATA_CHARS * 4, 8)
-# A packet's JSON: as large as a packet may be (the Gate answers an over-long
-# message politely), as deep as any other JSON (NSSA_JSON_MAX_DEPTH).
-PACKET_LIMITS = JsonLimits(MAX_PACKET_BYTES, DEFAULT_LIMITS.max_depth)
 
 
 def __getattr__(name: str) -> str:
@@ -128,76 +120,6 @@ def new_session_id() -> str:
 def valid_session_id(value: Any) -> bool:
     """Whether `value` has the form of a web chat session id (nothing else is looked up)."""
     return isinstance(value, str) and _SESSION_ID.fullmatch(value) is not None
-
-
-class WebchatOutput(OutputChannel):
-    """Sends to every open socket of a conversation (its socket.io room)."""
-
-    @classmethod
-    def name(cls) -> Text:
-        """Same name as the input channel, so the tracker records "webchat"."""
-        return "webchat"
-
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text = "bot_uttered") -> None:
-        self.sio = sio
-        self.bot_message_evt = bot_message_evt
-
-    async def send_to_conversation(self, conversation_id: Text, message: Dict[Text, Any]) -> None:
-        """Emit one `bot_uttered` to every socket in the conversation's room."""
-        await self.sio.emit(self.bot_message_evt, message, room=conversation_id)
-
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        """One bot message as one `bot_uttered`, in the widget's format."""
-        payload = widget_message(message)
-        if payload:
-            await self.send_to_conversation(recipient_id, payload)
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        """Send a text."""
-        await self.send_to_conversation(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        """Send a text with buttons (quick replies, and links for URL buttons)."""
-        await self.send_to_conversation(recipient_id, widget_message({"text": text,
-                                                                      "buttons": buttons}))
-
-    async def send_quick_replies(
-        self,
-        recipient_id: Text,
-        text: Text,
-        quick_replies: List[Dict[Text, Any]],
-        **kwargs: Any,
-    ) -> None:
-        """Send a text with quick replies."""
-        await self.send_to_conversation(
-            recipient_id, widget_message({"text": text, "quick_replies": quick_replies})
-        )
-
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        """Send an image as an attachment."""
-        await self.send_to_conversation(recipient_id, widget_message({"image": image}))
-
-    async def send_attachment(  # type: ignore[override]
-        self, recipient_id: Text, attachment: Union[Text, Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        """Send an attachment."""
-        await self.send_to_conversation(recipient_id, {"attachment": attachment})
-
-    async def send_elements(
-        self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        """Send carousel elements as the widget's generic template."""
-        await self.send_to_conversation(
-            recipient_id, widget_message({"elements": list(elements)})
-        )
-
-    async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
-    ) -> None:
-        """Send a custom payload as is, under `custom`."""
-        await self.send_to_conversation(recipient_id, {"custom": json_message})
 
 
 class WebchatInput(InputChannel):
@@ -307,7 +229,7 @@ class WebchatInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The page, its files and health; the socket.io server attached to the app."""
-        sio = _LimitedServer(
+        sio = LimitedServer(
             async_mode="sanic",
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
@@ -436,51 +358,3 @@ class WebchatInput(InputChannel):
             await self.sio.emit(self.bot_message_evt, {"text": say("webchat_sorry", lang),
                                                        "metadata": language_metadata(lang)},
                                 to=sid)
-
-
-class _LimitedServer(AsyncServer):
-    """python-socketio's server, dropping a malformed packet with a warning.
-
-    Its JSON module (`SocketJson`) refuses a packet over the limits with a
-    ValueError while the packet is decoded, and python-socketio 5 fails on
-    a packet that is no socket.io packet (an event that is no list, a bad
-    id: KeyError, TypeError, ValueError) before any handler runs; it would
-    log each as a crash with its traceback. Nothing was said, so nothing is
-    answered. The handlers run as tasks of their own (async_handlers), so
-    their failures are not caught here: they log and apologise themselves.
-    """
-
-    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
-        try:
-            await super()._handle_eio_message(eio_sid, data)
-        except JsonRefused as exc:
-            logger.warning("Web chat: a socket.io packet was dropped: %s", exc)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-            logger.warning("Web chat: a malformed socket.io packet was dropped (%s)",
-                           type(exc).__name__)
-
-    async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
-        # An event is a list led by its name; python-socketio looks the name up
-        # in a task of its own, where a list for a name fails unseen.
-        if not isinstance(data, list) or not data or not isinstance(data[0], str):
-            logger.warning("Web chat: a socket.io event without a name was dropped")
-            return
-        await super()._handle_event(eio_sid, namespace, id, data)
-
-
-def _metadata(data: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """rasa-webchat's `customData` (or Rasa's `metadata`) when a small JSON object."""
-    value = data.get("customData", data.get("metadata"))
-    if isinstance(value, str):
-        try:
-            value = _METADATA_LIMITS.loads(value)
-        except JsonRefused:
-            return None
-    if not isinstance(value, dict) or not value:
-        return None
-    try:
-        if len(json.dumps(value)) > MAX_METADATA_CHARS:
-            return None
-    except (TypeError, ValueError):
-        return None
-    return value

@@ -1,8 +1,9 @@
 """Client of the NSSA Case Management System (`backends/cms.openapi.yaml`, v1.0).
 
-Every request carries the service token as `Authorization: Bearer`; every
-creating POST carries the caller's `Idempotency-Key` (see
-`clients.http.idempotency_key`). A replay of the same key and body answers
+The records it returns and their parsers are `clients.cms_records`
+(re-exported here). Every request carries the service token as
+`Authorization: Bearer`; every creating POST carries the caller's
+`Idempotency-Key` (see `clients.http.idempotency_key`). A replay of the same key and body answers
 200 with the original result, which the creating methods return with
 `created=False`. That also happens when an earlier attempt of the same call
 timed out after the CMS had acted: either way there is one case.
@@ -12,13 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 import httpx
 
+from clients.cms_records import (
+    Address,
+    Appointment,
+    Case,
+    Identity,
+    Office,
+    Otp,
+    OtpCheck,
+    Person,
+    parse_address,
+    parse_case,
+)
 from clients.errors import (
     BackendError,
     IdempotencyConflict,
@@ -60,88 +72,6 @@ _ERRORS = {
     (409, "slot_taken"): SlotTaken,
     (422, "no_phone"): NoPhoneOnRecord,
 }
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A level 1 match of national ID and date of birth."""
-
-    person_id: str
-    level: int
-    phone_last4: Optional[str]
-    preferred_language: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Otp:
-    """A one-time code the CMS sent by SMS."""
-
-    otp_id: str
-    expires_at: datetime
-    sent_to_last4: str
-
-
-@dataclass(frozen=True)
-class OtpCheck:
-    """The outcome of checking a one-time code; `ok` means level 2."""
-
-    ok: bool
-    level: Optional[int] = None
-    person_id: Optional[str] = None
-    attempts_left: Optional[int] = None
-    expired: bool = False
-    locked: bool = False
-
-
-@dataclass(frozen=True)
-class Address:
-    """A Northland postal address (street and postcode kept out of repr)."""
-
-    street: str = field(repr=False)
-    postcode: str = field(repr=False)
-    city: str
-
-
-@dataclass(frozen=True)
-class Person:
-    """What the assistant may show about a verified person (name and address out of repr)."""
-
-    person_id: str
-    first_name: str = field(repr=False)
-    address: Address = field(repr=False)
-    bank_account_last4: Optional[str] = None
-    phone_last4: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Case:
-    """An NSSA case."""
-
-    reference: str
-    case_type: str
-    status: str
-    created_at: datetime
-    updated_at: Optional[datetime] = None
-    expected_decision_by: Optional[date] = None
-    status_text: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Office:
-    """A regional office."""
-
-    office_id: str
-    name: str
-    address: Optional[Address] = None
-
-
-@dataclass(frozen=True)
-class Appointment:
-    """A booked office appointment."""
-
-    appointment_id: str
-    office_id: str
-    start: datetime
 
 
 class CmsClient:
@@ -246,7 +176,7 @@ class CmsClient:
             return Person(
                 person_id=as_text(data["person_id"]),
                 first_name=as_text(data["first_name"]),
-                address=_address(data["address"]),
+                address=parse_address(data["address"]),
                 bank_account_last4=as_optional_text(data.get("bank_account_last4")),
                 phone_last4=as_optional_text(data.get("phone_last4")),
             )
@@ -257,7 +187,7 @@ class CmsClient:
         path = f"/v1/persons/{_seg(person_id)}/cases"
         response = await self._http.send("GET", path, operation=op)
         with self._http.body(response, op, 200) as data:
-            cases = [_case(item) for item in as_list(data)]
+            cases = [parse_case(item) for item in as_list(data)]
         # The contract promises this order; sorting keeps it whatever a server does.
         return sorted(cases, key=lambda case: case.created_at, reverse=True)
 
@@ -269,7 +199,7 @@ class CmsClient:
         if response.status_code == 404:
             return None
         with self._http.body(response, op, 200) as data:
-            return _case(data)
+            return parse_case(data)
 
     async def create_case(
         self,
@@ -297,7 +227,7 @@ class CmsClient:
             headers=_idempotency(idempotency_key),
         )
         with self._http.body(response, "create_case", 200, 201) as data:
-            return _case(data), response.status_code == 201
+            return parse_case(data), response.status_code == 201
 
     async def offices(self) -> List[Office]:
         """The regional offices."""
@@ -307,7 +237,7 @@ class CmsClient:
                 Office(
                     office_id=as_text(item["office_id"]),
                     name=as_text(item["name"]),
-                    address=_address(item["address"]) if item.get("address") else None,
+                    address=parse_address(item["address"]) if item.get("address") else None,
                 )
                 for item in as_list(data)
             ]
@@ -381,21 +311,3 @@ def _seg(value: str) -> str:
     if not value:
         raise ValueError("an empty path segment")
     return quote(value, safe="")
-
-
-def _address(data: Any) -> Address:
-    street, postcode, city = (as_text(data[key]) for key in ("street", "postcode", "city"))
-    return Address(street=street, postcode=postcode, city=city)
-
-
-def _case(data: Any) -> Case:
-    updated_at, decision_by = data.get("updated_at"), data.get("expected_decision_by")
-    return Case(
-        reference=as_text(data["reference"]),
-        case_type=as_text(data["type"]),
-        status=as_text(data["status"]),
-        created_at=parse_datetime(data["created_at"]),
-        updated_at=parse_datetime(updated_at) if updated_at else None,
-        expected_decision_by=date.fromisoformat(decision_by) if decision_by else None,
-        status_text=as_optional_text(data.get("status_text")),
-    )

@@ -113,9 +113,12 @@ SCOPE: Dict[str, Target] = {
     "bot.store.forwarded": Target(["*"], CASE_TESTS),
 }
 
-PROJECT_FILES = (
-    "bot", "actions", "channels", "backends", "clients", "data", "domain.yml", "config.yml",
-    "credentials.yml", "endpoints.yml",
+SOURCES = ("bot", "actions", "channels", "backends", "clients")
+# Read by the code at run time (the domain, the text catalogue, its translations,
+# the staff console's templates): copied into mutants/ as they are.
+PROJECT_FILES = SOURCES + (
+    "data", "translations", "staff", "configs", "domain.yml", "config.yml", "credentials.yml",
+    "endpoints.yml", "texts.yml",
 )
 # Everything of tests/ but the slow folders (copied into mutants/ by mutmut).
 NOT_COPIED = ("browser", "e2e", "__pycache__")
@@ -162,12 +165,17 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
         (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
     else:
         (RUN_DIR / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
-    only = ", ".join(json.dumps(module_file(m)) for m in modules)
+    # Every module of the scope stays mutated in mutants/ (the names given to
+    # `mutmut run` choose the mutants tested): a module left out here would be
+    # copied there unmutated, and a later run of its mutants would test the
+    # original code and find them all surviving.
+    only = ", ".join(json.dumps(module_file(m)) for m in SCOPE)
     # The tests of the modules run (mutmut then runs, for each mutant, those
     # of them that reach its function).
     chosen = sorted({t for m in modules for t in SCOPE[m].tests})
     tests = ", ".join(json.dumps(t) for t in chosen)
-    copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if "." in name or name == "data")
+    copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if name not in SOURCES)
+    sources = ", ".join(json.dumps(name) for name in SOURCES)
     (RUN_DIR / "pyproject.toml").write_text(
         f"""[tool.pytest.ini_options]
 asyncio_mode = "auto"
@@ -175,7 +183,7 @@ markers = ["e2e: e2e", "slow: slow", "browser: browser"]
 filterwarnings = ["ignore::DeprecationWarning"]
 
 [tool.mutmut]
-source_paths = ["bot", "actions", "channels", "backends", "clients"]
+source_paths = [{sources}]
 only_mutate = [{only}]
 also_copy = [{copied}]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:timeout",
@@ -198,7 +206,7 @@ def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
     """
     started = float((RUN_DIR / "started").read_text(encoding="utf-8"))
     changed = []
-    for folder in ("bot", "actions", "channels", "backends", "clients"):
+    for folder in SOURCES:
         for source in (ROOT / folder).rglob("*.py"):
             if source.stat().st_mtime <= started:
                 continue
@@ -211,6 +219,8 @@ def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
                 changed.append(module)
             else:
                 shutil.copy2(source, copy)
+    # mutants/ now holds these versions: a later --again refreshes only what changes after.
+    (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
     return changed
 
 

@@ -1,7 +1,7 @@
 """Follow-ups and offers (issue 9) against the real Rasa and action servers.
 
 - A short follow-up is read in the topic of the last answer and never as
-  distress (bot/nlu_context.py).
+  distress (bot/nlu_context/).
 - An answer that explains a request offers to start it (a button); the
   button, "yes", or an ID number typed right after it starts the request.
 - A question in the middle of a request is answered and the request goes on.

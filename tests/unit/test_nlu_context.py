@@ -1,4 +1,4 @@
-"""ConversationContext: a message read in its conversation (bot/nlu_context.py).
+"""ConversationContext: a message read in its conversation (bot/nlu_context/).
 
 The component is trained on real response texts and buttons, the messages
 carry what AnswerClassifier writes (`bot.nlu.parse_result`), and the

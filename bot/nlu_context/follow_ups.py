@@ -1,0 +1,163 @@
+"""Readings 4 and 5: a question inside a request, and a follow-up to the last answer.
+
+4. **A question in the middle of a request** that the classifier is unsure of
+   is read in the topics of the answers that offer that request ("is it
+   free?" while ordering a contribution statement).
+5. **A follow-up.** A short message that continues the last answer ("and for
+   three of them?", "what if it falls on a holiday?", "is there a lift?",
+   "I'm 47") stays in that answer's topic, unless the classifier is sure of
+   another topic the message itself names. Inside the topic the answer is
+   picked from the classifier's ranking, the answers' own words and the last
+   answer. A follow-up is never routed to distress. After a personal
+   estimate, "and if I start 10 months early?" asks for the estimate again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.shared.nlu.constants import INTENT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot import conversation_context as context
+from bot.nlu_context import parse_data
+from bot.nlu_context.answer_words import AnswerWords
+from bot.nlu_context.offers import identity
+
+__all__ = ["question_in_request", "follow_up", "estimate_again"]
+
+# How a continuation starts: "and for three?", "what if ...", "what about ...".
+_CONTINUATION = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|so|oh|right)[,.]?\s+)?"
+    r"(?:and|but|also|plus|then|what if|what about|how about|and if|for|in|on|at)\b",
+    re.IGNORECASE,
+)
+_ANAPHORS = frozenset("it its that this them those these one there they he she his her him".split())
+_QUESTION_WORDS = frozenset("what when where who whom why which how".split())
+# A figure of the citizen's own ("I'm 47", "for three of them") continues the answer.
+_NUMBER_WORDS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve half couple twins".split()
+)
+
+
+def _question_word_first(text: Text) -> bool:
+    said = context.words(text)
+    return bool(said) and said[0] in _QUESTION_WORDS | {
+        "can", "could", "do", "does", "is", "are", "will"}
+
+
+def question_in_request(
+    message: Message, text: Text, events: List[Any], form: Text,
+    words: AnswerWords, offers: Dict[Text, List[Text]], config: Dict[Text, Any],
+) -> None:
+    """Reading 4: a question asked while `form` is active, in the request's topics."""
+    intent = message.get(INTENT) or {}
+    said = context.words(text)
+    confidence = float(config["confidence"])
+    if (intent.get("name") == "distress" and (intent.get("confidence") or 0) < config[
+            "sure"] and any(w.isdigit() for w in said)):
+        # "and how long? i'm 35" answers the form's question; it is not distress.
+        started = context.request_started_by(events, form)
+        if started:
+            parse_data.set_intent(message, started, confidence)
+        return
+    topics = parse_data.topics(message)
+    if intent.get("name") in topics and (intent.get("confidence") or 0) >= 0.6:
+        return  # the classifier is sure already
+    if not (text.strip().endswith("?") or _question_word_first(text)):
+        return
+    started = context.request_started_by(events, form)
+    answers = offers.get(started or "", [])
+    related = {a.split("/")[0] for a in answers}
+    candidates = [a for a in words.answers() if a.split("/")[0] in related]
+    best = words.best(message, text, candidates, favoured=set(answers), need_words=True)
+    if best is not None:
+        parse_data.set_answer(message, best, confidence)
+
+
+def follow_up(
+    message: Message, text: Text, answer: Text, frame: Text,
+    words: AnswerWords, config: Dict[Text, Any],
+) -> None:
+    """Reading 5: keep a follow-up in the topic of `answer`; `frame` is the answer it follows up.
+
+    After "how much is housing allowance?" and "who do I call about it?",
+    the frame of "and for a couple?" is still the first answer.
+    """
+    said = context.words(text)
+    if not said or len(said) > config["follow_up_max_words"] or identity(text):
+        return
+    continuation = bool(_CONTINUATION.match(text))
+    anaphor = bool(_ANAPHORS.intersection(said))
+    personal = any(w.isdigit() or w in _NUMBER_WORDS for w in said)
+    if not (continuation or anaphor or personal):
+        return
+    intent = message.get(INTENT) or {}
+    name = str(intent.get("name") or "")
+    confidence = float(intent.get("confidence") or 0.0)
+    context_confidence = float(config["confidence"])
+    topic = answer.split("/")[0]
+    topics = parse_data.topics(message)
+    if (personal and name.startswith("estimate_") and name != f"estimate_{topic}"
+            and topic in config["estimates"]):
+        # "my wage is €3,000" after a sickness benefit answer: that estimate.
+        parse_data.set_intent(message, f"estimate_{topic}", context_confidence)
+        return
+    if name != topic and name not in topics and name not in config["overridable"]:
+        return  # a request, an estimate, thanks, goodbye ...: not a follow-up
+    in_topic = words.in_topic(topic)
+    covered = max((words.coverage(text, a) for a in in_topic), default=0.0)
+    if name == "distress" and confidence >= config["sure"] and not (
+        personal or covered >= 0.5
+    ):
+        return  # it reads as distress and has nothing of the topic in it
+    if name != topic and name in topics and confidence >= config["sure"]:
+        # The classifier is sure of another topic: stay only when the
+        # message says it continues ("and for the Housing Office?") and
+        # the last answer's words cover it at least as well.
+        other = parse_data.selected(message, name)
+        if not continuation or not other or words.coverage(text, answer) < max(
+            words.coverage(text, other), 0.5
+        ):
+            return
+    # "and for a couple?" asks the last question again about something
+    # else; "and how much is it?" asks a question of its own.
+    again = continuation and not _QUESTION_WORDS.intersection(
+        context.words(_CONTINUATION.sub("", text, count=1))
+    )
+    frame = frame if frame.split("/")[0] == topic else answer
+    favoured, bonus = {answer, frame}, 0.25
+    if again:
+        favoured, bonus = {frame}, 0.8
+    elif anaphor and not _QUESTION_WORDS.intersection(said) and words.coverage(
+            text, answer) >= 0.99:
+        # "is it open on Friday?" when the last answer says "Friday closed":
+        # the last answer has the reply.
+        parse_data.set_answer(message, answer, context_confidence)
+        message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)
+        return
+    best = words.best(message, text, in_topic, favoured=favoured, need_words=False,
+                      bonus=bonus)
+    if best is not None:
+        parse_data.set_answer(message, best, context_confidence)
+        message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)
+
+
+def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Text, Any]) -> None:
+    """After an estimate, "and if I start 10 months early?" asks for it again.
+
+    The estimate's form keeps the figures already given and reads the new
+    one from the message (actions/estimate_forms).
+    """
+    said = context.words(text)
+    if not said or len(said) > config["follow_up_max_words"] + 4:
+        return
+    if not (_CONTINUATION.match(text) or _ANAPHORS.intersection(said)
+            or any(w.isdigit() or w in _NUMBER_WORDS for w in said)):
+        return
+    intent = message.get(INTENT) or {}
+    name = str(intent.get("name") or "")
+    overridable = set(config["overridable"]) | parse_data.topics(message)
+    if name.startswith("estimate_") or name in overridable:
+        parse_data.set_intent(message, f"estimate_{benefit}", float(config["confidence"]))
