@@ -47,6 +47,7 @@ class _Cues:
     anaphors: FrozenSet[str]
     question_words: FrozenSet[str]
     number_words: FrozenSet[str]
+    joined_questions: FrozenSet[str]
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +77,7 @@ def _cues() -> _Cues:
         anaphors=frozenset(_ANAPHORS_EN + listed("anaphor")),
         question_words=frozenset(_QUESTION_WORDS_EN + listed("question")),
         number_words=frozenset(_NUMBER_WORDS_EN.split() + listed("number")),
+        joined_questions=frozenset(listed("question")),
     )
 
 
@@ -162,9 +164,12 @@ def follow_up(
             return
     # "and for a couple?" asks the last question again about something
     # else; "and how much is it?" asks a question of its own.
+    # "a ile", "وقديش" (and how much) carry their question inside the
+    # continuation: the translations' question words count there too.
+    start = cues.continuation.match(text)
     again = continuation and not cues.question_words.intersection(
         context.words(cues.continuation.sub("", text, count=1))
-    )
+    ) and not cues.joined_questions.intersection(context.words(start.group(0) if start else ""))
     frame = frame if frame.split("/")[0] == topic else answer
     favoured, bonus = {answer, frame}, 0.25
     if again:

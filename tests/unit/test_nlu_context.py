@@ -136,6 +136,14 @@ class TestFollowUps:
         assert message.get("intent")["name"] == "child_benefit"
         assert answer_of(message) == "child_benefit/amount"
 
+    @pytest.mark.parametrize("text", ["a kiedy płacą?", "وامتى بيدفعوا؟"])
+    def test_a_continuation_with_its_own_question_is_not_asked_again(
+            self, component, text: str) -> None:
+        """"a kiedy", "وامتى" (and when) ask a question of their own, as "and when" does."""
+        events = answered("child_benefit/amount")
+        message = read(component, classified(text, child_benefit__payment=0.45), events)
+        assert answer_of(message) == "child_benefit/payment"
+
     def test_an_english_message_starting_with_a_or_i_is_no_continuation(self, component) -> None:
         """Polish "a" and "i" are English words too: they are not listed alone."""
         message = read(component, classified("i have a question about the highmoor office",
