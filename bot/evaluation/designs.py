@@ -33,7 +33,7 @@ from bot.content import load_examples
 from bot.evaluation.frozen_set import EVAL_DIR, load_rows
 from bot.settings import PROJECT_ROOT
 
-__all__ = ["DESIGNS", "DesignResult", "form_intents", "compare_designs", "render"]
+__all__ = ["DESIGNS", "DesignResult", "form_intents", "right_answer", "compare_designs", "render"]
 
 # name: (what it is, AnswerClassifier config over config.yml's)
 DESIGNS: Dict[str, Tuple[str, Dict[str, Any]]] = {
@@ -126,7 +126,8 @@ def _decide(classes: Sequence[str], probabilities: Sequence[float], text: str,
     return intent, answer
 
 
-def _right(row: Dict[str, Any], intent: str, answer: str, forms: Dict[str, str]) -> bool:
+def right_answer(row: Dict[str, Any], intent: str, answer: str, forms: Dict[str, str]) -> bool:
+    """Whether the NLU's (intent, answer) is right for a frozen row of its category."""
     category = row.get("category")
     if category == "out_of_scope":
         return intent in ("out_of_scope", "nlu_fallback")
@@ -169,7 +170,7 @@ def compare_designs(names: Sequence[str] = (), lang: str = "en",
             result.milliseconds.append(1000 * (time.perf_counter() - began))
             category = str(row["category"])
             result.total[category] += 1
-            if _right(row, intent, answer, forms):
+            if right_answer(row, intent, answer, forms):
                 result.right[category] += 1
             else:
                 result.wrong.append((str(row["id"]), str(row.get("answer") or category), answer))

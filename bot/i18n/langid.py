@@ -264,8 +264,10 @@ class LanguageIdentifier(GraphComponent):
         except (ValueError, FileNotFoundError):
             logger.debug("No trained LanguageIdentifier in the model.")
             pipeline = None
+        from bot.nlu.classifier import sparse_ready
+
         sure = float({**cls.get_default_config(), **config}["sure"])
-        return cls(config, model_storage, resource, Detector(pipeline, sure))
+        return cls(config, model_storage, resource, Detector(sparse_ready(pipeline), sure))
 
     def process(self, messages: List[Message], tracker: Optional[Any] = None) -> List[Message]:
         """Write `language` (and `language_chosen`) into each message's parse data."""
