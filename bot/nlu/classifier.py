@@ -109,6 +109,9 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
             # Regularisation: C of the logistic regression, alpha of SGD.
             "C": 10.0,
             "alpha": 1e-5,
+            # SGD: "balanced" weighs each label by the inverse of its examples,
+            # so answers with few examples are not drowned by large ones.
+            "class_weight": None,
             # Passes over the data (SGD) or iterations (lbfgs).
             "max_iter": 2000,
             "word_ngrams": [1, 2],
@@ -177,7 +180,8 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
         classifier: Any
         if config["solver"] == "sgd":
             classifier = SGDClassifier(loss="log_loss", alpha=config["alpha"],
-                                       max_iter=config["max_iter"], tol=None, random_state=42)
+                                       max_iter=config["max_iter"], tol=None, random_state=42,
+                                       class_weight=config["class_weight"])
         elif config["solver"] == "logistic":
             classifier = LogisticRegression(C=config["C"], max_iter=config["max_iter"],
                                             random_state=42)
