@@ -9,10 +9,12 @@ STAMP  := $(VENV)/.installed
 # rasa 3.6 needs Python 3.10: .python-version names it for pyenv.
 PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1)
 
-.PHONY: help install run train shell check lint eval compare test test-fast mutate clean browser-deps languages
+.PHONY: help install run cluster bench train shell check lint eval compare test test-fast mutate clean browser-deps languages
 
 help:
 	@echo "make run      install what is missing, train if needed, start the assistant"
+	@echo "make cluster  SERVERS Rasa servers (default 2) behind HAProxy on PostgreSQL and Redis"
+	@echo "make bench    ours against stock Rasa on the same content; our cluster of 2 against one"
 	@echo "make test     install what is missing, run make lint, then the whole suite"
 	@echo "make lint     ruff on the whole tree and mypy (config in pyproject.toml)"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths, translations"
@@ -38,6 +40,14 @@ train: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m bot run
+
+# Several Rasa servers on this machine (bot/cluster.py); README "Several servers".
+SERVERS ?= 2
+cluster: $(STAMP)
+	$(PY) -m bot run --servers $(SERVERS)
+
+bench: train
+	$(PY) -m bot bench
 
 shell: $(STAMP)
 	$(PY) -m bot shell

@@ -89,12 +89,16 @@ def create_app(token: str, package: str = "actions",
         if request.method != "POST":
             return None
         try:
-            wrong = problem(_body(request, limits), types)
+            call = _body(request, limits)
+            wrong = problem(call, types)
         except JsonRefused as exc:
             wrong, status = str(exc), exc.status
         else:
             status = 400
         if wrong is None:
+            if request.headers.get("Content-Encoding") != "deflate":
+                # rasa_sdk reads `request.json`: the call parsed once, not twice.
+                request.parsed_json = call
             return None
         logger.warning("Action server: %s refused (%d: %s)", request.path, status, wrong)
         return response.json({"error": wrong}, status=status)

@@ -6,6 +6,7 @@ with these functions; they know Rasa's events and nothing of the classifier:
 - `bot_turns`: the bot's messages, one list per turn, newest last;
 - `last_answer`: the policy answer (`pension/payment`) of the last bot turn;
 - `offered`: the button payloads of the last bot turns, newest first;
+- `responses`: the responses (`utter_action`) a bot turn said;
 - `request_started_by`: the intent that started the active request form.
 
 Words: `content_words` lowercases, splits "it's" into "it" and "s", drops
@@ -29,6 +30,7 @@ __all__ = [
     "last_estimate",
     "frame",
     "offered",
+    "responses",
     "payload_intent",
     "request_started_by",
 ]
@@ -98,6 +100,11 @@ def bot_turns(events: Iterable[Any], limit: int = 3) -> List[List[Any]]:
 
 def _utter_action(event: Any) -> Text:
     return str((getattr(event, "metadata", None) or {}).get("utter_action") or "")
+
+
+def responses(turn: Sequence[Any]) -> Set[Text]:
+    """The responses (their `utter_action`) the bot said in one turn."""
+    return {action for action in map(_utter_action, turn) if action}
 
 
 def last_answer(turns: Sequence[Sequence[Any]]) -> Optional[Text]:

@@ -124,6 +124,10 @@ def _masked(match: "re.Match[str]") -> Optional[str]:
     return None
 
 
+# Any decimal digit (Unicode Nd, the characters `_ascii` turns into 0-9).
+_DECIMAL_DIGIT = re.compile(r"\d")
+
+
 def _ascii(char: str) -> str:
     """One character for one: any decimal digit as 0-9, full-width signs as ASCII."""
     digit = unicodedata.decimal(char, None)
@@ -172,6 +176,8 @@ def mask_personal_numbers(text: str) -> str:
     # Errs on the side of hiding: a date or postcode typed right next to a
     # phone number may be hidden with it, but a national ID number, an NR
     # account or a phone number is never kept.
+    if not _DECIMAL_DIGIT.search(text):
+        return text  # every number hidden here has decimal digits (the turn's many short strings)
     # Matched on an ASCII copy of the same length, so spans point into `text`.
     plain = "".join(map(_ascii, text))
     tokens = list(_TOKEN.finditer(plain))

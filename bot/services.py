@@ -24,11 +24,16 @@ from urllib.parse import urlsplit
 from bot.channels_config import write_credentials
 from bot.errors import NssaError
 from bot.settings import PROJECT_ROOT, Settings
+from bot.training import latest_model
 
 __all__ = [
     "ManagedProcess",
     "ServiceError",
     "assistant_processes",
+    "background_processes",
+    "conversation_servers",
+    "process_environment",
+    "write_endpoints",
     "reference_backends",
     "start_all",
     "stop_all",
@@ -59,6 +64,8 @@ class ManagedProcess:
     env: Dict[str, str] = field(default_factory=dict)
     # (setting, host, port) the process listens on: checked free before start.
     listens: Optional[Tuple[str, str, int]] = None
+    # Without a health URL: "up" when this says so (e.g. a port accepts), else when it runs.
+    probe: Optional[Callable[[], bool]] = None
     process: Optional[subprocess.Popen] = None
     _log: Optional[IO[bytes]] = None
 
@@ -79,9 +86,10 @@ class ManagedProcess:
         logger.info("Started %s (pid %s), log %s", self.name, self.process.pid, self.log_path)
 
     def healthy(self) -> bool:
-        """True when the health URL answers 200 (no URL: when the process runs)."""
+        """True when the health URL answers 200 (no URL: the probe, or when the process runs)."""
         if not self.health_url:
-            return self.process is not None and self.process.poll() is None
+            running = self.process is not None and self.process.poll() is None
+            return running and (self.probe is None or self.probe())
         request = urllib.request.Request(self.health_url, headers=self.health_headers)
         try:
             with urllib.request.urlopen(request, timeout=2) as response:
@@ -196,43 +204,72 @@ def assistant_processes(
 
     The settings need their action and API tokens (`bot.security.with_local_tokens`).
     """
-    if not (settings.action_token and settings.api_token):
-        raise ServiceError("NSSA_ACTION_TOKEN and NSSA_API_TOKEN are needed to start the "
-                           "assistant (bot.security.with_local_tokens gives them)")
     log_dir = log_dir or settings.var_dir / "log"
+    backends = reference_backends(settings, log_dir) if settings.embedded_backends else []
+    servers = conversation_servers(settings, model, log_dir)
+    return [*backends, *servers, *background_processes(settings, log_dir)]
+
+
+def process_environment(settings: Settings) -> Dict[str, str]:
+    """The variables every process of the assistant gets from these settings."""
     # Rasa and rasa_sdk read LOG_LEVEL: NSSA_LOG_LEVEL=DEBUG makes them log at DEBUG too
     # (personal numbers masked, bot/privacy.py).
-    env = {
+    return {
         **settings.environment(),
         "PYTHONPATH": str(PROJECT_ROOT),
         "LOG_LEVEL": settings.log_level,
     }
+
+
+def conversation_servers(
+    settings: Settings, model: Path, log_dir: Path, number: Optional[int] = None
+) -> List[ManagedProcess]:
+    """An action server and the Rasa server calling it, on the settings' ports.
+
+    `number`: the n-th pair of several (bot/cluster.py), named and logged apart.
+    """
+    if not (settings.action_token and settings.api_token):
+        raise ServiceError("NSSA_ACTION_TOKEN and NSSA_API_TOKEN are needed to start the "
+                           "assistant (bot.security.with_local_tokens gives them)")
+    env = process_environment(settings)
+    suffix = f" {number}" if number is not None else ""
+    file_suffix = f"-{number}" if number is not None else ""
     # credentials.yml less the channels not configured (bot/channels_config.py).
     credentials = settings.var_dir / "run" / "credentials.yml"
     write_credentials(settings, credentials)
-    backends = reference_backends(settings, log_dir) if settings.embedded_backends else []
+    endpoints = write_endpoints(settings, settings.var_dir / "run" / "endpoints.yml")
     actions = ManagedProcess(
-        name="action server",
+        name=f"action server{suffix}",
         argv=[sys.executable, "-m", "bot", "actions"],
         health_url=f"{settings.action_url.rsplit('/', 1)[0]}/health",
-        log_path=log_dir / "actions.log",
+        log_path=log_dir / f"actions{file_suffix}.log",
         env=env,
         listens=("NSSA_ACTION_PORT", settings.action_host, settings.action_port),
     )
+    # The model folder when the model is its latest: Rasa takes the latest one
+    # (by mtime, as bot.training.latest_model), so a server restarted by the
+    # supervisor after a go-live (bot/review) comes back with the live model.
+    latest = latest_model(settings.model_dir) if model.parent == settings.model_dir else None
     rasa = ManagedProcess(
-        name="Rasa server",
+        name=f"Rasa server{suffix}",
         argv=[
-            _bin("rasa"), "run", "--model", str(model),
-            "--endpoints", "endpoints.yml", "--credentials", str(credentials),
+            _bin("rasa"), "run", "--model", str(model.parent if latest == model else model),
+            "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--interface", settings.host, "--port", str(settings.rasa_port),
-            "--log-file", str(log_dir / "rasa-debug.log"),
+            "--log-file", str(log_dir / f"rasa-debug{file_suffix}.log"),
         ],
         # Rasa listens only once its model is loaded; its HTTP API is not opened.
         health_url=f"{settings.rasa_url}/",
-        log_path=log_dir / "rasa.log",
+        log_path=log_dir / f"rasa{file_suffix}.log",
         env=env,
         listens=("NSSA_RASA_PORT", settings.host, settings.rasa_port),
     )
+    return [actions, rasa]
+
+
+def background_processes(settings: Settings, log_dir: Path) -> List[ManagedProcess]:
+    """The outbox worker and the staff console (one of each, however many Rasa servers)."""
+    env = process_environment(settings)
     worker = ManagedProcess(
         name="outbox worker",
         argv=[sys.executable, "-m", "bot", "worker", "--interval", "2"],
@@ -248,7 +285,40 @@ def assistant_processes(
         env=env,
         listens=("NSSA_STAFF_PORT", settings.staff_host, settings.staff_port),
     )
-    return [*backends, actions, rasa, worker, staff]
+    return [worker, staff]
+
+
+def write_endpoints(settings: Settings, target: Path) -> Path:
+    """endpoints.yml as it is, or (NSSA_REDIS_URL set) with Rasa's Redis lock store added.
+
+    With the lock store in Redis, one conversation's turns never run in two
+    Rasa servers at once: each turn holds the conversation's lock.
+    """
+    source = PROJECT_ROOT / "endpoints.yml"
+    if not settings.redis_url:
+        return source
+    redis = urlsplit(settings.redis_url)
+    lock_store = {
+        "type": "redis",
+        "url": redis.hostname,
+        "port": redis.port or 6379,
+        "db": int(redis.path.strip("/") or 0),
+        "key_prefix": "nssa",
+        **({"password": redis.password} if redis.password else {}),
+        **({"use_ssl": True} if redis.scheme == "rediss" else {}),
+    }
+    import yaml
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Appended as text: endpoints.yml's ${...} values must stay plain for Rasa to expand.
+    target.write_text(
+        source.read_text(encoding="utf-8")
+        + "\n# Added by `python -m bot run` (NSSA_REDIS_URL is set):\n"
+        + yaml.safe_dump({"lock_store": lock_store}, sort_keys=False),
+        encoding="utf-8",
+    )
+    target.chmod(0o600)
+    return target
 
 
 def start_all(

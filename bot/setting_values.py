@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Container, Dict, FrozenSet, Optional
+from typing import Container, Dict, FrozenSet, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,17 @@ def http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def redis_url(value: str) -> str:
+    """A Redis URL with a host: redis://host:port/db (rediss:// over TLS)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("a Redis URL is redis://host:port/db, e.g. redis://127.0.0.1:6379/0")
+    parts.port  # noqa: B018 - raises ValueError on a port that is no number
+    return value
+
+
 def boolean(value: str) -> bool:
     """true/false, yes/no, on/off or 1/0."""
     lowered = value.strip().lower()
@@ -93,6 +104,19 @@ def positive_int(value: str) -> int:
     if number <= 0:
         raise ValueError("use a whole number above 0")
     return number
+
+
+def fraction(value: str) -> float:
+    """A number from 0 to 1."""
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("use a number from 0 to 1")
+    return number
+
+
+def http_urls(value: str) -> Tuple[str, ...]:
+    """Comma-separated http(s) URLs (none when empty)."""
+    return tuple(http_url(part.strip()) for part in value.split(",") if part.strip())
 
 
 def reachable_host(host: str) -> str:

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Mapping, Optional, TypeVar
+from typing import Callable, Dict, Mapping, Optional, Tuple, TypeVar
 
 from bot.errors import SettingsError
 from bot.setting_values import (
@@ -24,12 +24,15 @@ from bot.setting_values import (
     boolean,
     contact_costs,
     database_url,
+    fraction,
     http_url,
+    http_urls,
     log_level_name,
     port,
     positive_int,
     project_path,
     reachable_host,
+    redis_url,
     secret,
     telegram_secret,
     zone_name,
@@ -166,6 +169,10 @@ class Settings:
     staff_host: str = "127.0.0.1"
     staff_port: int = 5010
     staff_secure_cookies: bool = True
+    # Several Rasa servers share their conversation locks, the web chat's
+    # socket.io rooms and the rate limits through Redis (README, "Several
+    # servers"); unset, one server keeps them in its own memory.
+    redis_url: Optional[str] = None
 
     @property
     def staff_url(self) -> str:
@@ -179,6 +186,16 @@ class Settings:
         default_factory=lambda: contact_costs(DEFAULT_CONTACT_COSTS)
     )
     cost_currency: str = "GBP"
+    # The review inbox (bot/review): a message understood with less confidence
+    # than this is listed; going live swaps the model on these Rasa servers
+    # (default: this installation's one, rasa_url).
+    review_confidence: float = 0.5
+    rasa_servers: Tuple[str, ...] = ()
+
+    @property
+    def live_servers(self) -> Tuple[str, ...]:
+        """The Rasa servers a new model goes live on."""
+        return self.rasa_servers or (self.rasa_url,)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -211,6 +228,7 @@ class Settings:
             "NSSA_ACTION_TOKEN": self.action_token,
             "NSSA_API_TOKEN": self.api_token,
             "NSSA_REST_TOKEN": self.rest_token,
+            "NSSA_REDIS_URL": self.redis_url,
         }
         return {
             "NSSA_DATABASE_URL": self.database_url,
@@ -244,6 +262,8 @@ class Settings:
             "NSSA_STAFF_SECURE_COOKIES": "true" if self.staff_secure_cookies else "false",
             "NSSA_JSON_MAX_BYTES": str(self.json_max_bytes),
             "NSSA_JSON_MAX_DEPTH": str(self.json_max_depth),
+            "NSSA_REVIEW_CONFIDENCE": str(self.review_confidence),
+            "NSSA_RASA_SERVERS": ",".join(self.rasa_servers),
             **{key: value for key, value in optional.items() if value is not None},
         }
 
@@ -327,4 +347,7 @@ def load_settings(
         contact_costs=source.get("NSSA_CONTACT_COSTS", contact_costs,
                                  default=DEFAULT_CONTACT_COSTS),
         cost_currency=source.get("NSSA_COST_CURRENCY", str, default="GBP"),
+        redis_url=source.get("NSSA_REDIS_URL", redis_url),
+        review_confidence=source.get("NSSA_REVIEW_CONFIDENCE", fraction, default="0.5"),
+        rasa_servers=source.get("NSSA_RASA_SERVERS", http_urls, default=""),
     )

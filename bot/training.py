@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -13,7 +14,8 @@ from typing import Iterable, List, Optional
 
 from bot.settings import PROJECT_ROOT, Settings
 
-__all__ = ["training_inputs", "fingerprint", "latest_model", "ensure_model", "train"]
+__all__ = ["training_inputs", "fingerprint", "latest_model", "ensure_model", "train",
+           "record_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +55,32 @@ def train(
     config: str = "config.yml",
     output: Optional[Path] = None,
     fixed_model_name: Optional[str] = None,
+    root: Path = PROJECT_ROOT,
+    force: bool = True,
 ) -> Path:
-    """Run `rasa train` and return the model it wrote."""
+    """Run `rasa train` on root's config, domain and data; return the model it wrote.
+
+    The pipeline's own components (bot.nlu, ...) are this checkout's, whatever
+    the virtual environment has installed. `force=False` lets Rasa take the
+    components whose inputs did not change from its cache (the project's
+    .rasa/cache, whatever the root): after an NLU edit, the policies.
+    """
     out_dir = output or settings.model_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     argv = [
         _rasa(), "train", "--config", config, "--domain", "domain.yml",
-        "--data", "data", "--out", str(out_dir), "--force",
+        "--data", "data", "--out", str(out_dir),
     ]
+    if force:
+        argv.append("--force")
     if fixed_model_name:
         argv += ["--fixed-model-name", fixed_model_name]
     started = time.monotonic()
-    subprocess.run(argv, cwd=PROJECT_ROOT, check=True)
+    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+    cache = os.environ.get("RASA_CACHE_DIRECTORY") or str(PROJECT_ROOT / ".rasa" / "cache")
+    # Rasa's output on stderr: stdout stays the command's own (`bot inbox retrain --json`).
+    subprocess.run(argv, cwd=root, check=True, stdout=2,
+                   env={**os.environ, "PYTHONPATH": path, "RASA_CACHE_DIRECTORY": cache})
     logger.info("rasa train took %.1f s", time.monotonic() - started)
     model = latest_model(out_dir)
     if model is None:
@@ -84,6 +100,12 @@ def ensure_model(settings: Settings) -> Path:
             return model
     logger.info("Data, domain or config changed since the last model: training.")
     model = train(settings)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    stamp_path.write_text(json.dumps({"fingerprint": current, "model": model.name}))
+    record_model(settings, model, current)
     return model
+
+
+def record_model(settings: Settings, model: Path, data_fingerprint: str) -> None:
+    """Note that `model` was trained from inputs with this fingerprint (ensure_model's check)."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    (settings.var_dir / _FINGERPRINT_FILE).write_text(
+        json.dumps({"fingerprint": data_fingerprint, "model": model.name}))

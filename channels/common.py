@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 import unicodedata
-from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from bot.settings import Settings
 from bot.store.store import Store
+from channels.rate_limit import LocalWindow, Window, window
 
 __all__ = [
     "clean_text",
@@ -102,28 +101,42 @@ class Verdict:
 class Gate:
     """Empty messages, the length cap and a sliding-window rate limit per sender.
 
-    The limit is per process: several Rasa servers each allow `per_minute`.
-    Over the limit, the first message of the minute gets RATE_LIMITED_REPLY
-    and later ones get it too, so no message is ever dropped in silence.
+    The limit is counted in a `Window` (channels/rate_limit.py): in Redis
+    when NSSA_REDIS_URL is set, so several Rasa servers share it; else in
+    this process. Over the limit, the first message of the minute gets
+    RATE_LIMITED_REPLY and later ones get it too, so no message is ever
+    dropped in silence.
     """
 
     WINDOW = 60.0
 
     def __init__(
-        self, max_chars: int, per_minute: int, clock: Callable[[], float] = time.monotonic
+        self,
+        max_chars: int,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        counter: Optional[Window] = None,
     ) -> None:
         if max_chars <= 0 or per_minute <= 0:
             raise ValueError("max_chars and per_minute must be above 0")
         self.max_chars = max_chars
         self.per_minute = per_minute
-        self._clock = clock
-        self._seen: Dict[str, Deque[float]] = {}
-        self._lock = threading.Lock()
+        self._window = counter or LocalWindow(per_minute, self.WINDOW, clock)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Gate":
-        """A gate with the limits of the settings."""
-        return cls(settings.max_message_chars, settings.rate_limit_per_minute)
+    def from_settings(cls, settings: Settings, channel: str) -> "Gate":
+        """The `channel`'s gate with the limits of the settings, shared through Redis if set."""
+        return cls.with_limits(settings.max_message_chars, settings.rate_limit_per_minute,
+                               settings.redis_url, channel)
+
+    @classmethod
+    def with_limits(
+        cls, max_chars: int, per_minute: int, redis_url: Optional[str], channel: str
+    ) -> "Gate":
+        """The `channel`'s gate, its rate limit in Redis when `redis_url` is given."""
+        return cls(max_chars, per_minute,
+                   counter=window(per_minute, cls.WINDOW, redis_url, f"gate:{channel}"))
 
     def check(self, sender_key: str, text: Optional[str], lang: Optional[str] = None) -> Verdict:
         """The verdict on one message of `sender_key` (any string naming the sender).
@@ -155,21 +168,7 @@ class Gate:
         return Verdict(False, verdict.text, replies[verdict.reason](), verdict.reason)
 
     def _limited(self, sender_key: str) -> bool:
-        now = self._clock()
-        with self._lock:
-            seen = self._seen.setdefault(sender_key, deque())
-            while seen and now - seen[0] >= self.WINDOW:
-                seen.popleft()
-            if len(seen) >= self.per_minute:
-                return True
-            seen.append(now)
-            if len(self._seen) > 10_000:
-                self._drop_idle(now)
-            return False
-
-    def _drop_idle(self, now: float) -> None:
-        for key in [k for k, v in self._seen.items() if not v or now - v[-1] >= self.WINDOW]:
-            del self._seen[key]
+        return not self._window.hit(sender_key)
 
 
 # A code as `ContinuityCodes` makes it, typed with or without a space or dash.

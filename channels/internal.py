@@ -38,6 +38,11 @@ every route behind `Authorization: Bearer <NSSA_API_TOKEN>`:
       502  the citizen's channel refused the advisor's message (not stored)
       503  no model loaded yet, or the store cannot be read
 
+    GET /webhooks/internal/model, PUT /webhooks/internal/model {"model_file": ...}
+         The model answering, and another model of NSSA_MODEL_DIR put live
+         without dropping a conversation (the review inbox's go-live):
+         channels/model_swap.py has their contract.
+
     401  no bearer token, 403 another token: on every route, checked before
          its handler, so nothing runs.
 
@@ -68,6 +73,7 @@ from bot.errors import NssaError
 from bot.json_limits import DEFAULT_LIMITS, JsonRefused
 from bot.security import bearer_refusal
 from channels.handover import advisor_says, hand_back, verify_identity
+from channels.model_swap import current_model, replace_model
 
 __all__ = ["InternalApiInput", "IntentNotRun", "ROUTES", "Route", "output_channel_of", "run_intent"]
 
@@ -161,6 +167,8 @@ ROUTES = (
     Route("POST", "/conversations/<conversation_id:str>/advisor_message", advisor_says),
     Route("POST", "/conversations/<conversation_id:str>/verify_identity", verify_identity),
     Route("POST", "/conversations/<conversation_id:str>/hand_back", hand_back),
+    Route("GET", "/model", current_model),
+    Route("PUT", "/model", replace_model),
 )
 
 

@@ -87,9 +87,10 @@ class RestInput(InputChannel):
         except NssaError as exc:
             raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
         try:
-            gate = Gate(
+            gate = Gate.with_limits(
                 int(credentials.get("max_message_chars") or settings.max_message_chars),
                 int(credentials.get("rate_limit_per_minute") or settings.rate_limit_per_minute),
+                settings.redis_url, cls.name(),
             )
         except (TypeError, ValueError):
             raise RasaException(

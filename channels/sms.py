@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -76,6 +75,7 @@ from channels.common import (
     unforged,
 )
 from channels.handover import pass_on
+from channels.rate_limit import LocalWindow, Window, window
 from channels.sms_output import CHANNEL, SmsOutput, SmsTurnOutput, mapped_reply
 from channels.sms_status import record_status
 from channels.sms_text import BotMessage
@@ -146,7 +146,8 @@ class SmsInput(InputChannel):
             str(values["account_sid"]), str(values["auth_token"]), str(values["twilio_number"]),
             public_url=str(values["public_url"]), api_url=str(values["api_url"]),
             database_url=str(values["database_url"]),
-            gate=Gate.from_settings(settings),
+            gate=Gate.from_settings(settings, CHANNEL),
+            told=window(1, Gate.WINDOW, settings.redis_url, "sms:told"),
         )
 
     def __init__(
@@ -161,6 +162,7 @@ class SmsInput(InputChannel):
         store: Optional[Store] = None,
         gate: Optional[Gate] = None,
         sender: Optional[SmsSender] = None,
+        told: Optional[Window] = None,
     ) -> None:
         if not (account_sid and auth_token and twilio_number):
             raise ValueError("account_sid, auth_token and twilio_number are required")
@@ -171,7 +173,8 @@ class SmsInput(InputChannel):
         self._database_url = database_url
         self._store_instance = store
         self._gate = gate or Gate(2000, 20)
-        self._refused_at: Dict[str, float] = {}
+        # Numbers told about the rate limit this minute: shared like the Gate's count.
+        self._told = told or LocalWindow(1, Gate.WINDOW)
         self._sender = sender or SmsSender(
             account_sid, auth_token, twilio_number,
             status_callback=self.public_url + STATUS_PATH, api_url=api_url,
@@ -369,13 +372,7 @@ class SmsInput(InputChannel):
 
     def _first_refusal(self, address: str) -> bool:
         """Whether the number was not told about the rate limit within the last minute."""
-        now = time.monotonic()
-        told = self._refused_at.get(address)
-        if told is not None and now - told < Gate.WINDOW:
-            return False
-        self._refused_at = {a: t for a, t in self._refused_at.items() if now - t < Gate.WINDOW}
-        self._refused_at[address] = now
-        return True
+        return self._told.hit(address)
 
     async def _say(self, store: Store, address: str, text: str) -> None:
         """One SMS outside a conversation turn (keywords, refused messages)."""

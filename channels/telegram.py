@@ -162,7 +162,7 @@ class TelegramInput(UpdateHandling, InputChannel):
             str(secret),
             api_url=str(credentials.get("api_url") or settings.telegram_api_url),
             database_url=str(credentials.get("database_url") or settings.database_url),
-            gate=Gate.from_settings(settings),
+            gate=Gate.from_settings(settings, CHANNEL),
             limits=JsonLimits.from_settings(settings),
         )
 

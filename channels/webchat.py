@@ -19,8 +19,10 @@ store holds its conversation; anything else (malformed, too long, unknown,
 deleted or expired) gets a fresh id, so a reload continues the same
 conversation and a stale one starts afresh. Each socket joins the room of its
 session, so `WebchatOutput.send_to_conversation` reaches every open tab of a
-conversation: the bot's answers, the CMS's proactive notices and (later) an
-advisor's messages.
+conversation: the bot's answers, the CMS's proactive notices and an
+advisor's messages. With NSSA_REDIS_URL the rooms span every Rasa server
+(python-socketio's AsyncRedisManager); the load balancer keeps each socket
+on one server (README, "Several servers").
 
 Every text goes through the shared `Gate` (empty, too long, too fast): a
 message it stops is answered with its polite text and never reaches Rasa. A
@@ -60,7 +62,7 @@ from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.json_limits import JsonLimits, SocketJson
 from bot.store.store import Store
@@ -146,7 +148,8 @@ class WebchatInput(InputChannel):
         max_chars = max_chars if max_chars is not None else settings.max_message_chars
         per_minute = per_minute if per_minute is not None else settings.rate_limit_per_minute
         try:
-            gate = Gate(int(max_chars), int(per_minute))
+            gate = Gate.with_limits(int(max_chars), int(per_minute), settings.redis_url,
+                                    cls.name())
         except (TypeError, ValueError):
             raise RasaException(
                 f"The {cls.name()} channel needs max_message_chars and rate_limit_per_minute "
@@ -164,6 +167,7 @@ class WebchatInput(InputChannel):
                 raise RasaException(f"The {cls.name()} channel cannot start: {exc}") from None
         return cls(
             gate,
+            redis_url=settings.redis_url,
             socketio_path=str(credentials.get("socketio_path") or "/socket.io"),
             cors_allowed_origins=credentials.get("cors_allowed_origins", "*"),
             database_url=str(database_url),
@@ -181,8 +185,11 @@ class WebchatInput(InputChannel):
         bot_message_evt: str = "bot_uttered",
         database_url: Optional[str] = None,
         limits: JsonLimits = PACKET_LIMITS,
+        redis_url: Optional[str] = None,
     ) -> None:
         self.gate = gate
+        # Several Rasa servers: their sockets' rooms joined through Redis.
+        self.redis_url = redis_url
         # The hand-overs' store (channels/handover.py); None: never held (tests).
         self._database_url = database_url
         self.limits = limits
@@ -231,6 +238,11 @@ class WebchatInput(InputChannel):
         """The page, its files and health; the socket.io server attached to the app."""
         sio = LimitedServer(
             async_mode="sanic",
+            # Through Redis, an emit to a conversation's room reaches its sockets
+            # on every server: a notice or an advisor's message handled by server
+            # B reaches a browser connected to server A.
+            client_manager=(AsyncRedisManager(self.redis_url, channel="nssa-webchat")
+                            if self.redis_url else None),
             cors_allowed_origins=self.cors_allowed_origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
             # Each packet's JSON within the size and depth limits, checked before

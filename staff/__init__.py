@@ -15,5 +15,6 @@ console servers can run side by side.
     web.py        the application: middlewares (sign-in, role, CSRF, headers)
     api.py        the JSON API (README, "Staff console")
     pages.py      the HTML pages (templates/, static/), the event stream
+    review.py     the editors' pages: review inbox, decisions, retrain -> compare -> go live
     cli.py        `python -m bot staff add|list|disable|reset|serve`
 """

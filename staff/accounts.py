@@ -1,7 +1,7 @@
 """Staff accounts: a name, a role and an argon2id password hash.
 
-    ROLES      advisor (the queue, conversations, call-backs), editor and
-               analyst (signed in, no console rights yet), admin (the audit log)
+    ROLES      advisor (the queue, conversations, call-backs), editor (the review
+               inbox), analyst (the analytics page), admin (the audit log)
     Accounts   add, list, disable, reset (the CLI) and check a sign-in
 
 Passwords are hashed with argon2-cffi's `PasswordHasher` (argon2id, its

@@ -9,7 +9,8 @@ same on both. The rules (README, "Staff console"):
              the person's cases, transfer, hand back and close only while
              they hold it
     admin    the audit log
-    editor, analyst: nothing in the console yet
+    editor   the review inbox (staff/review.py, on bot/review)
+    analyst  the analytics page (staff/analytics.py)
 
 A refusal is a `Refused` with the HTTP status the API answers: 403 for a
 conversation another advisor holds or one not assigned to them, 404 when

@@ -135,6 +135,8 @@ async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/queue")
     if role == "admin":
         raise web.HTTPSeeOther("/audit")
+    if role == "editor":
+        raise web.HTTPSeeOther("/review")
     return render(request, "home.html", page="home")
 
 

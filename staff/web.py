@@ -177,7 +177,7 @@ def create_app(
     console: Console, sessions: Sessions, limit: SignInLimit, *, secure_cookies: bool = True,
 ) -> web.Application:
     """The console application; the console, sessions and sign-in limit are handed in."""
-    from staff import analytics, api, pages
+    from staff import analytics, api, pages, review
 
     app = web.Application(middlewares=[headers, guard], client_max_size=64 * 1024)
     app[CONSOLE] = console
@@ -193,6 +193,7 @@ def create_app(
     app.add_routes(pages.routes)
     app.add_routes(api.routes)
     app.add_routes(analytics.routes)
+    review.setup(app)
     return app
 
 

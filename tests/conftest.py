@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items: list) -> None:
     """Give end-to-end, browser and training tests the longer timeout."""
     for item in items:
         if item.get_closest_marker("timeout") is None and any(
-            item.get_closest_marker(name) for name in ("e2e", "slow", "browser")
+            item.get_closest_marker(name) for name in ("e2e", "slow", "browser", "cluster")
         ):
             item.add_marker(pytest.mark.timeout(SLOW_TEST_TIMEOUT))
 

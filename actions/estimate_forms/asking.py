@@ -9,7 +9,10 @@
 - Daily help (the care supplement), when the degree is known: its amount.
 - The wage, in the words of each benefit (its reference period).
 - The age for unemployment benefit, when the wage is known: the benefit of
-  months 1 to 6, which the age does not change.
+  months 1 to 6 (a month and every 2 weeks), which the age does not change.
+- The children of a person who died, when a spouse gave the pension: the
+  spouse's pension (55%), which children change only when there are 3 or
+  more (the 100% limit).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from actions.estimates.disability import DEGREE_AMOUNTS
 from actions.estimates.housing import income_limit, maximum_allowance
 from actions.estimates.money import euros, percent
 from actions.estimates.pension import EARLIEST_AGE, counted_years, estimate_pension
+from actions.estimates.survivors import SPOUSE_RATE, estimate_survivors
 from actions.estimates.wage_benefits import estimate_unemployment
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
     "ActionAskWage",
     "ActionAskUnemploymentAge",
     "ActionAskCareSupplement",
+    "ActionAskOrphans",
     "ROMAN",
     "WAGE_QUESTIONS",
 ]
@@ -157,6 +162,7 @@ class ActionAskUnemploymentAge(Action):
             dispatcher.utter_message(
                 response="utter_estimate_unemployment_first_months",
                 reference=euros(first.reference), first_monthly=euros(first.first.monthly),
+                first_fortnight=euros(first.first.fortnight),
             )
         dispatcher.utter_message(response="utter_ask_estimate_age")
         return []
@@ -178,4 +184,26 @@ class ActionAskCareSupplement(Action):
             dispatcher.utter_message(response="utter_estimate_disability_degree_amount",
                                      degree=ROMAN[degree], amount=euros(DEGREE_AMOUNTS[degree]))
         dispatcher.utter_message(response="utter_ask_estimate_care_supplement")
+        return []
+
+
+class ActionAskOrphans(Action):
+    """Ask about the children; first a spouse's own share of the pension given."""
+
+    def name(self) -> Text:
+        """Name of the action."""
+        return "action_ask_estimate_orphans"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """The spouse's pension (if the citizen is the spouse), then the question."""
+        pension = money(tracker.get_slot("estimate_deceased_pension"))
+        if pension is not None and tracker.get_slot("estimate_is_spouse") is True:
+            alone = estimate_survivors(pension, spouse=True, orphans=0)
+            dispatcher.utter_message(
+                response="utter_estimate_survivors_spouse_share", rate=percent(SPOUSE_RATE),
+                pension=euros(alone.pension), amount=euros(alone.spouse or alone.total),
+            )
+        dispatcher.utter_message(response="utter_ask_estimate_orphans")
         return []

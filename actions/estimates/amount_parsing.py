@@ -25,6 +25,7 @@ _CURRENCY_BEFORE = re.compile(r"(?:€|\beur|\beuros?)\s*$")
 _CURRENCY_AFTER = re.compile(r"^\s*(?:€|eur\b|euros?\b|e\b)")
 _PER_MONTH = re.compile(
     r"^\s*(?:€|eur\b|euros?\b)?\s*(?:gross|net|before tax|brutto|a month|per month|/ ?month|"
+    r"(?:monthly )?(?:wage|salary|income)\b|"
     r"pm\b|p/m|monthly|a mth|per mth|a mnth)"
 )
 _AMOUNT_WORDS = (

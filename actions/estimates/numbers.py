@@ -3,7 +3,9 @@
 `normalise` makes a message lower case with digits for number words
 ("twenty eight yrs" -> "28 yrs", "sixty-five and a half" -> "65.5");
 `numbers` finds every number with its position, so the parsers in
-`parsing.py` can look at the words around it.
+`parsing.py` can look at the words around it. Polish, Ukrainian and Arabic
+words around the figures ("28 lat", "мені 58", "٢٨ سنة") are read as their
+English first (`words.py`); Eastern Arabic digits are plain digits.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import List, Optional
 
+from actions.estimates.words import english
 from actions.validation import clean
 
 __all__ = ["Number", "normalise", "numbers", "to_decimal", "NUMBER"]
@@ -28,6 +31,8 @@ _WORD_TENS = re.compile(
 _WORD_SMALL = re.compile(rf"\b({'|'.join(_SMALL)})\b")
 _HALF = re.compile(r"(\d+)(?:\s+and\s+a\s+half|\s+and\s+half|\s*1\s*[/\u2044]\s*2|\s*½)")
 _UNIT_HALF = re.compile(r"(\d+)\s*(years?|yrs?)\s+and\s+a\s+half")
+# The Arabic decimal and thousands separators: "٢٨٠٠٫٥٠" is 2800.50.
+_ARABIC_SEPARATORS = {ord("\u066b"): ".", ord("\u066c"): ","}
 _THOUSANDS = re.compile(r"\b(\d+(?:\.\d+)?)\s?k\b")
 # 1,234.56 / 1.234,56 / 2.400 / 2400 / 28.5 / 750,50
 NUMBER = (
@@ -50,6 +55,7 @@ def _words_to_digits(text: str) -> str:
 def normalise(text: object) -> str:
     """Lower case, plain digits and quotes, number words as digits, halves as .5."""
     value = clean(text).casefold().replace("\u2019", "'").replace("\u2018", "'")
+    value = english(value.translate(_ARABIC_SEPARATORS))
     value = _words_to_digits(value)
     value = _UNIT_HALF.sub(r"\1.5 \2", value)
     value = _HALF.sub(r"\1.5", value)

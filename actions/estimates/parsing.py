@@ -47,7 +47,7 @@ __all__ = [
 _N = rf"({NUMBER})"
 _YEARS = r"(?:years?|yrs?|yr|y)"
 _MONTHS = r"(?:months?|mths?|mnths?|mos?|m)"
-_NOT_AN_AGE = r"(?!\s*-?\s*(?:old|of age|ago)\b)"
+_NOT_AN_AGE = r"(?!\s*-?\s*(?:old|of age|ago|early|earlier|sooner|later)\b)"
 # Words that make a number something other than the figure asked for.
 _OTHER_UNIT = re.compile(
     r"^\s*(?:%|percent|per cent|€|eur\b|euros?\b|kids?\b|children\b|child\b|sons?\b|"
@@ -112,7 +112,7 @@ def _bare_numbers(value: str) -> List[Number]:
 
 _AGE_AT = re.compile(
     rf"(?:\bat|\bfrom|\bage|\baged|\bwhen i'?m|\bwhen i am|\bwhen i turn|\bturning|"
-    rf"\bat the age of|\bby|\buntil|\btill|\btil)\s+{_N}"
+    rf"\bat the age of|\bby|\b(?:until|till|til)(?: i'?m| i am| i turn| age)?)\s+{_N}"
     rf"(?:\s*{_YEARS}(?:\s*(?:and|,)?\s*{_N}\s*{_MONTHS}\b)?)?"
     r"(?!\s*(?:%|€|euros?|years? of|yrs? of|kids|children|am\b|pm\b|:\d|o'?clock))"
 )
@@ -131,10 +131,11 @@ _AGE_RANGE = (40, 99)
 def start_age_months(text: str, answer: bool = False) -> Optional[int]:
     """The age a pension starts, in months: "at 65" 780, "65 and a half" 786, "now, I'm 64"."""
     value = normalise(text)
-    for match in _AGE_AT.finditer(value):
-        years = to_dec(match.group(1))
-        if _AGE_RANGE[0] <= years <= _AGE_RANGE[1]:
-            return _months(years, to_dec(match.group(2) or ""))
+    # In a story the question comes last: "he says wait until 67, but if I stop at 64 ...".
+    ages = [m for m in _AGE_AT.finditer(value)
+            if _AGE_RANGE[0] <= to_dec(m.group(1)) <= _AGE_RANGE[1]]
+    if ages:
+        return _months(to_dec(ages[-1].group(1)), to_dec(ages[-1].group(2) or ""))
     if _STATE_AGE.search(value):
         return 67 * 12
     early = _EARLY.search(value)
@@ -272,7 +273,8 @@ _DEGREE = re.compile(r"\b(?:degree|level|grade)\s*(iii|ii|i|1|2|3)\b")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
 _REDUCTION = re.compile(rf"{_N}\s*(?:%|percent|per cent)")
 _CARE_YES = re.compile(
-    r"\b(?:care supplement|help (?:from (?:another|other) (?:person|people)|every ?day|daily)|"
+    r"\b(?:care supplement|help(?:s)? (?:me |him |her )?(?:from (?:another|other) (?:person|people)"
+    r"|every ?day|daily)|"
     r"daily help|need(?:s)? (?:a )?carer|carer every day|need(?:s)? care every day|"
     r"with (?:the )?care)\b"
 )
@@ -316,13 +318,27 @@ _SPOUSE = re.compile(
     rf"\bmy (?:late )?{_PARTNER}\b|\bwidow(?:er|ed)?\b|"
     rf"\bi(?:'?m| am| was) (?:his|her|the) (?:late )?(?:{_PARTNER}|widow(?:er)?)\b"
 )
+_CHILD_ASKS = re.compile(
+    r"\b(?:my|our) (?:mum|mom|mother|dad|father|parents?)\b.*\b(?:died|passed away|dead)\b"
+    r"|\borphan'?s?\b"
+)
 _OWN_CHILDREN = re.compile(rf"\b(?:our|my)\s+(?:{_CHILD_NOUN})\b")
-_BOTH_PARENTS = re.compile(r"\bboth (?:parents|of (?:his|her|their|my) parents)\b|\borphaned\b")
+_BOTH_PARENTS = re.compile(
+    r"\bboth (?:(?:our|my|his|her|their) )?parents\b|\bboth of (?:his|her|their|my|our) parents\b"
+    r"|\borphaned\b"
+)
 
 
 def spouse_survives(text: str) -> Optional[bool]:
-    """The citizen is the husband, wife or registered partner of the person who died."""
-    return True if _SPOUSE.search(normalise(text)) else None
+    """The citizen is the husband, wife or registered partner of the person who died.
+
+    False when a child of the person who died asks ("our dad died, what do we
+    get as orphans"), None when the message does not say.
+    """
+    value = normalise(text)
+    if _SPOUSE.search(value):
+        return True
+    return False if _CHILD_ASKS.search(value) else None
 
 
 def orphans_count(text: str, answer: bool = False) -> Optional[int]:

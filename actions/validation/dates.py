@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any, Dict, NamedTuple, Optional, Union
 
 from actions.validation._base import (
@@ -65,13 +66,26 @@ _ORDINAL = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)")
 
 
 def _month(token: str) -> Optional[int]:
-    """Month number of "march", "mar" or "sept"; None for anything else."""
+    """Month number of "march", "mar", "sept" or another language's name; None otherwise."""
     if len(token) < 3 or not token.isalpha():
         return None
     for number, name in enumerate(_MONTHS, 1):
         if name.startswith(token):
             return number
-    return None
+    return _translated_months().get(token.casefold())
+
+
+@lru_cache(maxsize=1)
+def _translated_months() -> Dict[str, int]:
+    """`choices: month:` of every translations/<code>/texts.yml ("września": 9), read once."""
+    from bot.i18n.catalogue import default_catalogue
+
+    found: Dict[str, int] = {}
+    for name, words in default_catalogue().choices("month").items():
+        if name in _MONTHS:
+            for word in words:
+                found.setdefault(word.casefold(), _MONTHS.index(name) + 1)
+    return found
 
 
 def _weekday(token: str) -> Optional[int]:

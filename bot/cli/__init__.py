@@ -4,10 +4,11 @@ One module per command group, each adding its commands to the group here:
 
 - bot/cli/group.py: the group (settings into the context) and `fail`
 - bot/cli/serve.py: settings, train, run, actions, worker, purge, shell
-- bot/cli/evaluate.py: coverage, eval, compare, designs
+- bot/cli/evaluate.py: coverage, eval, compare, designs, bench, nlu-bench
 - bot/cli/languages.py: translations, translations-scaffold, languages
 - bot/cli/telegram.py: telegram set-webhook / delete-webhook / webhook-info
-- bot/metrics/cli.py: metrics, metrics-bench (with the figures)
+- bot/metrics/cli.py: metrics, metrics-bench, metrics-rebuild (with the figures)
+- bot/review/cli.py: inbox ... (the review inbox, with it)
 - staff/cli.py: staff ... (with the staff console)
 
 Heavy imports (rasa, tensorflow) stay inside the commands so `--help` is fast.
@@ -36,10 +37,15 @@ def _staff_commands() -> None:
 
     cli.add_command(staff)
     # The analytics commands live with the figures (bot/metrics/cli.py).
-    from bot.metrics.cli import metrics, metrics_bench
+    from bot.metrics.cli import metrics, metrics_bench, metrics_rebuild
 
     cli.add_command(metrics)
     cli.add_command(metrics_bench)
+    cli.add_command(metrics_rebuild)
+    # The review inbox's commands live with it (bot/review/cli.py).
+    from bot.review.cli import inbox
+
+    cli.add_command(inbox)
 
 
 _staff_commands()

@@ -1,4 +1,4 @@
-"""Commands that measure the content and the model: coverage, eval, compare, designs."""
+"""Commands that measure the content and the model: eval, compare, designs, benches."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.cli.group import fail
 from bot.errors import NssaError
 from bot.settings import Settings
 
-__all__ = ["coverage", "evaluate", "compare", "designs"]
+__all__ = ["coverage", "evaluate", "compare", "designs", "bench", "nlu_bench"]
 
 
 @click.command()
@@ -106,3 +106,50 @@ def designs(names: Tuple[str, ...], out: Path) -> None:
     if unknown:
         fail(f"Unknown design {', '.join(unknown)}; known: {', '.join(DESIGNS)}")
     click.echo(render(compare_designs(names), out))
+
+
+@click.command()
+@click.option("--no-cluster", is_flag=True, help="Leave out our cluster of 2.")
+@click.option("--profile", is_flag=True, help="Only where a turn's time goes, in-process.")
+@click.option("--quick", is_flag=True,
+              help="Stock trained 1 epoch a component, not 100 (same answer cost, worse answers).")
+@click.pass_obj
+def bench(settings: Settings, no_cluster: bool, profile: bool, quick: bool) -> None:
+    """Ours against stock Rasa 3.6 on our content; our cluster of 2 against one server."""
+    import os
+
+    from bot.bench.run import bench as run_bench
+    from bot.bench.run import render
+
+    def report(line: str) -> None:
+        click.echo(line, err=True)
+
+    if profile:
+        from bot.bench.profile import breakdown, render_breakdown
+        from bot.training import ensure_model
+
+        parts, floor = breakdown(settings, ensure_model(settings), report=report)
+        click.echo(render_breakdown(parts, floor, f"load average {os.getloadavg()[0]:.1f}"))
+        return
+    try:
+        results = run_bench(settings, report, cluster=not no_cluster, quick=quick)
+    except NssaError as exc:
+        fail(str(exc))
+    click.echo(render(results))
+
+
+@click.command(name="nlu-bench")
+@click.option("--model", type=click.Path(path_type=Path, exists=True), default=None,
+              help="Model archive (default: the latest in the model directory).")
+@click.option("--limit", type=click.IntRange(min=2), default=None,
+              help="Only the first N questions.")
+@click.pass_obj
+def nlu_bench(settings: Settings, model: Optional[Path], limit: Optional[int]) -> None:
+    """Time the whole NLU pipeline of the trained model on every frozen question."""
+    from bot.evaluation.nlu_bench import bench_texts, render, run_bench
+    from bot.training import latest_model
+
+    model = model or latest_model(settings.model_dir)
+    if model is None:
+        fail(f"No model in {settings.model_dir}: run `python -m bot train` first.")
+    click.echo(render(run_bench(model, bench_texts()[:limit]), model))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Optional
 
 import click
 
@@ -46,13 +47,23 @@ def train(settings: Settings) -> None:
 
 @click.command()
 @click.option("--no-train", is_flag=True, help="Use the latest model as it is.")
+@click.option("--servers", type=click.IntRange(1, 16), default=None,
+              help="N Rasa servers behind HAProxy, sharing PostgreSQL and Redis (bot/cluster.py).")
 @click.pass_obj
-def run(settings: Settings, no_train: bool) -> None:
+def run(settings: Settings, no_train: bool, servers: Optional[int]) -> None:
     """Start the reference back-ends, action server, Rasa server and worker; watch them.
 
     Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 did not start, 3 a service
     crashed 5 times in 5 minutes (bot/supervisor.py).
     """
+    if servers is not None:
+        from bot.cluster import cluster_settings, on_postgres
+
+        try:
+            settings = on_postgres(cluster_settings(settings),
+                                   report=lambda line: click.echo(line, err=True))
+        except NssaError as exc:
+            fail(str(exc))
     from bot.services import ServiceError, assistant_processes, start_all, stop_all
     from bot.store import check_database
     from bot.store.schema import upgrade
@@ -76,7 +87,12 @@ def run(settings: Settings, no_train: bool) -> None:
         fail(str(exc))
     settings = with_tokens(settings)
     try:
-        processes = assistant_processes(settings, model)
+        if servers is not None:
+            from bot.cluster import cluster_processes
+
+            processes = cluster_processes(settings, model, servers)
+        else:
+            processes = assistant_processes(settings, model)
     except NssaError as exc:
         fail(str(exc))
     busy = busy_ports(processes)
@@ -92,6 +108,7 @@ def run(settings: Settings, no_train: bool) -> None:
         sys.exit(EXIT_STOPPED)  # start_all stopped what it had started
     import asyncio
 
+    from bot.cluster import cluster_lines
     from bot.notices import subscribe
     from clients.errors import BackendError
 
@@ -115,8 +132,11 @@ def run(settings: Settings, no_train: bool) -> None:
         + (" (Authorization: Bearer NSSA_REST_TOKEN)" if settings.rest_token else "") + "\n"
         f"  Rasa server:    {settings.rasa_url}/ (no HTTP API; the internal routes need "
         "NSSA_API_TOKEN)\n"
-        f"  Action server:  {settings.action_url.rsplit('/', 1)[0]}/health (the actions need "
-        "NSSA_ACTION_TOKEN)\n"
+        + (
+            cluster_lines(settings, servers) if servers is not None
+            else f"  Action server:  {settings.action_url.rsplit('/', 1)[0]}/health (the "
+            "actions need NSSA_ACTION_TOKEN)\n"
+        )
         + (
             f"  Reference CMS:  {settings.cms_url} (demo people: backends/README.md;\n"
             f"                  one-time codes appear in {settings.var_dir / 'cms' / 'otp.log'})\n"

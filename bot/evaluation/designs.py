@@ -33,11 +33,13 @@ from bot.content import load_examples
 from bot.evaluation.frozen_set import EVAL_DIR, load_rows
 from bot.settings import PROJECT_ROOT
 
-__all__ = ["DESIGNS", "DesignResult", "form_intents", "compare_designs", "render"]
+__all__ = ["DESIGNS", "DesignResult", "form_intents", "right_answer", "compare_designs", "render"]
 
 # name: (what it is, AnswerClassifier config over config.yml's)
 DESIGNS: Dict[str, Tuple[str, Dict[str, Any]]] = {
-    "tfidf": ("word + character n-gram TF-IDF, logistic regression", {}),
+    "tfidf": ("word + character n-gram TF-IDF, SGD on the logistic loss (config.yml)", {}),
+    "tfidf-lbfgs": ("the same features, LogisticRegression lbfgs C=30 (before issue 9's speed-up)",
+                    {"solver": "logistic", "C": 30.0, "max_iter": 2000}),
     "tfidf+embeddings": ("the same plus wordllama sentence embeddings", {"embeddings": 1.0}),
     "tfidf+spelling": ("pyspellchecker corrects unknown words first", {"spelling": True}),
 }
@@ -126,7 +128,8 @@ def _decide(classes: Sequence[str], probabilities: Sequence[float], text: str,
     return intent, answer
 
 
-def _right(row: Dict[str, Any], intent: str, answer: str, forms: Dict[str, str]) -> bool:
+def right_answer(row: Dict[str, Any], intent: str, answer: str, forms: Dict[str, str]) -> bool:
+    """Whether the NLU's (intent, answer) is right for a frozen row of its category."""
     category = row.get("category")
     if category == "out_of_scope":
         return intent in ("out_of_scope", "nlu_fallback")
@@ -157,8 +160,7 @@ def compare_designs(names: Sequence[str] = (), lang: str = "en",
         description, config = DESIGNS[name]
         classifier: Any = AnswerClassifier({**base, **config}, None, None)  # type: ignore[arg-type]
         started = time.perf_counter()
-        pipeline = classifier._new_pipeline()
-        pipeline.fit(texts, labels)
+        pipeline = classifier.fit_pipeline(texts, labels)
         result = DesignResult(name, description, time.perf_counter() - started)
         classes = list(pipeline.classes_)
         for row in rows:
@@ -169,7 +171,7 @@ def compare_designs(names: Sequence[str] = (), lang: str = "en",
             result.milliseconds.append(1000 * (time.perf_counter() - began))
             category = str(row["category"])
             result.total[category] += 1
-            if _right(row, intent, answer, forms):
+            if right_answer(row, intent, answer, forms):
                 result.right[category] += 1
             else:
                 result.wrong.append((str(row["id"]), str(row.get("answer") or category), answer))

@@ -31,6 +31,7 @@ __all__ = [
     "EvaluationResult",
     "held_out_examples",
     "predict",
+    "answer_of",
     "evaluate_model",
     "compare_configs",
 ]
@@ -122,7 +123,8 @@ def _scores(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
     return Scores(per_label, macro, float(accuracy_score(gold, predicted)))
 
 
-def _answer_of(parse: dict) -> str:
+def answer_of(parse: dict) -> str:
+    """The answer a parse chose: `topic/key` for a policy topic, else the intent."""
     intent = (parse.get("intent") or {}).get("name") or ""
     selector = parse.get("response_selector") or {}
     chosen = selector.get(intent) or selector.get("default") or {}
@@ -147,7 +149,7 @@ async def _predict(model: Path, examples: List[Example]) -> List[Prediction]:
         parse = await agent.parse_message(example.text)
         seconds = time.perf_counter() - started
         intent = (parse.get("intent") or {}).get("name") or ""
-        predictions.append(Prediction(example, intent, _answer_of(parse), seconds))
+        predictions.append(Prediction(example, intent, answer_of(parse), seconds))
     return predictions
 
 

@@ -21,10 +21,16 @@ NLU data and test stories stay as they are. `decide()` holds the rules:
 5. Otherwise the detected language when the detection is sure, else the
    conversation's language; a conversation without one takes the
    channel's hint (Telegram's language_code, the browser's language in
-   the web chat, message metadata `language`), else English.
+   the web chat, message metadata `language`), else, for a first message
+   of 2 words or more, the detected language when it is more likely than
+   not (`first_sure`, 0.5: "telegram nssa" written in a Polish
+   conversation's way), else English.
 
 Detection: Arabic letters are Arabic, Cyrillic letters Ukrainian (the only
-such languages offered); Latin text goes to a character n-gram logistic
+such languages offered); Latin text with a letter only one offered language
+writes (translations/languages.yml `letters:`, "ą", "ł" for Polish) is that
+language unless the n-gram model below is sure of another (an English
+sentence with the name "Łukasz" stays English); other Latin text goes to a character n-gram logistic
 regression trained on the training examples, whose language is the
 `metadata: {language: xx}` of their intent block (data/lang/<code>/),
 English when none: so "kam el ma3ash" and "skilky pensii" are learnt from
@@ -46,7 +52,15 @@ from rasa.shared.nlu.constants import INTENT, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.i18n.languages import SOURCE, from_hint, languages, named_in, offered, script_of
+from bot.i18n.languages import (
+    SOURCE,
+    from_hint,
+    languages,
+    lettered,
+    named_in,
+    offered,
+    script_of,
+)
 
 __all__ = [
     "LANGUAGE_KEY",
@@ -95,6 +109,7 @@ def decide(
     hint: Optional[str] = None,
     choice_intent: bool = False,
     sure: float = 0.8,
+    first_sure: float = 0.5,
 ) -> Decision:
     """Apply the rules of the module docstring to one message."""
     named = named_in(text)
@@ -115,14 +130,18 @@ def decide(
         return Decision(fallback, False, "kept: short")
     if is_sure:
         return Decision(language, False, "detected")
+    if current is None and not from_hint(hint) and confidence >= first_sure \
+            and language in offered():
+        return Decision(language, False, "first message: likely")
     return Decision(fallback, False, "kept: unsure")
 
 
 class Detector:
     """Script rules, then character n-grams for Latin text (see the module docstring)."""
 
-    def __init__(self, pipeline: Any = None) -> None:
+    def __init__(self, pipeline: Any = None, sure: float = 0.8) -> None:
         self.pipeline = pipeline
+        self.sure = sure
 
     @staticmethod
     def new_pipeline() -> Any:
@@ -153,11 +172,17 @@ class Detector:
             return None
         if script in _SCRIPTS and _SCRIPTS[script] in languages():
             return _SCRIPTS[script], 1.0
-        if script != "latin" or self.pipeline is None:
+        if script != "latin":
             return SOURCE, 0.0
+        own = lettered(text)
+        if self.pipeline is None:
+            return (own, 1.0) if own else (SOURCE, 0.0)
         probabilities = self.pipeline.predict_proba([text.lower()])[0]
         best = int(probabilities.argmax())
-        return str(self.pipeline.classes_[best]), float(probabilities[best])
+        found, confidence = str(self.pipeline.classes_[best]), float(probabilities[best])
+        if own is not None and (found == own or confidence < self.sure):
+            return own, 1.0
+        return found, confidence
 
 
 def example_language(message: Message) -> str:
@@ -178,8 +203,8 @@ class LanguageIdentifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """How sure the detection must be, and how sure the choice intent."""
-        return {"sure": 0.8, "choice_confidence": 0.5}
+        """How sure the detection must be (a first message's: first_sure), and the choice intent."""
+        return {"sure": 0.8, "first_sure": 0.5, "choice_confidence": 0.5}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -239,7 +264,10 @@ class LanguageIdentifier(GraphComponent):
         except (ValueError, FileNotFoundError):
             logger.debug("No trained LanguageIdentifier in the model.")
             pipeline = None
-        return cls(config, model_storage, resource, Detector(pipeline))
+        from bot.nlu.classifier import sparse_ready
+
+        sure = float({**cls.get_default_config(), **config}["sure"])
+        return cls(config, model_storage, resource, Detector(sparse_ready(pipeline), sure))
 
     def process(self, messages: List[Message], tracker: Optional[Any] = None) -> List[Message]:
         """Write `language` (and `language_chosen`) into each message's parse data."""
@@ -263,6 +291,7 @@ class LanguageIdentifier(GraphComponent):
                 choice_intent=intent.get("name") == CHOICE_INTENT
                 and (intent.get("confidence") or 0.0) >= self._config["choice_confidence"],
                 sure=self._config["sure"],
+                first_sure=self._config["first_sure"],
             )
             message.set(LANGUAGE_KEY, decision.language, add_to_output=True)
             message.set(CHOSEN_KEY, decision.reason == "choice", add_to_output=True)

@@ -12,7 +12,7 @@ import click
 
 from bot.settings import Settings
 
-__all__ = ["metrics", "metrics_bench"]
+__all__ = ["metrics", "metrics_bench", "metrics_rebuild"]
 
 
 def _since(value: Optional[str]) -> Optional[dt.datetime]:
@@ -75,3 +75,22 @@ def metrics_bench(conversations: int, url: Optional[str]) -> None:
             click.echo(json.dumps(run_bench(engine, conversations)))
         finally:
             engine.dispose()
+
+
+@click.command("metrics-rebuild")
+@click.pass_obj
+def metrics_rebuild(settings: Settings) -> None:
+    """Make the per-conversation summaries of the analytics again from Rasa's events."""
+    from bot.store import summaries
+    from bot.store.db import create_engine_for
+    from bot.store.schema import upgrade
+
+    upgrade(settings.database_url)
+    engine = create_engine_for(settings.database_url)
+    try:
+        summaries.ensure(engine)
+        with engine.begin() as connection:
+            count = summaries.rebuild(connection)
+    finally:
+        engine.dispose()
+    click.echo(f"{count} conversations summarised")

@@ -1,182 +1,135 @@
-"""The SQL behind the figures: one row per conversation, grouped in the database.
+"""The SQL behind the figures: grouped in the database over the conversation summaries.
 
-Rasa's SQL tracker store keeps one `events` row per event with `type_name`,
-`intent_name` (user messages), `action_name` (the `name` of actions, forms and
-slots) and the event as JSON in `data`. What counts as what:
+The summaries (`bot.store.summaries`: one row per conversation, plus its
+counts per topic, unanswered closest answer and request form) are kept up
+to date as the events are stored, so no query here reads Rasa's `events`.
+What counts as what is decided there:
 
-- a message: a `user` event whose intent is not an `EXTERNAL_` one (those are
-  sent by the system, not typed);
+- a message: a `user` event whose intent is not an `EXTERNAL_` one;
 - a fallback: a message classified `nlu_fallback`, or `action_default_fallback`;
 - a hand-over: `action_handover` ran; a call-back: `action_submit_callback` ran;
 - a request started: a form became active (`active_loop` event named `*_form`);
-- satisfaction: a message classified `helped_yes` or `helped_no` (the answer
-  to "Did this help?"; README "Analytics").
+- satisfaction: the slot `satisfaction` set to "yes" or "no" (the answer to
+  "Did this help?", actions/satisfaction.py).
 
-Only the first message of each conversation has its JSON read (its channel),
-and fallbacks (the closest answer Rasa saw), so a year of data stays fast.
+A conversation belongs to the day (UTC) its first event happened; `since`
+keeps the conversations that started then or later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.store.summaries import counts, summaries
 from bot.store.tables import handovers, outbox
 
-__all__ = [
-    "events", "FALLBACK_INTENT", "FALLBACK_ACTIONS", "HANDOVER_ACTION", "CALLBACK_ACTION",
-    "HELPED_YES", "HELPED_NO", "conversation_rows", "topic_rows", "unanswered_rows",
-    "request_rows", "handover_rows", "has_events",
-]
+__all__ = ["contained", "day_rows", "hour_rows", "count_rows", "csat_rows", "request_rows",
+           "handover_rows"]
 
-# Rasa's table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), named only here.
-events = sa.table(
-    "events",
-    sa.column("id", sa.Integer),
-    sa.column("sender_id", sa.String),
-    sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float),
-    sa.column("intent_name", sa.String),
-    sa.column("action_name", sa.String),
-    sa.column("data", sa.Text),
-)
-
-FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_ACTIONS = ("action_default_fallback",)
-HANDOVER_ACTION = "action_handover"
-CALLBACK_ACTION = "action_submit_callback"
-HELPED_YES = "helped_yes"
-HELPED_NO = "helped_no"
-
-_e = events.c
-
-
-def _json(connection: Connection, column: Any, path: Sequence[Any]) -> Any:
-    """The text at `path` in a JSON text column, on SQLite or PostgreSQL."""
-    if connection.dialect.name == "sqlite":
-        dotted = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-        return sa.func.json_extract(column, dotted)
-    expression: Any = sa.cast(column, sa.JSON)
-    for part in path[:-1]:
-        expression = expression[part]
-    return expression[path[-1]].as_string()
+_s = summaries.c
+_c = counts.c
 
 
 def _flag(condition: Any) -> Any:
     return sa.case((condition, 1), else_=0)
 
 
-def has_events(connection: Connection) -> bool:
-    """Whether Rasa has made its `events` table in this database yet."""
-    return sa.inspect(connection).has_table("events")
-
-
-def _message() -> Any:
-    external = _e.intent_name.like("EXTERNAL\\_%", escape="\\")
-    return sa.and_(_e.type_name == "user", sa.not_(external))
-
-
-def _fallback() -> Any:
-    return sa.or_(
-        sa.and_(_e.type_name == "user", _e.intent_name == FALLBACK_INTENT),
-        sa.and_(_e.type_name == "action", _e.action_name.in_(FALLBACK_ACTIONS)),
+def contained() -> Any:
+    """Answered a message it understood, no hand-over or call-back, not misunderstood at the end."""
+    return sa.and_(
+        _s.answers > 0, _s.last_understood.isnot(None), _s.handovers == 0, _s.callbacks == 0,
+        sa.or_(_s.last_fallback.is_(None), _s.last_fallback <= _s.last_understood),
     )
 
 
-def _action(name: str) -> Any:
-    return sa.and_(_e.type_name == "action", _e.action_name == name)
-
-
-def conversation_rows(connection: Connection, since: Optional[float]) -> List[Tuple[Any, ...]]:
-    """Per conversation: start, channel, messages, answers, fallbacks, ... (no ids)."""
-    message = _message()
-    understood = sa.and_(message, _e.intent_name != FALLBACK_INTENT)
-    summary = sa.select(
-        sa.func.min(_e.timestamp).label("started"),
-        sa.func.min(sa.case((message, _e.id))).label("first_message"),
-        sa.func.sum(_flag(message)).label("messages"),
-        sa.func.sum(_flag(_e.type_name == "bot")).label("answers"),
-        sa.func.sum(_flag(_fallback())).label("fallbacks"),
-        sa.func.max(sa.case((understood, _e.id))).label("last_understood"),
-        sa.func.max(sa.case((_fallback(), _e.id))).label("last_fallback"),
-        sa.func.sum(_flag(_action(HANDOVER_ACTION))).label("handovers"),
-        sa.func.sum(_flag(_action(CALLBACK_ACTION))).label("callbacks"),
-        sa.func.sum(_flag(sa.and_(message, _e.intent_name == HELPED_YES))).label("helped_yes"),
-        sa.func.sum(_flag(sa.and_(message, _e.intent_name == HELPED_NO))).label("helped_no"),
-    ).group_by(_e.sender_id)
+def _conversations(since: Optional[float]) -> List[Any]:
+    where = [_s.messages > 0]  # a session with nothing typed is not a conversation
     if since is not None:
-        summary = summary.where(_e.timestamp >= since)
-    conversations = summary.subquery("conversations")
-    first = events.alias("first")
-    channel = _json(connection, first.c.data, ["input_channel"])
-    query = sa.select(
-        conversations.c.started,
-        channel,
-        conversations.c.messages,
-        conversations.c.answers,
-        conversations.c.fallbacks,
-        conversations.c.last_understood,
-        conversations.c.last_fallback,
-        conversations.c.handovers,
-        conversations.c.callbacks,
-        conversations.c.helped_yes,
-        conversations.c.helped_no,
-    ).select_from(
-        conversations.outerjoin(first, first.c.id == conversations.c.first_message)
-    )
-    return [tuple(row) for row in connection.execute(query)]
+        where.append(_s.started >= since)
+    return where
 
 
-def topic_rows(connection: Connection, since: Optional[float], limit: int = 20) -> List[Any]:
-    """Per intent understood (the topic): conversations and messages, most asked first."""
-    understood = sa.and_(_message(), _e.intent_name != FALLBACK_INTENT,
-                         _e.intent_name.isnot(None))
+def day_rows(connection: Connection, since: Optional[float]) -> List[Any]:
+    """Per day and channel: conversations, messages, contained, fallbacks, ... and csat answers."""
     query = (
         sa.select(
-            _e.intent_name,
-            sa.func.count(sa.distinct(_e.sender_id)).label("conversations"),
-            sa.func.count().label("messages"),
+            _s.day, _s.channel,
+            sa.func.count().label("conversations"),
+            sa.func.sum(_s.messages).label("messages"),
+            sa.func.sum(_flag(contained())).label("contained"),
+            sa.func.sum(_flag(_s.fallbacks > 0)).label("fallbacks"),
+            sa.func.sum(_flag(_s.handovers > 0)).label("handovers"),
+            sa.func.sum(_flag(_s.callbacks > 0)).label("callbacks"),
+            sa.func.sum(_s.helped_yes).label("helped_yes"),
+            sa.func.sum(_s.helped_no).label("helped_no"),
         )
-        .where(understood)
-        .group_by(_e.intent_name)
-        .order_by(sa.desc("conversations"), _e.intent_name)
-        .limit(limit)
+        .where(*_conversations(since))
+        .group_by(_s.day, _s.channel)
     )
-    if since is not None:
-        query = query.where(_e.timestamp >= since)
     return list(connection.execute(query))
 
 
-def unanswered_rows(connection: Connection, since: Optional[float], limit: int = 10) -> List[Any]:
-    """Messages not understood, grouped by the closest answer Rasa saw (no texts)."""
-    closest = _json(connection, _e.data, ["parse_data", "intent_ranking", 1, "name"])
+def hour_rows(connection: Connection, since: Optional[float]) -> List[Any]:
+    """Conversations started per hour of the day (UTC)."""
+    query = (sa.select(_s.hour, sa.func.count()).where(*_conversations(since))
+             .group_by(_s.hour))
+    return list(connection.execute(query))
+
+
+def count_rows(
+    connection: Connection, kind: str, since: Optional[float], limit: Optional[int] = None
+) -> List[Any]:
+    """Per name of `kind` (topic, unanswered, form): conversations and events, most first."""
     query = (
-        sa.select(closest.label("closest"), sa.func.count().label("messages"))
-        .where(_e.type_name == "user", _e.intent_name == FALLBACK_INTENT)
-        .group_by(closest)
-        .order_by(sa.desc("messages"))
-        .limit(limit)
+        sa.select(_c.name, sa.func.count().label("conversations"),
+                  sa.func.sum(_c.count).label("events"))
+        .where(_c.kind == kind)
+        .group_by(_c.name)
+        .order_by(sa.desc("conversations"), sa.desc("events"), _c.name)
     )
     if since is not None:
-        query = query.where(_e.timestamp >= since)
+        query = query.where(_c.started >= since)
+    if limit is not None:
+        query = query.limit(limit)
     return list(connection.execute(query))
+
+
+def _csat_query(since: bool) -> Any:
+    # CROSS JOIN keeps SQLite's loop on the few conversations that answered
+    # (it would otherwise look up a summary for every topic row); PostgreSQL
+    # plans it as any inner join.
+    return sa.text(
+        "SELECT c.name, SUM(s.helped_yes), SUM(s.helped_no)"
+        " FROM conversation_summaries AS s CROSS JOIN conversation_counts AS c"
+        " WHERE s.helped_yes + s.helped_no > 0 AND s.messages > 0"
+        + (" AND s.started >= :since" if since else "")
+        + " AND c.sender_id = s.sender_id AND c.kind = :kind AND c.name IN :names"
+        " GROUP BY c.name"
+    ).bindparams(sa.bindparam("names", expanding=True))
+
+
+def csat_rows(
+    connection: Connection, kind: str, names: List[str], since: Optional[float]
+) -> Dict[str, Any]:
+    """Per name of `kind`: the "Yes" and "No" answers of the conversations that had it."""
+    if not names:
+        return {}
+    values: Dict[str, Any] = {"kind": kind, "names": list(names)}
+    if since is not None:
+        values["since"] = since
+    found = connection.execute(_csat_query(since is not None), values)
+    return {name: (int(yes or 0), int(no or 0)) for name, yes, no in found}
 
 
 def request_rows(connection: Connection, since: Optional[float]) -> Dict[str, Dict[str, int]]:
     """Requests by type: started (forms opened), sent, failed, pending (the outbox)."""
     result: Dict[str, Dict[str, int]] = {}
-    started = (
-        sa.select(_e.action_name, sa.func.count())
-        .where(_e.type_name == "active_loop", _e.action_name.like("%\\_form", escape="\\"))
-        .group_by(_e.action_name)
-    )
-    if since is not None:
-        started = started.where(_e.timestamp >= since)
-    for name, count in connection.execute(started):
-        result.setdefault(name[: -len("_form")], {})["started"] = count
+    for name, _, started in count_rows(connection, "form", since):
+        result.setdefault(name, {})["started"] = int(started)
     sent = sa.select(outbox.c.kind, outbox.c.state, sa.func.count()).group_by(
         outbox.c.kind, outbox.c.state
     )

@@ -3,10 +3,16 @@
 `compute_metrics` returns a JSON-ready dict. Its top level has
 `conversations`, `messages`, `contained`, `fallbacks`, `handovers`,
 `callbacks`, the rates (`containment_rate`, `fallback_rate`, `handover_rate`,
-a share of conversations; None when there are none) and `csat` (the share of
-"Yes" among the answers to "Did this help?", None when nobody answered), then
+a share of conversations; None when there are none), `csat` (the share of
+"Yes" among the answers to "Did this help?", None when nobody answered) and
+`csat_answers` (how many answered), then
 `by_channel`, `by_period`, `by_topic`, `unanswered`, `busiest_hours`,
 `requests`, `handover_reasons`, `advisor_wait_median_seconds` and `cost`.
+
+Every figure is summed in the database over the per-conversation summaries
+(`bot.store.summaries`, `bot.metrics.queries`); here only the days are
+rolled into weeks and the channels and days into totals. Per channel, period
+and topic the same figures come with their own `csat` and `csat_answers`.
 
 A conversation is contained when the assistant answered at least one message
 it understood, no hand-over and no call-back happened, and its last message
@@ -23,6 +29,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from sqlalchemy.engine import Engine
 
 from bot.metrics import queries
+from bot.store import summaries
 
 __all__ = ["Period", "PERIODS", "compute_metrics", "cost_and_benefit", "flat_rows"]
 
@@ -34,24 +41,31 @@ def _rate(part: int, whole: int) -> Optional[float]:
     return round(part / whole, 4) if whole else None
 
 
-def _period_key(started: float, period: Period) -> str:
-    day = dt.datetime.fromtimestamp(started, dt.timezone.utc).date()
+def _period_key(day: str, period: Period) -> str:
     if period == "week":
-        year, week, _ = day.isocalendar()
+        year, week, _ = dt.date.fromisoformat(day).isocalendar()
         return f"{year}-W{week:02d}"
-    return day.isoformat()
+    return day
+
+
+_SUMMED = ("conversations", "messages", "contained", "fallbacks", "handovers", "callbacks",
+           "helped_yes", "helped_no")
 
 
 def _blank() -> Dict[str, int]:
-    return {"conversations": 0, "messages": 0, "contained": 0, "fallbacks": 0,
-            "handovers": 0, "callbacks": 0}
+    return {name: 0 for name in _SUMMED}
+
+
+def _csat(yes: int, no: int) -> Dict[str, Any]:
+    return {"csat": _rate(yes, yes + no), "csat_answers": yes + no}
 
 
 def _with_rates(totals: Dict[str, int]) -> Dict[str, Any]:
-    figures: Dict[str, Any] = dict(totals)
+    figures: Dict[str, Any] = {k: v for k, v in totals.items() if not k.startswith("helped")}
     figures["containment_rate"] = _rate(totals["contained"], totals["conversations"])
     figures["fallback_rate"] = _rate(totals["fallbacks"], totals["conversations"])
     figures["handover_rate"] = _rate(totals["handovers"], totals["conversations"])
+    figures.update(_csat(totals["helped_yes"], totals["helped_no"]))
     return figures
 
 
@@ -97,43 +111,24 @@ def compute_metrics(
 
         costs = contact_costs(DEFAULT_CONTACT_COSTS)
     start = since.timestamp() if since is not None else None
+    summaries.ensure(engine)
     with engine.connect() as connection:
-        if queries.has_events(connection):
-            rows = queries.conversation_rows(connection, start)
-            topics = queries.topic_rows(connection, start)
-            unanswered = queries.unanswered_rows(connection, start)
-            requests = queries.request_rows(connection, start)
-        else:
-            rows, topics, unanswered, requests = [], [], [], {}
+        days = queries.day_rows(connection, start)
+        hours = queries.hour_rows(connection, start)
+        topics = queries.count_rows(connection, "topic", start, limit=20)
+        topic_csat = queries.csat_rows(connection, "topic", [row[0] for row in topics], start)
+        unanswered = queries.count_rows(connection, "unanswered", start, limit=10)
+        requests = queries.request_rows(connection, start)
         handover_list = queries.handover_rows(connection, start)
 
     totals = _blank()
     by_channel: Dict[str, Dict[str, int]] = defaultdict(_blank)
     by_period: Dict[str, Dict[str, int]] = defaultdict(_blank)
-    hours: Counter = Counter()
-    yes = no = 0
-    for (started, channel, messages, answers, fallbacks, last_understood, last_fallback,
-         handed, callbacks, helped_yes, helped_no) in rows:
-        messages, fallbacks, handed, callbacks = (int(messages or 0), int(fallbacks or 0),
-                                                  int(handed or 0), int(callbacks or 0))
-        if not messages:
-            continue  # a session started and nothing typed: not a conversation
-        fallback_at_end = last_fallback is not None and (
-            last_understood is None or last_fallback > last_understood
-        )
-        contained = bool(answers) and last_understood is not None and not (
-            handed or callbacks or fallback_at_end
-        )
-        counts = {"conversations": 1, "messages": messages, "contained": int(contained),
-                  "fallbacks": int(fallbacks > 0), "handovers": int(handed > 0),
-                  "callbacks": int(callbacks > 0)}
+    for day, channel, *sums in days:
         for bucket in (totals, by_channel[channel or "unknown"],
-                       by_period[_period_key(started, period)]):
-            for key, value in counts.items():
-                bucket[key] += value
-        hours[dt.datetime.fromtimestamp(started, dt.timezone.utc).hour] += 1
-        yes += int(helped_yes or 0)
-        no += int(helped_no or 0)
+                       by_period[_period_key(day, period)]):
+            for name, value in zip(_SUMMED, sums, strict=True):
+                bucket[name] += int(value or 0)
 
     waits = [(taken - requested).total_seconds() for _, _, requested, taken in handover_list
              if taken is not None]
@@ -141,18 +136,17 @@ def compute_metrics(
     figures.update({
         "since": since.isoformat() if since is not None else None,
         "period": period,
-        "csat": _rate(yes, yes + no),
-        "csat_answers": yes + no,
-        "csat_note": "share of 'Yes' to 'Did this help?' (intents helped_yes/helped_no); "
-                     "null when nobody answered",
+        "csat_note": "share of 'Yes' to 'Did this help?' (slot satisfaction set to yes or no) "
+                     "among the conversations that answered it; null when nobody answered",
         "by_channel": {name: _with_rates(bucket) for name, bucket in sorted(by_channel.items())},
         "by_period": {key: _with_rates(bucket) for key, bucket in sorted(by_period.items())},
-        "by_topic": [{"topic": name, "conversations": c, "messages": m}
+        "by_topic": [{"topic": name, "conversations": c, "messages": int(m),
+                      **_csat(*topic_csat.get(name, (0, 0)))}
                      for name, c, m in topics],
-        "unanswered": [{"closest_answer": name or "none", "messages": count}
-                       for name, count in unanswered],
+        "unanswered": [{"closest_answer": name, "messages": int(m)}
+                       for name, _, m in unanswered],
         "busiest_hours": [{"hour_utc": hour, "conversations": count}
-                          for hour, count in sorted(hours.items(), key=lambda h: (-h[1], h[0]))],
+                          for hour, count in sorted(hours, key=lambda h: (-h[1], h[0]))],
         "requests": {kind: {"started": c.get("started", 0), "sent": c.get("sent", 0),
                             "failed": c.get("failed", 0), "pending": c.get("pending", 0)}
                      for kind, c in sorted(requests.items())},
@@ -167,7 +161,8 @@ def compute_metrics(
 def flat_rows(figures: Mapping[str, Any]) -> List[List[Any]]:
     """The figures per period and per channel as CSV rows (header first)."""
     header = ["group", "key", "conversations", "messages", "contained", "fallbacks",
-              "handovers", "callbacks", "containment_rate", "fallback_rate", "handover_rate"]
+              "handovers", "callbacks", "containment_rate", "fallback_rate", "handover_rate",
+              "csat", "csat_answers"]
     rows: List[List[Any]] = [header]
     for group in ("by_period", "by_channel"):
         for key, bucket in figures[group].items():

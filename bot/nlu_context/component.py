@@ -3,7 +3,8 @@
 It runs after `bot.nlu.AnswerClassifier` (config.yml) and changes what the
 classifier read only where the conversation so far says more than the
 message alone (Rasa 3.6 hands NLU components the tracker at inference). The
-readings, tried in this order, are in `offers` (a chosen option, yes to an
+readings, tried in this order, are in `satisfaction` (the reply to "Did this
+help?" and to "What was missing?"), `offers` (a chosen option, yes to an
 offer, an identity typed after one) and `follow_ups` (a question inside a
 request, a follow-up, an estimate asked again). A self-harm reading the
 assistant would act on (at or above the fallback threshold, and always when
@@ -29,7 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import conversation_context as context
-from bot.nlu_context import follow_ups
+from bot.nlu_context import follow_ups, satisfaction
 from bot.nlu_context import offers as replies
 from bot.nlu_context.answer_words import AnswerWords
 
@@ -73,6 +74,8 @@ class ConversationContext(GraphComponent, IntentClassifier):
             "unsure_replies": ["goodbye", "greet", "affirm", "out_of_scope", "bot_challenge"],
             # Intents a follow-up may be taken away from.
             "overridable": ["distress", "ask_help", "out_of_scope", "bot_challenge", "greet"],
+            # "Did this help?" and "What was missing?" (bot/nlu_context/satisfaction.py).
+            **satisfaction.DEFAULTS,
         }
 
     def __init__(
@@ -168,7 +171,8 @@ class ConversationContext(GraphComponent, IntentClassifier):
             follow_ups.question_in_request(
                 message, text, events, form, self._words, self._offers, config)
             return
-        if replies.chosen_option(message, text, offered, float(config["confidence"])) or \
+        if satisfaction.reply(message, turns, config) or \
+                replies.chosen_option(message, text, offered, float(config["confidence"])) or \
                 replies.request_offer(message, text, offered, self._requests, config):
             return
         answer = context.last_answer(turns)

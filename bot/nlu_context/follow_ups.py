@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Dict, FrozenSet, List, Text
 
 from rasa.shared.nlu.constants import INTENT
 from rasa.shared.nlu.training_data.message import Message
@@ -28,22 +30,60 @@ from bot.nlu_context.offers import identity
 __all__ = ["question_in_request", "follow_up", "estimate_again"]
 
 # How a continuation starts: "and for three?", "what if ...", "what about ...".
-_CONTINUATION = re.compile(
-    r"^\s*(?:(?:ok(?:ay)?|so|oh|right)[,.]?\s+)?"
-    r"(?:and|but|also|plus|then|what if|what about|how about|and if|for|in|on|at)\b",
-    re.IGNORECASE,
+_CONTINUATION_EN = (
+    r"(?:and|but|also|plus|then|what if|what about|how about|and if|for|in|on|at)"
 )
-_ANAPHORS = frozenset("it its that this them those these one there they he she his her him".split())
-_QUESTION_WORDS = frozenset("what when where who whom why which how".split())
+_ANAPHORS_EN = "it its that this them those these one there they he she his her him".split()
+_QUESTION_WORDS_EN = "what when where who whom why which how".split()
 # A figure of the citizen's own ("I'm 47", "for three of them") continues the answer.
-_NUMBER_WORDS = frozenset(
-    "two three four five six seven eight nine ten eleven twelve half couple twins".split()
-)
+_NUMBER_WORDS_EN = "two three four five six seven eight nine ten eleven twelve half couple twins"
+
+
+@dataclass(frozen=True)
+class _Cues:
+    """The words that make a message a follow-up, English and every translation's."""
+
+    continuation: "re.Pattern[str]"
+    anaphors: FrozenSet[str]
+    question_words: FrozenSet[str]
+    number_words: FrozenSet[str]
+    joined_questions: FrozenSet[str]
+
+
+@lru_cache(maxsize=1)
+def _cues() -> _Cues:
+    """English's cues and those of `choices: follow_up:` in translations/<code>/texts.yml.
+
+    "a ile na trzecie?", "а якщо відмовлять?", "ولو اشتغلت نص دوام؟" are
+    follow-ups as "and for the third?" is; read once, on first use.
+    """
+    from bot.i18n.catalogue import default_catalogue
+
+    found = default_catalogue().choices("follow_up")
+
+    def listed(key: str) -> List[str]:
+        return [" ".join(w.casefold().split()) for w in found.get(key, [])]
+
+    # A word ends where its letters end; a prefix ("ول-": Arabic joins "and
+    # for" to the next word, "ولثلاثة") is followed by the word it joins.
+    starts = sorted(listed("continuation"), key=len, reverse=True)
+    alternatives = "|".join(
+        [rf"{_CONTINUATION_EN}(?![^\W_])"]
+        + [re.escape(w[:-1]) + r"(?=[^\W\d_])" if w.endswith("-") else re.escape(w) + r"(?![^\W_])"
+           for w in starts])
+    return _Cues(
+        continuation=re.compile(
+            rf"^\s*(?:(?:ok(?:ay)?|so|oh|right)[,.]?\s+)?(?:{alternatives})", re.IGNORECASE),
+        anaphors=frozenset(_ANAPHORS_EN + listed("anaphor")),
+        question_words=frozenset(_QUESTION_WORDS_EN + listed("question")),
+        number_words=frozenset(_NUMBER_WORDS_EN.split() + listed("number")),
+        joined_questions=frozenset(listed("question")),
+    )
 
 
 def _question_word_first(text: Text) -> bool:
     said = context.words(text)
-    return bool(said) and said[0] in _QUESTION_WORDS | {
+    return bool(said) and said[0] in _cues().question_words | {
         "can", "could", "do", "does", "is", "are", "will"}
 
 
@@ -88,9 +128,10 @@ def follow_up(
     said = context.words(text)
     if not said or len(said) > config["follow_up_max_words"] or identity(text):
         return
-    continuation = bool(_CONTINUATION.match(text))
-    anaphor = bool(_ANAPHORS.intersection(said))
-    personal = any(w.isdigit() or w in _NUMBER_WORDS for w in said)
+    cues = _cues()
+    continuation = bool(cues.continuation.match(text))
+    anaphor = bool(cues.anaphors.intersection(said))
+    personal = any(w.isdigit() or w in cues.number_words for w in said)
     if not (continuation or anaphor or personal):
         return
     intent = message.get(INTENT) or {}
@@ -123,14 +164,17 @@ def follow_up(
             return
     # "and for a couple?" asks the last question again about something
     # else; "and how much is it?" asks a question of its own.
-    again = continuation and not _QUESTION_WORDS.intersection(
-        context.words(_CONTINUATION.sub("", text, count=1))
-    )
+    # "a ile", "وقديش" (and how much) carry their question inside the
+    # continuation: the translations' question words count there too.
+    start = cues.continuation.match(text)
+    again = continuation and not cues.question_words.intersection(
+        context.words(cues.continuation.sub("", text, count=1))
+    ) and not cues.joined_questions.intersection(context.words(start.group(0) if start else ""))
     frame = frame if frame.split("/")[0] == topic else answer
     favoured, bonus = {answer, frame}, 0.25
     if again:
         favoured, bonus = {frame}, 0.8
-    elif anaphor and not _QUESTION_WORDS.intersection(said) and words.coverage(
+    elif anaphor and not cues.question_words.intersection(said) and words.coverage(
             text, answer) >= 0.99:
         # "is it open on Friday?" when the last answer says "Friday closed":
         # the last answer has the reply.
@@ -153,8 +197,9 @@ def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Tex
     said = context.words(text)
     if not said or len(said) > config["follow_up_max_words"] + 4:
         return
-    if not (_CONTINUATION.match(text) or _ANAPHORS.intersection(said)
-            or any(w.isdigit() or w in _NUMBER_WORDS for w in said)):
+    cues = _cues()
+    if not (cues.continuation.match(text) or cues.anaphors.intersection(said)
+            or any(w.isdigit() or w in cues.number_words for w in said)):
         return
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")

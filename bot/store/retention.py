@@ -7,7 +7,8 @@ hours. `Retention.run()` does both; the outbox worker calls it every
 
 Erasing a conversation removes, for its conversation id:
 
-- Rasa's events (table `events`, every session);
+- Rasa's events (table `events`, every session) and their summary for
+  the analytics (`bot/store/summaries.py`);
 - the project's rows that point at it: `person_conversations` (where a
   person's notices go), `channel_identities` (the Telegram chat or phone
   number behind it, so the next message starts a new conversation),
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.errors import StoreError
+from bot.store import summaries
 from bot.store._sql import reason
 from bot.store.deletions import ConversationDeletions
 from bot.store.tables import (
@@ -147,6 +149,7 @@ class Retention:
                 return False  # a message came in meanwhile: next run
             if self._has_events(connection):
                 connection.execute(sa.delete(_events).where(_events.c.sender_id == conversation_id))
+            summaries.erase(connection, conversation_id)
             for table in (
                 channel_identities,
                 person_conversations,

@@ -355,3 +355,32 @@ staff_audit = sa.Table(
 )
 
 __all__ += ["staff_accounts", "staff_sessions", "staff_sign_in_failures", "staff_audit"]
+
+# --- the review inbox (revision 0006) -----------------------------------------
+# An editor's decision on a citizen message the assistant did not handle well
+# (bot/review): assigned to an answer (a training example written to data/),
+# out of scope (an out_of_scope example) or a new answer needed (kept here
+# with its examples under a label). One row per message: Rasa's `events.id`
+# of the citizen's message, so a decided message leaves the open list. The
+# text is kept masked (bot/privacy), as the example written.
+REVIEW_DECISIONS = ("assign", "out_of_scope", "new_answer")
+
+review_decisions = sa.Table(
+    "review_decisions",
+    metadata,
+    sa.Column("id", _Id, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.BigInteger(), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    # The answer (intent) assigned, or the label of the new answer needed.
+    sa.Column("answer", sa.String(128), nullable=True),
+    sa.Column("text", sa.String(1000), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=True),
+    sa.Column("topic", sa.String(64), nullable=True),
+    sa.Column("decided_by", sa.String(64), nullable=False),
+    sa.Column("decided_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("event_id"),
+    sa.CheckConstraint("decision IN ('assign', 'out_of_scope', 'new_answer')", name="decision"),
+    sa.Index("ix_review_decisions_decision", "decision"),
+)
+
+__all__ += ["REVIEW_DECISIONS", "review_decisions"]

@@ -18,7 +18,9 @@ database URL. It is Rasa's `SQLTrackerStore` (same `events` table, same
 - the tracker of the turn in memory is not changed (masking works on copies);
 - a turn that raced a conversation's deletion (it read the tracker before
   the worker erased it) is not written back: its events would restore the
-  deleted conversation.
+  deleted conversation;
+- the conversation's summary for the analytics (`bot.store.summaries`) is
+  brought up to date in the same transaction as the events.
 
 Masking does not change how many events are stored, so Rasa's count of the
 events already stored stays right.
@@ -26,6 +28,7 @@ events already stored stays right.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
@@ -40,6 +43,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.privacy import SEALED_SLOTS, Sealer, install_log_masking, protect_event, reveal_event
+from bot.store import summaries
 from bot.store.tables import conversation_deletions
 
 __all__ = ["PrivateSQLTrackerStore"]
@@ -68,6 +72,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             store_key = load_settings().store_key
         self._sealer = Sealer(store_key)
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+        summaries.ensure(self.engine)
 
     def _protected(
         self, tracker: DialogueStateTracker, start: int
@@ -84,10 +89,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 )
                 yield event, protected
 
-    def _rows(self, tracker: DialogueStateTracker, stored: int) -> List[Any]:
-        """Rows for the tracker's events after the first `stored`."""
-        rows = []
+    def _rows(
+        self, tracker: DialogueStateTracker, stored: int
+    ) -> Tuple[List[Any], List[Dict[str, Any]]]:
+        """Rows for the tracker's events after the first `stored`, and their data."""
+        rows, datas = [], []
         for event, data in self._protected(tracker, stored):
+            datas.append(data)
             intent = (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY)
             rows.append(
                 self.SQLEvent(
@@ -99,21 +107,41 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     data=json.dumps(data),
                 )
             )
-        return rows
+        return rows, datas
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events not stored yet, masked and sealed."""
-        if self._deleted_during_turn(tracker):
+        """Store the events not stored yet, masked and sealed.
+
+        The database work runs in a thread: Rasa's SQL store does it in the
+        event loop, where every other conversation of the server waits for it.
+        """
+        if await asyncio.to_thread(self._deleted_during_turn, tracker):
             logger.info("A conversation was deleted while this turn ran; the turn is not stored.")
             return
         await self.stream_events(tracker)
+        await asyncio.to_thread(self._write, tracker)
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
-            session.add_all(self._rows(tracker, stored))
+            rows, datas = self._rows(tracker, stored)
+            session.add_all(rows)
+            session.flush()
+            self._summarise(session, tracker.sender_id, datas)
             session.commit()
-        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    @staticmethod
+    def _summarise(session: Any, sender_id: Text, datas: List[Dict[str, Any]]) -> None:
+        """Add the turn to the conversation's summary; the events are stored whatever happens."""
+        try:
+            with session.begin_nested():
+                summaries.record(session.connection(), [summaries.delta(sender_id, datas)])
+        except sa.exc.SQLAlchemyError:
+            logger.exception("The analytics summary of a conversation was not updated "
+                             "(python -m bot metrics-rebuild makes them again).")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the new events to the event broker, as protected as the stored rows."""
@@ -126,15 +154,19 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [reveal_event(json.loads(row.data), self._sealer) for row in rows]
+        events = await asyncio.to_thread(self._read, sender_id, fetch_events_from_all_sessions)
         if not (self.domain and events):
             logger.debug("No stored conversation '%s'.", sender_id)
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _read(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict]:
+        """The stored events of the conversation, unsealed (in a thread: see `save`)."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            return [reveal_event(json.loads(row.data), self._sealer) for row in rows]
 
     def _deleted_during_turn(self, tracker: DialogueStateTracker) -> bool:
         """Whether the conversation was erased after this tracker's first event."""

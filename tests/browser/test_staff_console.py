@@ -70,7 +70,7 @@ def sign_in(context: Any, live: Assistant, name: str) -> Any:
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/(queue|audit|)$"))
+    page.wait_for_url(re.compile(r"/(queue|audit|review|)$"))
     return page
 
 
@@ -188,7 +188,7 @@ def test_axe_finds_no_violations_on_any_console_page(
         ("bob", ["/queue", f"/conversations/{waiting}", f"/conversations/{held}",
                  f"/conversations/{held}/cases", "/callbacks", "/audit"]),
         ("ada", ["/audit"]),
-        ("erin", ["/"]),
+        ("erin", ["/review", "/review/new-answers", "/review/retrain"]),
     ):
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(TIMEOUT_MS)

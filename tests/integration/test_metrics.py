@@ -13,14 +13,23 @@ import json
 from typing import Any, Iterator, List
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Engine
 
 from bot.metrics import compute_metrics
 from bot.store.db import create_engine_for
+from bot.store.summaries import rebuild
 from bot.store.tables import handovers, outbox
 from bot.store.tracker import PrivateSQLTrackerStore
 
@@ -54,10 +63,13 @@ def _conversations() -> dict:
                _said("nlu_fallback", "webchat", t + 3610, closest="ask_housing"),
                *_answered("utter_not_sure", t + 3611),
                _said("change_address", "webchat", t + 3620), *_answered("utter_ok", t + 3621),
-               _said("helped_yes", "webchat", t + 3630), *_answered("utter_thanks", t + 3631)],
+               _said("helped_yes", "webchat", t + 3630),
+               SlotSet("satisfaction", "yes", timestamp=t + 3631),
+               *_answered("utter_thanks", t + 3631)],
         # Handed over, then "No": not contained.
         "c4": [_said("complaint", "sms", week_later), *_answered("action_handover", week_later),
-               _said("helped_no", "sms", week_later + 5)],
+               _said("helped_no", "sms", week_later + 5),
+               SlotSet("satisfaction", "no", timestamp=week_later + 6)],
         # A call-back requested: not contained.
         "c5": [_said("request_callback", "webchat", week_later + 3600),
                ActiveLoop("callback_form", timestamp=week_later + 3601),
@@ -111,7 +123,10 @@ def test_metrics_known_answers(engine: Engine) -> None:
         "sms": 1, "telegram": 1, "webchat": 3}
     assert figures["by_channel"]["webchat"]["contained"] == 2
     assert figures["unanswered"] == [{"closest_answer": "ask_housing", "messages": 2}]
-    assert figures["by_topic"][0] == {"topic": "ask_pension", "conversations": 2, "messages": 2}
+    assert figures["by_topic"][0] == {"topic": "ask_pension", "conversations": 2, "messages": 2,
+                                      "csat": 1.0, "csat_answers": 1}
+    assert figures["by_channel"]["sms"]["csat"] == 0.0
+    assert figures["by_channel"]["webchat"]["csat_answers"] == 1
     assert figures["requests"] == {
         "callback": {"started": 1, "sent": 1, "failed": 0, "pending": 0},
         "complaint": {"started": 0, "sent": 0, "failed": 1, "pending": 0},
@@ -169,3 +184,80 @@ def test_metrics_on_a_store_without_events(url: str) -> None:
         engine.dispose()
     assert figures["conversations"] == 0
     assert (figures["csat"], figures["containment_rate"]) == (None, None)
+
+
+def _summary_rows(engine: Engine) -> tuple:
+    from bot.store.summaries import counts, summaries
+
+    with engine.connect() as connection:
+        return (sorted(tuple(r) for r in connection.execute(sa.select(summaries))),
+                sorted(tuple(r) for r in connection.execute(sa.select(counts))))
+
+
+def test_summaries_kept_turn_by_turn_are_those_of_a_rebuild(url: str) -> None:
+    # The tracker store adds each turn's events to the summary as it stores them;
+    # recomputing them all from `events` must give exactly the same rows.
+    store = PrivateSQLTrackerStore(Domain.empty(), host=url, store_key="metrics-key")
+    for sender, events in _conversations().items():
+        for end in range(1, len(events) + 1):
+            asyncio.run(store.save(DialogueStateTracker.from_events(sender, events[:end])))
+    store.engine.dispose()
+    engine = create_engine_for(url)
+    try:
+        kept = _summary_rows(engine)
+        figures = compute_metrics(engine)
+        with engine.begin() as connection:
+            assert rebuild(connection) == len(_conversations())
+        assert _summary_rows(engine) == kept
+        assert compute_metrics(engine) == figures
+        assert (figures["conversations"], figures["contained"], figures["csat"]) == (5, 2, 0.5)
+    finally:
+        engine.dispose()
+
+
+def test_a_store_made_before_the_summaries_is_summarised_on_first_use(engine: Engine) -> None:
+    from bot.store.summaries import counts, summaries
+
+    with engine.begin() as connection:
+        counts.drop(connection)
+        summaries.drop(connection)
+    figures = compute_metrics(engine)
+    assert (figures["conversations"], figures["messages"], figures["contained"]) == (5, 9, 2)
+
+
+def test_erasing_a_conversation_erases_its_summary(engine: Engine) -> None:
+    from bot.store.retention import Retention
+
+    Retention(engine).erase("c1")
+    figures = compute_metrics(engine)
+    assert (figures["conversations"], figures["contained"]) == (4, 1)
+    assert figures["by_topic"][0] == {"topic": "ask_pension", "conversations": 1,
+                                      "messages": 1, "csat": 1.0, "csat_answers": 1}
+
+
+def test_metrics_rebuild_cli_makes_the_summaries_again(url: str, engine: Engine) -> None:
+    from bot.cli import cli
+    from bot.store.summaries import summaries
+
+    kept = _summary_rows(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(summaries))
+    assert compute_metrics(engine)["conversations"] == 0
+    result = CliRunner().invoke(cli, ["metrics-rebuild"],
+                                env={"NSSA_DATABASE_URL": url, "NSSA_LOG_LEVEL": "WARNING"})
+    assert result.exit_code == 0, result.output
+    assert "6 conversations summarised" in result.output
+    assert _summary_rows(engine) == kept
+
+
+def test_a_failed_summary_never_loses_the_turn(url: str) -> None:
+    from bot.store.summaries import counts
+
+    store = PrivateSQLTrackerStore(Domain.empty(), host=url, store_key="metrics-key")
+    with store.engine.begin() as connection:
+        counts.drop(connection)  # the summary's update fails from now on
+    events = _conversations()["c1"]
+    asyncio.run(store.save(DialogueStateTracker.from_events("c1", events)))
+    stored = asyncio.run(store.retrieve("c1"))
+    store.engine.dispose()
+    assert stored is not None and len(stored.events) == len(events)

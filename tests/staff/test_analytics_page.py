@@ -26,6 +26,10 @@ def _record(staff: Staff) -> None:
         rows.append({"sender_id": sender, "type_name": "bot", "timestamp": at + 1,
                      "intent_name": None, "action_name": None,
                      "data": json.dumps({"event": "bot", "text": "an answer"})})
+    # w1 answered "Did this help?" with Yes (actions/satisfaction.py's slot).
+    rows.append({"sender_id": "w1", "type_name": "slot", "timestamp": at + 2,
+                 "intent_name": None, "action_name": "satisfaction",
+                 "data": json.dumps({"event": "slot", "name": "satisfaction", "value": "yes"})})
     with staff.engine.begin() as connection:
         connection.execute(_events.insert(), rows)
 
@@ -38,7 +42,8 @@ async def test_analyst_sees_the_figures_without_personal_data(staff: Staff) -> N
     assert status == 200, page
     assert "<dt>Conversations</dt><dd>3</dd>" in page
     assert "<dt>Contained</dt><dd>2 (66.7 %)</dd>" in page
-    assert "no answers yet" in page  # csat: nobody answered "Did this help?"
+    assert '<dt>Satisfaction ("Did this help?" Yes)</dt><dd>100.0 % of 1</dd>' in page
+    assert '<th scope="row">ask_pension</th><td>2</td><td>2</td><td>100.0 % of 1</td>' in page
     assert '<th scope="row">ask_housing</th><td>1</td>' in page
     assert "85031212345" not in page and "w1" not in page
     status, svg = await ann.page("/analytics/plot.svg")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.evaluation.designs import DESIGNS, _decide, _right, form_intents
+from bot.evaluation.designs import DESIGNS, _decide, form_intents, right_answer
 
 
 def test_forms_are_known_by_the_intent_that_starts_them() -> None:
@@ -32,7 +32,7 @@ def test_forms_are_known_by_the_intent_that_starts_them() -> None:
     ({"category": "crisis"}, "distress", "distress", False),
 ])
 def test_a_decision_is_right_by_its_category(row, intent, answer, right) -> None:
-    assert _right(row, intent, answer, {"bank_form": "change_bank_account"}) is right
+    assert right_answer(row, intent, answer, {"bank_form": "change_bank_account"}) is right
 
 
 def test_the_decision_is_the_servers_override_then_fallback() -> None:

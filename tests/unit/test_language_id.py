@@ -45,6 +45,15 @@ def test_the_first_message_takes_a_sure_detection_even_when_short() -> None:
     assert decide("dzieki", UNSURE_PL).language == "en"
 
 
+def test_a_first_message_of_two_words_takes_the_likely_language() -> None:
+    """No conversation, no hint: more likely than not is better than English by default."""
+    decision = decide("telegram northland", UNSURE_PL)
+    assert (decision.language, decision.reason) == ("pl", "first message: likely")
+    assert decide("telegram northland", ("pl", 0.45)).language == "en"
+    assert decide("telegram northland", UNSURE_PL, hint="en-GB").language == "en"
+    assert decide("telegram northland", UNSURE_PL, current="en").language == "en"
+
+
 def test_the_channels_hint_decides_when_the_text_cannot() -> None:
     assert decide("ok", EN, hint="uk-UA").language == "uk"
     assert decide("ok", None, hint="de-DE").language == "en"
@@ -87,6 +96,25 @@ def test_latin_text_is_learnt_from_the_examples() -> None:
     detector = Detector().fit(texts, labels)
     assert detector.detect("ile dostane na dziecko")[0] == "pl"
     assert detector.detect("how much will i get")[0] == "en"
+
+
+@pytest.mark.parametrize("text", ["ąśżźć łęó", "dzięki", "zasiłek?", "ile płacą"])
+def test_letters_only_polish_writes_make_a_message_polish(text: str) -> None:
+    """translations/languages.yml `letters:`: "ą", "ł" are Polish however short the message."""
+    texts = ["how much is the pension", "when is it paid", "ile wynosi emerytura", "kiedy wyplata"]
+    detector = Detector().fit(texts, ["en", "en", "pl", "pl"])
+    assert detector.detect(text) == ("pl", 1.0)
+    assert Detector().detect(text) == ("pl", 1.0)
+
+
+def test_a_sure_english_sentence_with_a_polish_name_stays_english() -> None:
+    """A name written with Polish letters does not make an English sentence Polish."""
+    texts = ["how much is the pension", "when is it paid", "my name is john", "what is my status",
+             "ile wynosi emerytura", "kiedy wyplata"]
+    detector = Detector().fit(texts, ["en"] * 4 + ["pl"] * 2)
+    detector.sure = 0.5
+    language, _ = detector.detect("my name is Łukasz, when is the pension paid")
+    assert language == "en"
 
 
 def test_an_examples_language_is_its_intent_blocks_metadata() -> None:

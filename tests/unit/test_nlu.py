@@ -92,3 +92,36 @@ def test_regex_of_an_intent_always_wins(tmp_path) -> None:
     message = _parse(classifier, "Suicidal thoughts, and when is my pension paid")
     assert message.get("intent") == {"name": "self_harm", "confidence": 1.0}
     assert _parse(classifier, "when is my pension paid").get("intent")["name"] == "pension"
+
+
+def test_a_loaded_model_predicts_without_copying_its_coefficients(tmp_path) -> None:
+    # X @ coef_.T copies a row-major coef_ on every message (some 300 ms with
+    # the real label set); column-major, the transposed matrix is contiguous.
+    classifier = _train(tmp_path, [])
+    linear = classifier._pipeline[-1]
+    assert linear.coef_.T.flags["C_CONTIGUOUS"]
+    message = _parse(classifier, "how much pension do i get")
+    assert message.get("response_selector")["pension"]["response"]["utter_action"] == (
+        "utter_pension/amount"
+    )
+
+
+@pytest.mark.parametrize("solver", ["sgd", "logistic"])
+def test_each_solver_learns_the_answers(tmp_path, solver) -> None:
+    from bot.nlu import AnswerClassifier
+
+    classifier = AnswerClassifier({"solver": solver, "max_iter": 50}, None, None)  # type: ignore[arg-type]
+    pipeline = classifier.fit_pipeline(
+        ["when is my pension paid", "pension payment date", "how much pension do i get",
+         "pension amount per month", "hello there", "hi"],
+        ["pension/payment", "pension/payment", "pension/amount", "pension/amount",
+         "greet", "greet"])
+    assert list(pipeline.predict(["pension payment date please", "hello"])) == [
+        "pension/payment", "greet"]
+
+
+def test_an_unknown_solver_is_refused() -> None:
+    from bot.nlu import AnswerClassifier
+
+    with pytest.raises(ValueError, match="solver 'svm'"):
+        AnswerClassifier({"solver": "svm"}, None, None)._new_pipeline()  # type: ignore[arg-type]

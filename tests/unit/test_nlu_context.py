@@ -127,6 +127,30 @@ class TestFollowUps:
         assert answer_of(message) == "child_benefit/amount"
         assert message.get("conversation_context") == {"follows": "child_benefit/amount"}
 
+    @pytest.mark.parametrize("text", [
+        "a na trzecie?", "а на трьох?", "وللتلاتة؟", "ولثلاثة اولاد؟"])
+    def test_a_continuation_in_another_language_stays_with_the_last_answer(
+            self, component, text: str) -> None:
+        """`choices: follow_up:` of translations/<code>/texts.yml: "a na", "а на", "و..."."""
+        message = read(component, classified(text, distress=0.4), answered("child_benefit/amount"))
+        assert message.get("intent")["name"] == "child_benefit"
+        assert answer_of(message) == "child_benefit/amount"
+
+    @pytest.mark.parametrize("text", ["a kiedy płacą?", "وامتى بيدفعوا؟"])
+    def test_a_continuation_with_its_own_question_is_not_asked_again(
+            self, component, text: str) -> None:
+        """"a kiedy", "وامتى" (and when) ask a question of their own, as "and when" does."""
+        events = answered("child_benefit/amount")
+        message = read(component, classified(text, child_benefit__payment=0.45), events)
+        assert answer_of(message) == "child_benefit/payment"
+
+    def test_an_english_message_starting_with_a_or_i_is_no_continuation(self, component) -> None:
+        """Polish "a" and "i" are English words too: they are not listed alone."""
+        message = read(component, classified("i have a question about the highmoor office",
+                                             agency__office_highmoor=0.45),
+                       answered("child_benefit/amount"))
+        assert answer_of(message) == "agency/office_highmoor"
+
     def test_a_sure_question_without_continuation_switches_topic(self, component) -> None:
         message = read(component, classified("when is child benefit paid on the 15th?",
                                              child_benefit__payment=0.9),

@@ -1251,3 +1251,12 @@ def test_odd_input_is_answered_not_crashed(parser, text):
 def test_odd_input_masks_without_crashing(text):
     if text is not None:
         assert isinstance(v.mask_personal_numbers(text), str)
+
+
+@pytest.mark.parametrize("text", ["2 września 1988", "2 wrzesnia 1988", "2 вересня 1988",
+                                  "2 أيلول 1988", "2 سبتمبر 1988"])
+def test_a_date_with_another_languages_month_name(text: str) -> None:
+    """Month names of `choices: month:` in translations/<code>/texts.yml."""
+    from actions.validation.dates import date as read_date
+
+    assert read_date(text) == dt.date(1988, 9, 2)

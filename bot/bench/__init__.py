@@ -1,0 +1,1 @@
+"""`make bench`: our assistant against stock Rasa on the same content (bot/bench/run.py)."""
