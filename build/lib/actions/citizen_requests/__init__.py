@@ -1,1 +1,0 @@
-"""Requests citizens start in the chat (requests-in-chat.md)."""
