@@ -23,9 +23,12 @@ _FINGERPRINT_FILE = "model-fingerprint.json"
 
 
 def training_inputs(root: Path = PROJECT_ROOT, config: str = "config.yml") -> List[Path]:
-    """Every file whose content goes into the model."""
+    """Every file whose content goes into the model, the trained components' code included."""
     files = [root / config, root / "domain.yml"]
     files.extend(sorted((root / "data").rglob("*.yml")))
+    # What the trainable components of config.yml learn depends on their code.
+    files.extend(sorted((root / "bot" / "nlu").rglob("*.py")))
+    files.append(root / "bot" / "i18n" / "langid.py")
     return files
 
 

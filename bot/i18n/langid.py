@@ -70,6 +70,7 @@ __all__ = [
     "LanguageIdentifier",
     "CHOICE_INTENT",
     "decide",
+    "training_pairs",
     "example_language",
     "word_count",
 ]
@@ -195,6 +196,19 @@ def example_language(message: Message) -> str:
     return SOURCE
 
 
+def training_pairs(examples: List[Message]) -> Tuple[List[str], List[str]]:
+    """(texts, languages) to learn from: an English example is never another language's.
+
+    Citizens writing in another language type the English keywords too ("stop
+    notices" is a Ukrainian example of its intent), but as a language example
+    it would teach that "stop notices" is Ukrainian.
+    """
+    pairs = [(m.get(TEXT) or "", example_language(m)) for m in examples]
+    english = {text.casefold() for text, language in pairs if language == SOURCE}
+    kept = [(t, lang) for t, lang in pairs if lang == SOURCE or t.casefold() not in english]
+    return [t for t, _ in kept], [lang for _, lang in kept]
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
 )
@@ -238,9 +252,7 @@ class LanguageIdentifier(GraphComponent):
         """Learn the languages of the training examples."""
         import joblib
 
-        examples = training_data.intent_examples
-        texts = [m.get(TEXT) or "" for m in examples]
-        labels = [example_language(m) for m in examples]
+        texts, labels = training_pairs(training_data.intent_examples)
         self.detector.fit(texts, labels)
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self.detector.pipeline, directory / _MODEL_FILE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.i18n.langid import Detector, decide, example_language, word_count
+from bot.i18n.langid import Detector, decide, example_language, training_pairs, word_count
 from channels import sms_text
 
 PL = ("pl", 0.97)
@@ -200,3 +200,16 @@ def test_a_web_chat_message_carries_its_language_in_metadata() -> None:
     assert widget_message({"text": "Hello"}) == {"text": "Hello"}
     [entry] = transcript([BotUttered("Cześć", metadata={"language": "pl"})])
     assert (entry["lang"], entry["dir"]) == ("pl", "ltr")
+
+
+def test_an_english_keyword_in_another_languages_examples_stays_english() -> None:
+    # "stop notices" is also a Ukrainian example of its intent: as a language
+    # example it made an English "stop notices" Ukrainian.
+    examples = [
+        Message.build("stop notices", "stop_notices"),
+        Message.build("Stop Notices", "stop_notices", intent_metadata={"language": "uk"}),
+        Message.build("зупинити сповіщення", "stop_notices", intent_metadata={"language": "uk"}),
+    ]
+    texts, languages = training_pairs(examples)
+    assert texts == ["stop notices", "зупинити сповіщення"]
+    assert languages == ["en", "uk"]
