@@ -196,8 +196,12 @@ def test_the_advisor_asks_the_citizen_to_confirm_who_they_are(live: Any) -> None
         web.say(ANNA[0], until="date of birth")
         assert any("You have confirmed who you are" in t
                    for t in web.say(ANNA[1], until="confirmed who you are"))
-        slots = assistant.tracker(conversation)["slots"]
-        assert slots["identity_level"] >= 1 and slots["person_id"]
+        # The reply reaches the browser before the turn's events are stored.
+        def verified() -> bool:
+            slots = assistant.tracker(conversation)["slots"]
+            return (slots.get("identity_level") or 0) >= 1 and bool(slots.get("person_id"))
+
+        wait_until(verified, "the confirmed identity stored in the conversation")
         # Still held: the next message is the advisor's to answer.
         web.send("thank you")
         assert web.silent(5)
