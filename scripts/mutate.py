@@ -12,7 +12,7 @@ Prints killed / survived per module, lists the survivors, and ends with
 `tests/mutation_equivalents.tsv` does not write down as equivalent (a change
 no test can see, with the reason). Exit status 1 when U > 0.
 
-    python scripts/mutate.py [--jobs N] [--again] [--report-only] [MODULE ...]
+    python scripts/mutate.py [--jobs N] [--again] [--postgres-url URL] [--report-only] [MODULE ...]
 """
 
 from __future__ import annotations
@@ -145,13 +145,18 @@ def module_file(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
-def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
+def prepare(modules: Sequence[str], *, fresh: bool = True,
+            postgres_url: Optional[str] = None) -> None:
     """The run directory of links to the project (fresh: emptied first), and mutmut's settings.
 
     Not fresh (`--again`): mutants/, its results and what mutmut learnt of
     which test reaches which function stay; mutmut learns the reach of new
     tests only. The tests are always those of the whole scope: a different
     selection would make mutmut forget every result.
+
+    `postgres_url`: the store tests also run on PostgreSQL. It goes into
+    pytest's own options, not mutmut's (a change there would make mutmut
+    forget every result), so a run with it can go on from one without.
     """
     if fresh and RUN_DIR.exists():
         shutil.rmtree(RUN_DIR)
@@ -164,7 +169,6 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
                 (RUN_DIR / "tests" / path.name).symlink_to(path)
         # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
         (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
-        (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
     # Every module of the scope stays mutated in mutants/ (the names given to
     # `mutmut run` choose the mutants tested): a module left out here would be
     # copied there unmutated, and a later run of its mutants would test the
@@ -176,9 +180,10 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
     tests = ", ".join(json.dumps(t) for t in chosen)
     copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if name not in SOURCES)
     sources = ", ".join(json.dumps(name) for name in SOURCES)
+    addopts = f"addopts = {json.dumps(['--postgres-url', postgres_url])}\n" if postgres_url else ""
     (RUN_DIR / "pyproject.toml").write_text(
         f"""[tool.pytest.ini_options]
-asyncio_mode = "auto"
+{addopts}asyncio_mode = "auto"
 markers = ["e2e: e2e", "slow: slow", "browser: browser"]
 filterwarnings = ["ignore::DeprecationWarning"]
 
@@ -198,31 +203,61 @@ do_not_mutate_patterns = ['logger\\.\\w+\\(', 'transaction\\(self\\._sessions, '
     )
 
 
-def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
-    """Bring mutants/ up to date with code changed since the run began; the modules changed.
+def changed_functions() -> List[str]:
+    """The mutants (patterns) of the functions of the scope changed since their mutants were made.
 
-    A changed module of the scope loses its mutants (mutmut makes them again
-    and all of them are tested); any other changed file is copied again.
+    mutmut keeps each function's hash in the module's `.meta`; a function whose
+    hash differs (or is new) has its results reset by mutmut when it makes the
+    module's mutants again, which it does here because the mutated copy is
+    removed (the results of the unchanged functions stay).
     """
-    started = float((RUN_DIR / "started").read_text(encoding="utf-8"))
-    changed = []
-    for folder in SOURCES:
-        for source in (ROOT / folder).rglob("*.py"):
-            if source.stat().st_mtime <= started:
+    import fnmatch
+
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    here = os.getcwd()
+    os.chdir(RUN_DIR)  # mutmut reads its configuration (what not to mutate) from there
+    try:
+        patterns = []
+        for module, target in SCOPE.items():
+            copy = Path("mutants") / module_file(module)
+            meta = copy.with_name(copy.name + ".meta")
+            if not meta.exists():
                 continue
-            relative = source.relative_to(ROOT)
-            copy = RUN_DIR / "mutants" / relative
-            module = ".".join(relative.with_suffix("").parts)
-            if module in modules:
+            old = json.loads(meta.read_text(encoding="utf-8"))["hash_by_function_name"]
+            source = (ROOT / module_file(module)).read_text(encoding="utf-8")
+            new = mutate_file_contents(module_file(module), source).hash_by_function_name
+            changed = [f for f, digest in new.items() if old.get(f) != digest]
+            wanted = mutant_patterns(module, target.functions)
+            mine = [f"{module}.{f}__mutmut_*" for f in changed]
+            mine = [p for p in mine if any(fnmatch.fnmatchcase(p.replace("*", "1"), w)
+                                            for w in wanted)]
+            if changed:
                 copy.unlink(missing_ok=True)
-                copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
-                changed.append(module)
-            else:
-                copy.parent.mkdir(parents=True, exist_ok=True)  # a new package
-                shutil.copy2(source, copy)
-    # mutants/ now holds these versions: a later --again refreshes only what changes after.
-    (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
-    return changed
+            patterns += mine
+        return patterns
+    finally:
+        os.chdir(here)
+
+
+def forget_skipped_postgres_tests() -> int:
+    """Make mutmut learn again the store tests on PostgreSQL that reached no function.
+
+    Run without a PostgreSQL URL they were skipped, so mutmut linked them to
+    nothing and would never run them for a mutant; dropped from its record of
+    known tests, they count as new and it runs them once to learn their reach.
+    """
+    path = RUN_DIR / "mutants" / "mutmut-stats.json"
+    if not path.exists():
+        return 0
+    stats = json.loads(path.read_text(encoding="utf-8"))
+    reached = set().union(*map(set, stats["tests_by_mangled_function_name"].values()))
+    skipped = [t for t in stats["duration_by_test"]
+               if re.search(r"[\[-]postgresql[\]-]", t) and t not in reached]
+    for name in skipped:
+        del stats["duration_by_test"][name]
+    path.write_text(json.dumps(stats, indent=4), encoding="utf-8")
+    return len(skipped)
 
 
 def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
@@ -314,9 +349,15 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--report-only", action="store_true",
                         help="print the figures of the last run without running again")
     parser.add_argument("--again", action="store_true",
-                        help="test again only the last run's survivors (after adding tests; "
-                             "the code under test must not have changed)")
+                        help="test again the last run's survivors and the mutants it did not "
+                             "reach (after adding tests), and those of the functions changed since")
+    parser.add_argument("--postgres-url", metavar="URL",
+                        help="run the store tests on PostgreSQL too (scripts/postgres.sh start "
+                             "prints one); one mutant at a time, as each test session empties "
+                             "the database's public schema")
     args = parser.parse_args(argv)
+    if args.postgres_url:
+        args.jobs = 1
     modules = args.modules or list(SCOPE)
     unknown = [m for m in modules if m not in SCOPE]
     if unknown:
@@ -324,16 +365,18 @@ def main(argv: Sequence[str] = ()) -> int:
     started = time.monotonic()
     if not args.report_only:
         if args.again:
-            changed = refresh_changed_sources(modules)
-            kept = [m for m in modules if m not in changed]
-            names = [name for found in results(kept).values()
+            names = [name for found in results(modules).values()
                      for name, status in found.items() if status not in KILLED]
-            names += [p for m in changed for p in mutant_patterns(m, SCOPE[m].functions)]
+            # Every changed function of the scope is tested again (mutmut keeps its mutants
+            # in mutants/ for all the modules), whatever modules were named.
+            names += changed_functions()
+            prepare(modules, fresh=False, postgres_url=args.postgres_url)
+            if args.postgres_url:
+                forget_skipped_postgres_tests()
             if not names:
                 return report(modules, time.monotonic() - started)
-            prepare(modules, fresh=False)
         else:
-            prepare(modules)
+            prepare(modules, postgres_url=args.postgres_url)
             names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
         log = RUN_DIR / "mutmut.log"
         with log.open("w", encoding="utf-8") as output:
