@@ -42,10 +42,15 @@ IT = "tests/integration/"
 
 @dataclass(frozen=True)
 class Target:
-    """A module's functions to mutate ("*": all of them) and the fast tests that cover it."""
+    """A module's functions to mutate ("*": all of them) and the fast tests that cover it.
+
+    `own_tests_only`: its mutants are tested with these tests only, not with
+    every test of the scope that reaches the changed function.
+    """
 
     functions: Sequence[str]
     tests: Sequence[str]
+    own_tests_only: bool = False
 
 
 IDENTITY_TESTS = (U + "test_identity_checks.py", U + "test_request_actions.py",
@@ -100,7 +105,8 @@ SCOPE: Dict[str, Target] = {
                                (U + "test_webchat.py", IT + "test_webchat_channel.py")),
     # Masking and sealing.
     # Every log record passes the masking: its own tests only, not every test that logs.
-    "bot.privacy": Target(["*"], (U + "test_privacy.py", IT + "test_private_store.py")),
+    "bot.privacy": Target(["*"], (U + "test_privacy.py", IT + "test_private_store.py"),
+                          own_tests_only=True),
     "bot.store.tracker": Target(["*"], PRIVACY_TESTS),
     # Opt-out: SMS STOP and the CMS's notices.
     "bot.store.channels": Target(["ChannelOptOuts.*"], SMS_TESTS + (IT + "test_channel_store.py",)),
@@ -203,8 +209,8 @@ do_not_mutate_patterns = ['logger\\.\\w+\\(', 'transaction\\(self\\._sessions, '
     )
 
 
-def changed_functions() -> List[str]:
-    """The mutants (patterns) of the functions of the scope changed since their mutants were made.
+def changed_functions() -> Tuple[List[str], List[str]]:
+    """The functions of the scope changed since their mutants were made: patterns, modules.
 
     mutmut keeps each function's hash in the module's `.meta`; a function whose
     hash differs (or is new) has its results reset by mutmut when it makes the
@@ -218,7 +224,8 @@ def changed_functions() -> List[str]:
     here = os.getcwd()
     os.chdir(RUN_DIR)  # mutmut reads its configuration (what not to mutate) from there
     try:
-        patterns = []
+        patterns: List[str] = []
+        modules = []
         for module, target in SCOPE.items():
             copy = Path("mutants") / module_file(module)
             meta = copy.with_name(copy.name + ".meta")
@@ -234,30 +241,69 @@ def changed_functions() -> List[str]:
                                             for w in wanted)]
             if changed:
                 copy.unlink(missing_ok=True)
+                modules.append(module)
             patterns += mine
-        return patterns
+        return patterns, modules
     finally:
         os.chdir(here)
 
 
-def forget_skipped_postgres_tests() -> int:
-    """Make mutmut learn again the store tests on PostgreSQL that reached no function.
+def forget_tests(*, reaching: Iterable[str] = (), skipped_postgres: bool = False) -> int:
+    """Make mutmut learn again which functions some tests reach; how many it will learn.
 
-    Run without a PostgreSQL URL they were skipped, so mutmut linked them to
-    nothing and would never run them for a mutant; dropped from its record of
-    known tests, they count as new and it runs them once to learn their reach.
+    mutmut learns the reach of a test once, when the test is new to it. Dropped
+    from its record of known tests, a test counts as new and is run once more
+    to learn it. Learnt again:
+
+    - `reaching`: the tests that reached a function of these modules. A function
+      changed or added since they were learnt may be reached by other tests, or
+      (a new function) by none that mutmut knows of, which it would then report
+      as "no tests".
+    - `skipped_postgres`: the store tests on PostgreSQL that reached nothing.
+      Run without a PostgreSQL URL they were skipped, so they were linked to no
+      function and would never run for a mutant.
     """
     path = RUN_DIR / "mutants" / "mutmut-stats.json"
     if not path.exists():
         return 0
     stats = json.loads(path.read_text(encoding="utf-8"))
-    reached = set().union(*map(set, stats["tests_by_mangled_function_name"].values()))
-    skipped = [t for t in stats["duration_by_test"]
-               if re.search(r"[\[-]postgresql[\]-]", t) and t not in reached]
-    for name in skipped:
-        del stats["duration_by_test"][name]
+    by_function = stats["tests_by_mangled_function_name"]
+    prefixes = tuple(f"{module}." for module in reaching)
+    forgotten = set()
+    if prefixes:
+        forgotten |= {t for name, tests in by_function.items() if name.startswith(prefixes)
+                      for t in tests}
+    if skipped_postgres:
+        reached = set().union(*map(set, by_function.values()))
+        forgotten |= {t for t in stats["duration_by_test"]
+                      if re.search(r"[\[-]postgresql[\]-]", t) and t not in reached}
+    for name in forgotten:
+        stats["duration_by_test"].pop(name, None)
     path.write_text(json.dumps(stats, indent=4), encoding="utf-8")
-    return len(skipped)
+    return len(forgotten)
+
+
+def narrow_tests() -> None:
+    """Link the functions of `own_tests_only` modules to those modules' own tests only.
+
+    mutmut links a function to every test that reaches it; run after it has
+    learnt what the tests reach (it learns new tests at the start of a run).
+    """
+    path = RUN_DIR / "mutants" / "mutmut-stats.json"
+    stats = json.loads(path.read_text(encoding="utf-8"))
+    by_function = stats["tests_by_mangled_function_name"]
+    for module, target in SCOPE.items():
+        if not target.own_tests_only:
+            continue
+        for name, tests in by_function.items():
+            if name.startswith(module + "."):
+                by_function[name] = [t for t in tests if t.partition("::")[0] in target.tests]
+    path.write_text(json.dumps(stats, indent=4), encoding="utf-8")
+
+
+def module_of(name: str) -> str:
+    """The module of SCOPE a mutant's name (or pattern) belongs to."""
+    return next(m for m in SCOPE if name.startswith(m + "."))
 
 
 def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
@@ -365,31 +411,42 @@ def main(argv: Sequence[str] = ()) -> int:
     started = time.monotonic()
     if not args.report_only:
         if args.again:
-            names = [name for found in results(modules).values()
-                     for name, status in found.items() if status not in KILLED]
+            found = results(modules)
+            names = [name for mutants in found.values()
+                     for name, status in mutants.items() if status not in KILLED]
             # Every changed function of the scope is tested again (mutmut keeps its mutants
             # in mutants/ for all the modules), whatever modules were named.
-            names += changed_functions()
+            changed, relearn = changed_functions()
+            names += changed
+            relearn += [m for m, mutants in found.items() if "no tests" in mutants.values()]
             prepare(modules, fresh=False, postgres_url=args.postgres_url)
-            if args.postgres_url:
-                forget_skipped_postgres_tests()
+            forget_tests(reaching=relearn, skipped_postgres=bool(args.postgres_url))
             if not names:
                 return report(modules, time.monotonic() - started)
         else:
             prepare(modules, postgres_url=args.postgres_url)
             names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
+        # The modules tested with their own tests only go last, in a run of their own:
+        # mutmut learns what the tests reach during the first run (or at the start of
+        # this one, for new tests), and the links are narrowed after.
+        own = [n for n in names if SCOPE[module_of(n)].own_tests_only]
+        batches = [batch for batch in ([n for n in names if n not in own], own) if batch]
         log = RUN_DIR / "mutmut.log"
-        with log.open("w", encoding="utf-8") as output:
-            run = subprocess.run(
-                [str(MUTMUT), "run", "--max-children", str(args.jobs), *names], cwd=RUN_DIR,
-                env=dict(os.environ, PYTHONHASHSEED="0"), stdout=output,
-                stderr=subprocess.STDOUT, check=False,
-            )
-        if run.returncode != 0:
-            print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
-            print(f"mutate: mutmut run failed (exit {run.returncode}); see {log}",
-                  file=sys.stderr)
-            return 2
+        log.unlink(missing_ok=True)
+        for batch in batches:
+            if batch is own:
+                narrow_tests()
+            with log.open("a", encoding="utf-8") as output:
+                run = subprocess.run(
+                    [str(MUTMUT), "run", "--max-children", str(args.jobs), *batch],
+                    cwd=RUN_DIR, env=dict(os.environ, PYTHONHASHSEED="0"), stdout=output,
+                    stderr=subprocess.STDOUT, check=False,
+                )
+            if run.returncode != 0:
+                print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+                print(f"mutate: mutmut run failed (exit {run.returncode}); see {log}",
+                      file=sys.stderr)
+                return 2
     return report(modules, time.monotonic() - started)
 
 
