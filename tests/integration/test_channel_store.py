@@ -89,6 +89,9 @@ class TestOptOuts:
         assert opt_outs.opted_out("sms", PHONE) and opt_outs.opted_out("sms", "+15550000000")
         assert opt_outs.opt_in("sms", PHONE) is True
         assert opt_outs.opted_out("sms", "+15550000000")
+        # Another number's STOP silences that number only.
+        assert not opt_outs.opted_out("sms", PHONE)
+        assert not opt_outs.opted_out("sms", "+15550000001")
 
 
 class TestButtonPayloads:
