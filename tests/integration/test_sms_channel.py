@@ -23,6 +23,7 @@ import httpx
 import pytest
 import yaml
 from rasa.core.channels.channel import UserMessage, register
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
@@ -55,7 +56,11 @@ HANDOVER = [
 
 
 class EchoAgent:
-    """Rasa's agent, reduced: stores the turn in Rasa's tracker store, answers, can fail."""
+    """Rasa's agent, reduced: stores the turn in Rasa's tracker store, answers, can fail.
+
+    While an advisor holds a conversation, channels/handover.py only logs the
+    message through the agent's processor (no answer): `logged` keeps those.
+    """
 
     def __init__(self) -> None:
         # The assistant's `language` slot only: the channel reads it for the
@@ -65,6 +70,21 @@ class EchoAgent:
         }}})
         self.tracker_store = InMemoryTrackerStore(self.domain)
         self.received: List[UserMessage] = []
+        self.logged: List[UserMessage] = []
+        self.lock_store = InMemoryLockStore()
+        self.processor = self
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def get_tracker(self, sender_id: str) -> Any:
+        return await self.tracker_store.get_or_create_tracker(sender_id)
+
+    async def log_message(self, message: UserMessage) -> None:
+        self.logged.append(message)
+        tracker = await self.get_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text))
+        await self.tracker_store.save(tracker)
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
@@ -348,6 +368,20 @@ class TestIncoming:
         finally:
             await shut(running)
 
+    async def test_each_number_over_the_limit_is_told_once(
+        self, sqlite_url: str, fake: FakeTwilio
+    ) -> None:
+        other = "+15558675399"
+        running = await serve(sqlite_url, fake, gate=Gate(500, 1))
+        try:
+            for text in ("one", "two", "three"):
+                await running.text(text)
+                await running.text(text, From=other)
+            told = [m.to for m in fake.messages if m.body == RATE_LIMITED_REPLY]
+            assert sorted(told) == sorted([CITIZEN, other])
+        finally:
+            await shut(running)
+
     async def test_the_rate_limit_answer_is_in_the_conversations_language(
         self, sqlite_url: str, fake: FakeTwilio
     ) -> None:
@@ -372,6 +406,35 @@ class TestIncoming:
         assert (await sms.post(form))[0] == 200
         assert sms.agent.texts == ["boom", "boom"]
         assert await sms.alive()
+
+
+    async def test_rasa_gets_twilios_message_id(self, sms: Running) -> None:
+        form = sms.form(Body="hello", MessageSid="SM0123456789abcdef0123456789abcdef")
+        assert (await sms.post(form))[0] == 200
+        assert [m.message_id for m in sms.agent.received] == [
+            "SM0123456789abcdef0123456789abcdef"]
+
+    async def test_the_answer_goes_to_the_number_that_wrote(self, sms: Running) -> None:
+        other = "+15558675399"
+        await sms.text("hello")
+        # Another number joins the conversation with its continuity code, later.
+        code = sms.store.codes.issue(sms.conversation())
+        await sms.text(code, From=other)
+        assert sms.conversation(other) == sms.conversation()
+        await sms.text("and my pension?")
+        assert sms.fake.messages[-1].to == CITIZEN
+        assert sms.fake.messages[-1].body == "You said: and my pension?"
+
+    async def test_while_an_advisor_holds_the_conversation_rasa_does_not_answer(
+        self, sms: Running
+    ) -> None:
+        await sms.text("hello")
+        sms.store.handovers.request(sms.conversation(), "sms", "complaint")
+        sms.store.handovers.take(sms.conversation(), "advisor-1")
+        assert (await sms.text("are you there?"))[0] == 200
+        assert sms.agent.texts == ["hello"]
+        assert [m.text for m in sms.agent.logged] == ["are you there?"]
+        assert sms.fake.bodies() == ["You said: hello"]
 
 
 class TestReplays:
