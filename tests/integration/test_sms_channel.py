@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -37,6 +38,7 @@ from channels import sms_text
 from channels.common import EMPTY_REPLY, RATE_LIMITED_REPLY, Gate
 from channels.sms import EMPTY_TWIML, STATUS_PATH, WEBHOOK_PATH, SmsInput
 from channels.twilio_api import SmsSender
+from channels.twilio_form import MAX_FORM_BYTES
 from tests.conftest import free_port
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
@@ -313,6 +315,28 @@ class TestIncoming:
         form = [(k, v) for k, v in sms.form() if k != drop]
         assert (await sms.post(form))[0] == 400
         assert sms.agent.received == [] and await sms.alive()
+
+    @pytest.mark.parametrize("field, value", [
+        ("From", "+1" * 65), ("MessageSid", "SM" + "0" * 63), ("From", " "),
+        ("MessageSid", "SM\x07"), ("From", ""),
+    ])
+    async def test_a_field_the_store_cannot_keep_is_400(
+        self, sms: Running, field: str, value: str
+    ) -> None:
+        assert (await sms.post(sms.form(**{field: value})))[0] == 400
+        assert sms.agent.received == [] and sms.fake.messages == []
+
+    async def test_a_form_of_64_kib_is_taken_and_a_byte_more_is_413(self, sms: Running) -> None:
+        def padded(size: int) -> List[Tuple[str, str]]:
+            form = sms.form(Body="long")
+            form.append(("Padding", ""))
+            form[-1] = ("Padding", "a" * (size - len(urlencode(form))))
+            assert len(urlencode(form)) == size
+            return form
+
+        assert (await sms.post(padded(MAX_FORM_BYTES)))[0] == 200
+        assert (await sms.post(padded(MAX_FORM_BYTES + 1)))[0] == 413
+        assert sms.agent.texts == ["long"]
 
     async def test_a_body_that_is_not_a_form_is_400_when_signed_and_403_otherwise(
         self, sms: Running
