@@ -31,10 +31,22 @@ class TestMaskPersonalNumbers:
             ("account NR941234567890123456", "account NR**************3456"),
             (f"call me on {PHONE}", "call me on ******5678"),
             ("+999 412 345 678", "+999*****5678"),
+            # Any run of 9 digits or more, whatever it is.
+            ("ref 123456789 ok", "ref *****6789 ok"),
+            # A card number: four groups of four.
+            ("card 1234 5678 9012 3456", "card ************3456"),
         ],
     )
     def test_personal_numbers_keep_only_their_last_4(self, text: str, masked: str) -> None:
         assert mask_personal_numbers(text) == masked
+
+    @pytest.mark.parametrize("text", [
+        "Code 12 34 56 78.",  # 8 digits: no ID, phone or account number
+        "Invoice 12 1234 1234 1234.",  # 14 digits, but only three groups of four in a row
+        "Parcel 12345678 and 1234 5678.",  # 8 digits under 9 in one run
+    ])
+    def test_digit_groups_that_are_no_personal_number_stay(self, text: str) -> None:
+        assert mask_personal_numbers(text) == text
 
     @pytest.mark.parametrize(
         "text",
