@@ -8,6 +8,7 @@ tests neither see each other's rows nor Rasa's `events` of other tests.
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import threading
@@ -103,6 +104,17 @@ class TestAdd:
         again = outbox.add("cms_case", "citizen-1", "telegram", "k1", {"other": 1}, now=T0)
         assert again.id == first.id and again.payload == PAYLOAD
         assert count(engine) == 1
+
+    def test_the_same_key_with_another_payload_is_logged_as_a_callers_bug(
+        self, outbox: Outbox, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        add(outbox)
+        with caplog.at_level(logging.WARNING, logger="bot.store.outbox"):
+            add(outbox)  # a retry of the same request: nothing to say
+            assert caplog.records == []
+            outbox.add("cms_case", "citizen-1", "telegram", "k1", {"other": 1}, now=T0)
+        assert [r.getMessage() for r in caplog.records] == [
+            "outbox cms_case #1: key added again with another payload"]
 
     def test_same_key_of_another_kind_is_another_request(
         self, outbox: Outbox, engine: Engine
