@@ -154,6 +154,29 @@ async def test_later_saves_store_only_the_new_events(
     assert (await store.retrieve("conv-2")).get_slot("national_id") == "85031212346"
 
 
+async def test_each_saved_turn_is_counted_in_its_conversations_summary(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    from bot.store.summaries import summaries
+
+    def messages() -> List[tuple]:
+        engine = create_engine_for(url)
+        try:
+            with engine.connect() as connection:
+                return [tuple(r) for r in connection.execute(
+                    sa.select(summaries.c.sender_id, summaries.c.messages))]
+        finally:
+            engine.dispose()
+
+    tracker = conversation("conv-s")
+    await store.save(tracker)
+    assert messages() == [("conv-s", 2)]
+    tracker = await store.retrieve("conv-s")
+    tracker.update(UserUttered("one more", timestamp=time.time()))
+    await store.save(tracker)
+    assert messages() == [("conv-s", 3)]
+
+
 async def test_another_key_cannot_open_the_slots(store: PrivateSQLTrackerStore, url: str) -> None:
     await store.save(conversation("conv-3"))
     other = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="another-key")
