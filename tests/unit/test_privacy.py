@@ -6,6 +6,7 @@ import copy
 import io
 import json
 import logging
+import sys
 
 import pytest
 
@@ -38,6 +39,32 @@ class TestMaskPersonalNumbers:
         ],
     )
     def test_personal_numbers_keep_only_their_last_4(self, text: str, masked: str) -> None:
+        assert mask_personal_numbers(text) == masked
+
+    @pytest.mark.parametrize("text, masked", [
+        # Decimal digits of other scripts and full-width signs count as theirs.
+        ("id \u0668\u0665\u0660\u0663\u0661\u0662\u0661\u0662\u0663\u0664\u0665 ok",
+         "id *******2345 ok"),
+        ("call \uff0b\uff14\uff14 \uff12\uff10 \uff17\uff19\uff14\uff16 "
+         "\uff10\uff10\uff10\uff10 now", "call +44******0000 now"),
+        ("id 850312\u300012345 ok", "id *******2345 ok"),  # an ideographic space
+        ("id 850312\uff0d12345 ok", "id *******2345 ok"),  # a full-width hyphen
+        # A national number before an international one: both are found.
+        ("call 020 7946 0000 or +44 20 7946 0001", "call *******0000 or +44******0001"),
+        ("+39 06 1234 5678", "+39******5678"),  # Italy: the leading 0 is the number's
+        # 11 digits that start after a longer run of groups.
+        ("ref 12345678 12345678 123 45678901", "ref ***********************8901"),
+        # A reference or date next to a phone number, an ID right before one.
+        ("Case NSSA-2026-000123: call +44 20 7946 0958, id 85031212345",
+         "Case NSSA-2026-000123: call +44******0958, id *******2345"),
+        ("85031212345+44 20 7946 0958", "*******2345+44******0958"),
+        ("12.03.1985+44 20 7946 0958", "12.03.1985+44******0958"),
+        ("+44 20 7946 0958 NSSA-2026-000123", "+44******0958 NSSA-2026-000123"),
+        # A date keeps its meaning where the phone finder reads a number across it
+        # ("0044 20 7946 0958"); the digits after it are no national number either.
+        ("12.03.0044 20 7946 0958", "12.03.0044 20 7946 0958"),
+    ])
+    def test_numbers_in_any_script_and_next_to_each_other(self, text: str, masked: str) -> None:
         assert mask_personal_numbers(text) == masked
 
     @pytest.mark.parametrize("text", [
@@ -273,6 +300,24 @@ class TestLogMasking:
         assert "*******2345" in written and "NR**************3456" in written
         assert "Traceback" in written and "ValueError" in written
         assert "Call 0800 600 100 about NSSA-2026-000123" in written
+
+    @pytest.mark.parametrize("ending", ["trailing spaces   ", "ends in X"])
+    def test_a_traceback_is_the_standard_one_masked(self, log, ending: str) -> None:
+        logger, stream = log
+        try:
+            raise ValueError(f"bad id {NATIONAL_ID}, {ending}")
+        except ValueError:
+            logger.exception("failed", extra={"request": "-"})
+            standard = logging.Formatter().formatException(sys.exc_info())
+        assert stream.getvalue() == f"ERROR failed -\n{mask_personal_numbers(standard)}\n"
+        assert NATIONAL_ID in standard
+
+    def test_a_stack_is_masked(self, log) -> None:
+        logger, stream = log
+        logger.warning("here", stack_info=True, extra={"request": "-"})  # id 85031212345
+        written = stream.getvalue()
+        assert "Stack (most recent call last)" in written and "# id *******2345" in written
+        assert "85031212345" not in written
 
     def test_a_message_that_does_not_fit_its_arguments_hides_them(self, log) -> None:
         logger, stream = log
