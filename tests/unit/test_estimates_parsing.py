@@ -227,7 +227,9 @@ def test_household_size(text: str, people: Optional[int]) -> None:
 @pytest.mark.parametrize(
     "text,degree",
     [("degree II", 2), ("degree 3", 3), ("degree i", 1), ("my work capacity is 70% less", 2),
-     ("30 percent", 0), ("how much is disability benefit", None)],
+     ("30 percent", 0), ("how much is disability benefit", None), ("degree two", 2),
+     ("second degree", 2), ("i have 3rd degree", 3), ("II degree", 2), ("level III", 3),
+     ("what degree do i need", None)],
 )
 def test_disability_degree(text: str, degree: Optional[int]) -> None:
     assert p.disability_degree(text) == degree
