@@ -132,14 +132,20 @@ def follow_up(
     continuation = bool(cues.continuation.match(text))
     anaphor = bool(cues.anaphors.intersection(said))
     personal = any(w.isdigit() or w in cues.number_words for w in said)
-    if not (continuation or anaphor or personal):
-        return
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     confidence = float(intent.get("confidence") or 0.0)
     context_confidence = float(config["confidence"])
     topic = answer.split("/")[0]
     topics = parse_data.topics(message)
+    # "kiedy bedzie przelew w sierpniu?", "які документи треба буде?": a
+    # question with no cue word, whose topic the classifier is unsure of,
+    # stays in the last topic when that topic is sure of its answer (below).
+    unsure = not (continuation or anaphor or personal) and (
+        name in topics and confidence < config["sure"]
+        and (text.strip().endswith("?") or _question_word_first(text)))
+    if not (continuation or anaphor or personal or unsure):
+        return
     if (personal and name.startswith("estimate_") and name != f"estimate_{topic}"
             and topic in config["estimates"]):
         # "my wage is €3,000" after a sickness benefit answer: that estimate.
@@ -183,6 +189,8 @@ def follow_up(
         return
     best = words.best(message, text, in_topic, favoured=favoured, need_words=False,
                       bonus=bonus)
+    if unsure and best is not None and parse_data.within(message, best) < config["sure"]:
+        return  # the last topic cannot place it either: the classifier's reading stands
     if best is not None:
         parse_data.set_answer(message, best, context_confidence)
         message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)

@@ -188,6 +188,29 @@ class TestFollowUps:
                        "statement_form")
         assert answer_of(message) == "contribution/apply"
 
+    @pytest.mark.parametrize("text", ["kiedy bedzie przelew w sierpniu?", "коли буде виплата?"])
+    def test_an_unsure_question_without_a_cue_stays_in_the_last_topic(
+            self, component, text: str) -> None:
+        """No "and", no "it": the classifier unsure of its topic, the last topic sure of it."""
+        message = read(component, classified(text, contribution__what=0.25,
+                                             child_benefit__payment=0.2),
+                       answered("child_benefit/amount"))
+        assert message.get("intent")["name"] == "child_benefit"
+        assert answer_of(message) == "child_benefit/payment"
+
+    def test_an_unsure_question_the_last_topic_cannot_place_is_left_alone(
+            self, component) -> None:
+        message = read(component, classified("where can i park my car?",
+                                             agency__office_highmoor=0.3),
+                       answered("child_benefit/amount"))
+        assert answer_of(message) == "agency/office_highmoor"
+
+    def test_an_unsure_statement_without_a_cue_is_left_alone(self, component) -> None:
+        message = read(component, classified("przelew w sierpniu", contribution__what=0.25,
+                                             child_benefit__payment=0.2),
+                       answered("child_benefit/amount"))
+        assert answer_of(message) == "contribution/what"
+
     def test_without_an_answer_before_nothing_changes(self, component) -> None:
         message = classified("and for three of them?", distress=0.4)
         greeted = BotUttered("Hello", metadata={"utter_action": "utter_greet"})
