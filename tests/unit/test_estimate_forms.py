@@ -17,6 +17,7 @@ from actions.estimate_forms.forms import (
     ValidateSurvivorsEstimateForm,
     ValidateUnemploymentEstimateForm,
 )
+from bot.i18n.catalogue import default_catalogue
 
 FIRST = "I have 28 years of contributions and want to stop at 65, what would I get?"
 
@@ -137,7 +138,7 @@ async def test_survivors_contribution_years_give_the_earned_pension() -> None:
     slots, said, messages = await run(form, t)
     assert slots["estimate_deceased_pension"] == "1184.00"
     assert said == ["utter_estimate_survivors_earned_pension"]
-    assert messages[0]["pension"] == "€1,184.00"
+    assert default_catalogue().render(messages[0]["pension"], "en") == "€1,184.00"
 
 
 async def test_a_bare_small_number_is_not_taken_for_a_pension() -> None:
