@@ -27,7 +27,7 @@ from bot.nlu_context import parse_data
 from bot.nlu_context.answer_words import AnswerWords
 from bot.nlu_context.offers import identity
 
-__all__ = ["question_in_request", "follow_up", "estimate_again"]
+__all__ = ["question_in_request", "follow_up", "estimate_again", "after_estimate"]
 
 # How a continuation starts: "and for three?", "what if ...", "what about ...".
 _CONTINUATION_EN = (
@@ -196,21 +196,36 @@ def follow_up(
         message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)
 
 
-def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Text, Any]) -> None:
-    """After an estimate, "and if I start 10 months early?" asks for it again.
+def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Text, Any]) -> bool:
+    """After an estimate, "and if I start 10 months early?" asks for it again; True if so.
 
     The estimate's form keeps the figures already given and reads the new
     one from the message (actions/estimate_forms).
     """
     said = context.words(text)
     if not said or len(said) > config["follow_up_max_words"] + 4:
-        return
+        return False
     cues = _cues()
     if not (cues.continuation.match(text) or cues.anaphors.intersection(said)
             or any(w.isdigit() or w in cues.number_words for w in said)):
-        return
+        return False
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     overridable = set(config["overridable"]) | parse_data.topics(message)
     if name.startswith("estimate_") or name in overridable:
         parse_data.set_intent(message, f"estimate_{benefit}", float(config["confidence"]))
+        return True
+    return False
+
+
+def after_estimate(
+    message: Message, text: Text, benefit: Text, words: AnswerWords, config: Dict[Text, Any],
+) -> None:
+    """A follow-up to an estimate that does not ask for it again ("when do they pay?").
+
+    Read as a follow-up to the benefit's rule answer (`<benefit>/amount`).
+    """
+    answers = words.in_topic(benefit)
+    if answers:
+        rule = f"{benefit}/amount" if f"{benefit}/amount" in answers else answers[0]
+        follow_up(message, text, rule, rule, words, config)

@@ -344,3 +344,12 @@ class TestRuleOrEstimate:
                              estimate_child_benefit=0.41, child_benefit__amount=0.40)
         component.process([message], None)
         assert message.get("intent")["name"] == "estimate_child_benefit"
+
+
+def test_an_unsure_question_after_an_estimate_stays_in_its_benefit(component) -> None:
+    """"متى يدفعون؟" (when do they pay?) after the estimate: that benefit's payment day."""
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    message = read(component, classified("kiedy jest wypłata?", contribution__what=0.25,
+                                         child_benefit__payment=0.2), events)
+    assert answer_of(message) == "child_benefit/payment"
