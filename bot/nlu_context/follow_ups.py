@@ -206,9 +206,13 @@ def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Tex
     if not said or len(said) > config["follow_up_max_words"] + 4:
         return False
     cues = _cues()
-    if not (cues.continuation.match(text) or cues.anaphors.intersection(said)
-            or any(w.isdigit() or w in cues.number_words for w in said)):
+    continuation = cues.continuation.match(text)
+    figure = any(w.isdigit() or w in cues.number_words for w in said)
+    if not (continuation or cues.anaphors.intersection(said) or figure):
         return False
+    rest = cues.continuation.sub("", text, count=1) if continuation else text
+    if not figure and cues.question_words.intersection(context.words(rest)):
+        return False  # "when do they pay?": a question of its own, not the estimate again
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     overridable = set(config["overridable"]) | parse_data.topics(message)

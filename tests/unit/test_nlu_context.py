@@ -353,3 +353,22 @@ def test_an_unsure_question_after_an_estimate_stays_in_its_benefit(component) ->
     message = read(component, classified("kiedy jest wypłata?", contribution__what=0.25,
                                          child_benefit__payment=0.2), events)
     assert answer_of(message) == "child_benefit/payment"
+
+
+@pytest.mark.parametrize("text", ["when do they pay?", "and when is it paid?"])
+def test_a_question_of_its_own_after_an_estimate_is_not_the_estimate_again(
+        component, text: str) -> None:
+    """"when do they pay?" asks the payment day; it gave the estimate again before."""
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    message = read(component, classified(text, child_benefit__payment=0.45), events)
+    assert message.get("intent")["name"] == "child_benefit"
+    assert answer_of(message) == "child_benefit/payment"
+
+
+@pytest.mark.parametrize("text", ["and with the care supplement?", "what about 3 kids?"])
+def test_a_change_to_the_estimate_asks_for_it_again(component, text: str) -> None:
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    message = read(component, classified(text, child_benefit__payment=0.45), events)
+    assert message.get("intent")["name"] == "estimate_child_benefit"
