@@ -352,11 +352,14 @@ def spouse_survives(text: str) -> Optional[bool]:
 def orphans_count(text: str, answer: bool = False) -> Optional[int]:
     """Children who may get an orphan's pension: "2 kids", "our son", "no children"."""
     value = normalise(text)
-    count = children_count(value, answer=answer)
+    count = children_count(value)
     if count is not None:
         return count
+    # "my son is 16": one child named, and the number is his age.
     owned = _OWN_CHILDREN.findall(value)
-    return len(owned) if owned else None
+    if owned:
+        return len(owned)
+    return children_count(value, answer=True) if answer else None
 
 
 def both_parents_died(text: str) -> Optional[bool]:
