@@ -42,6 +42,7 @@ from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot import rasa_fixes
 from bot.privacy import SEALED_SLOTS, Sealer, install_log_masking, protect_event, reveal_event
 from bot.store import summaries
 from bot.store.tables import conversation_deletions
@@ -51,8 +52,10 @@ __all__ = ["PrivateSQLTrackerStore"]
 logger = logging.getLogger(__name__)
 
 # Rasa logs every user message at DEBUG: mask the logs of the process that
-# loads this store (the Rasa server) before the first message.
+# loads this store (the Rasa server) before the first message. The same
+# process gets the project's speed fixes to Rasa (bot/rasa_fixes.py).
 install_log_masking()
+rasa_fixes.install()
 
 
 class PrivateSQLTrackerStore(SQLTrackerStore):
