@@ -7,8 +7,8 @@ changes them, it also writes them as entities, and the slots of those names
 take them in the Rasa server (domain.yml `from_entity`): the `language` slot
 the responses are chosen by (bot/i18n/nlg.py), with no action server call.
 A message parsed outside a conversation (`rasa test`, the evaluation: a
-tracker without events) has no slot to change and gets no entity, so the entities of the NLU data and test
-stories stay as they are. `decide()` holds the rules:
+tracker without events) has no slot to change and gets no entity, so the
+entities of the NLU data and test stories stay as they are. `decide()` holds the rules:
 
 1. A choice ("English please", "po polsku", "українською", a language
    button): the intent `choose_language` or a message that is only a
