@@ -37,6 +37,9 @@ __all__ = [
 
 # The notice that opens every conversation (data/topics/privacy.yml).
 PRIVACY_NOTICE = "utter_privacy/notice"
+# A turn that only confirms a language choice ("English please") is no answer:
+# "and in June?" after it continues the answer before it.
+LANGUAGE_CHOSEN = "utter_language_chosen"
 # Where a follow-up's parse data says which answer it followed up.
 CONTEXT_KEY = "conversation_context"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -110,15 +113,16 @@ def responses(turn: Sequence[Any]) -> Set[Text]:
 def last_answer(turns: Sequence[Sequence[Any]]) -> Optional[Text]:
     """The policy answer ("topic/key") the last bot turn ended with, if it did.
 
-    The privacy notice that opens a conversation is not an answer.
+    The privacy notice that opens a conversation is not an answer; a turn
+    that only confirmed a chosen language is passed over.
     """
-    if not turns:
-        return None
-    for event in reversed(turns[-1]):
-        action = _utter_action(event)
-        if not action or action == PRIVACY_NOTICE:
+    for turn in reversed(turns):
+        said = [a for a in (_utter_action(e) for e in turn) if a and a != PRIVACY_NOTICE]
+        if said and all(a == LANGUAGE_CHOSEN for a in said):
             continue
-        return action[len("utter_"):] if action.startswith("utter_") and "/" in action else None
+        for action in reversed(said):
+            return action[len("utter_"):] if action.startswith("utter_") and "/" in action else None
+        return None
     return None
 
 

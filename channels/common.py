@@ -121,8 +121,12 @@ class Gate:
         if max_chars <= 0 or per_minute <= 0:
             raise ValueError("max_chars and per_minute must be above 0")
         self.max_chars = max_chars
-        self.per_minute = per_minute
         self._window = counter or LocalWindow(per_minute, self.WINDOW, clock)
+
+    @property
+    def per_minute(self) -> int:
+        """The messages a sender may send in a minute: the window's own limit."""
+        return self._window.limit
 
     @classmethod
     def from_settings(cls, settings: Settings, channel: str) -> "Gate":

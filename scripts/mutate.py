@@ -12,7 +12,7 @@ Prints killed / survived per module, lists the survivors, and ends with
 `tests/mutation_equivalents.tsv` does not write down as equivalent (a change
 no test can see, with the reason). Exit status 1 when U > 0.
 
-    python scripts/mutate.py [--jobs N] [--again] [--report-only] [MODULE ...]
+    python scripts/mutate.py [--jobs N] [--again] [--postgres-url URL] [--report-only] [MODULE ...]
 """
 
 from __future__ import annotations
@@ -42,10 +42,15 @@ IT = "tests/integration/"
 
 @dataclass(frozen=True)
 class Target:
-    """A module's functions to mutate ("*": all of them) and the fast tests that cover it."""
+    """A module's functions to mutate ("*": all of them) and the fast tests that cover it.
+
+    `own_tests_only`: its mutants are tested with these tests only, not with
+    every test of the scope that reaches the changed function.
+    """
 
     functions: Sequence[str]
     tests: Sequence[str]
+    own_tests_only: bool = False
 
 
 IDENTITY_TESTS = (U + "test_identity_checks.py", U + "test_request_actions.py",
@@ -100,7 +105,8 @@ SCOPE: Dict[str, Target] = {
                                (U + "test_webchat.py", IT + "test_webchat_channel.py")),
     # Masking and sealing.
     # Every log record passes the masking: its own tests only, not every test that logs.
-    "bot.privacy": Target(["*"], (U + "test_privacy.py", IT + "test_private_store.py")),
+    "bot.privacy": Target(["*"], (U + "test_privacy.py", IT + "test_private_store.py"),
+                          own_tests_only=True),
     "bot.store.tracker": Target(["*"], PRIVACY_TESTS),
     # Opt-out: SMS STOP and the CMS's notices.
     "bot.store.channels": Target(["ChannelOptOuts.*"], SMS_TESTS + (IT + "test_channel_store.py",)),
@@ -145,13 +151,18 @@ def module_file(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
-def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
+def prepare(modules: Sequence[str], *, fresh: bool = True,
+            postgres_url: Optional[str] = None) -> None:
     """The run directory of links to the project (fresh: emptied first), and mutmut's settings.
 
     Not fresh (`--again`): mutants/, its results and what mutmut learnt of
     which test reaches which function stay; mutmut learns the reach of new
     tests only. The tests are always those of the whole scope: a different
     selection would make mutmut forget every result.
+
+    `postgres_url`: the store tests also run on PostgreSQL. It goes into
+    pytest's own options, not mutmut's (a change there would make mutmut
+    forget every result), so a run with it can go on from one without.
     """
     if fresh and RUN_DIR.exists():
         shutil.rmtree(RUN_DIR)
@@ -164,7 +175,6 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
                 (RUN_DIR / "tests" / path.name).symlink_to(path)
         # bot.content finds the handbook at PROJECT_ROOT/../shared, as in a clean clone.
         (RUN_DIR / "shared").symlink_to((ROOT.parent / "shared").resolve())
-        (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
     # Every module of the scope stays mutated in mutants/ (the names given to
     # `mutmut run` choose the mutants tested): a module left out here would be
     # copied there unmutated, and a later run of its mutants would test the
@@ -176,9 +186,10 @@ def prepare(modules: Sequence[str], *, fresh: bool = True) -> None:
     tests = ", ".join(json.dumps(t) for t in chosen)
     copied = ", ".join(json.dumps(name) for name in PROJECT_FILES if name not in SOURCES)
     sources = ", ".join(json.dumps(name) for name in SOURCES)
+    addopts = f"addopts = {json.dumps(['--postgres-url', postgres_url])}\n" if postgres_url else ""
     (RUN_DIR / "pyproject.toml").write_text(
         f"""[tool.pytest.ini_options]
-asyncio_mode = "auto"
+{addopts}asyncio_mode = "auto"
 markers = ["e2e: e2e", "slow: slow", "browser: browser"]
 filterwarnings = ["ignore::DeprecationWarning"]
 
@@ -198,31 +209,101 @@ do_not_mutate_patterns = ['logger\\.\\w+\\(', 'transaction\\(self\\._sessions, '
     )
 
 
-def refresh_changed_sources(modules: Sequence[str]) -> List[str]:
-    """Bring mutants/ up to date with code changed since the run began; the modules changed.
+def changed_functions() -> Tuple[List[str], List[str]]:
+    """The functions of the scope changed since their mutants were made: patterns, modules.
 
-    A changed module of the scope loses its mutants (mutmut makes them again
-    and all of them are tested); any other changed file is copied again.
+    mutmut keeps each function's hash in the module's `.meta`; a function whose
+    hash differs (or is new) has its results reset by mutmut when it makes the
+    module's mutants again, which it does here because the mutated copy is
+    removed (the results of the unchanged functions stay).
     """
-    started = float((RUN_DIR / "started").read_text(encoding="utf-8"))
-    changed = []
-    for folder in SOURCES:
-        for source in (ROOT / folder).rglob("*.py"):
-            if source.stat().st_mtime <= started:
+    import fnmatch
+
+    from mutmut.mutation.file_mutation import mutate_file_contents
+
+    here = os.getcwd()
+    os.chdir(RUN_DIR)  # mutmut reads its configuration (what not to mutate) from there
+    try:
+        patterns: List[str] = []
+        modules = []
+        for module, target in SCOPE.items():
+            copy = Path("mutants") / module_file(module)
+            meta = copy.with_name(copy.name + ".meta")
+            if not meta.exists():
                 continue
-            relative = source.relative_to(ROOT)
-            copy = RUN_DIR / "mutants" / relative
-            module = ".".join(relative.with_suffix("").parts)
-            if module in modules:
+            old = json.loads(meta.read_text(encoding="utf-8"))["hash_by_function_name"]
+            source = (ROOT / module_file(module)).read_text(encoding="utf-8")
+            new = mutate_file_contents(module_file(module), source).hash_by_function_name
+            changed = [f for f, digest in new.items() if old.get(f) != digest]
+            wanted = mutant_patterns(module, target.functions)
+            mine = [f"{module}.{f}__mutmut_*" for f in changed]
+            mine = [p for p in mine if any(fnmatch.fnmatchcase(p.replace("*", "1"), w)
+                                            for w in wanted)]
+            if changed:
                 copy.unlink(missing_ok=True)
-                copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
-                changed.append(module)
-            else:
-                copy.parent.mkdir(parents=True, exist_ok=True)  # a new package
-                shutil.copy2(source, copy)
-    # mutants/ now holds these versions: a later --again refreshes only what changes after.
-    (RUN_DIR / "started").write_text(str(time.time()), encoding="utf-8")
-    return changed
+                modules.append(module)
+            patterns += mine
+        return patterns, modules
+    finally:
+        os.chdir(here)
+
+
+def forget_tests(*, reaching: Iterable[str] = (), skipped_postgres: bool = False) -> int:
+    """Make mutmut learn again which functions some tests reach; how many it will learn.
+
+    mutmut learns the reach of a test once, when the test is new to it. Dropped
+    from its record of known tests, a test counts as new and is run once more
+    to learn it. Learnt again:
+
+    - `reaching`: the tests that reached a function of these modules. A function
+      changed or added since they were learnt may be reached by other tests, or
+      (a new function) by none that mutmut knows of, which it would then report
+      as "no tests".
+    - `skipped_postgres`: the store tests on PostgreSQL that reached nothing.
+      Run without a PostgreSQL URL they were skipped, so they were linked to no
+      function and would never run for a mutant.
+    """
+    path = RUN_DIR / "mutants" / "mutmut-stats.json"
+    if not path.exists():
+        return 0
+    stats = json.loads(path.read_text(encoding="utf-8"))
+    by_function = stats["tests_by_mangled_function_name"]
+    prefixes = tuple(f"{module}." for module in reaching)
+    forgotten = set()
+    if prefixes:
+        forgotten |= {t for name, tests in by_function.items() if name.startswith(prefixes)
+                      for t in tests}
+    if skipped_postgres:
+        reached = set().union(*map(set, by_function.values()))
+        forgotten |= {t for t in stats["duration_by_test"]
+                      if re.search(r"[\[-]postgresql[\]-]", t) and t not in reached}
+    for name in forgotten:
+        stats["duration_by_test"].pop(name, None)
+    path.write_text(json.dumps(stats, indent=4), encoding="utf-8")
+    return len(forgotten)
+
+
+def narrow_tests() -> None:
+    """Link the functions of `own_tests_only` modules to those modules' own tests only.
+
+    mutmut links a function to every test that reaches it; run after it has
+    learnt what the tests reach (it learns new tests at the start of a run).
+    """
+    path = RUN_DIR / "mutants" / "mutmut-stats.json"
+    stats = json.loads(path.read_text(encoding="utf-8"))
+    by_function = stats["tests_by_mangled_function_name"]
+    for module, target in SCOPE.items():
+        if not target.own_tests_only:
+            continue
+        for name, tests in by_function.items():
+            if name.startswith(module + "."):
+                by_function[name] = [t for t in tests if t.partition("::")[0] in target.tests]
+    path.write_text(json.dumps(stats, indent=4), encoding="utf-8")
+
+
+def module_of(name: str) -> str:
+    """The module of SCOPE a mutant's name (or pattern) belongs to."""
+    return next(m for m in SCOPE if name.startswith(m + "."))
 
 
 def results(modules: Sequence[str]) -> Dict[str, Dict[str, str]]:
@@ -314,9 +395,15 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--report-only", action="store_true",
                         help="print the figures of the last run without running again")
     parser.add_argument("--again", action="store_true",
-                        help="test again only the last run's survivors (after adding tests; "
-                             "the code under test must not have changed)")
+                        help="test again the last run's survivors and the mutants it did not "
+                             "reach (after adding tests), and those of the functions changed since")
+    parser.add_argument("--postgres-url", metavar="URL",
+                        help="run the store tests on PostgreSQL too (scripts/postgres.sh start "
+                             "prints one); one mutant at a time, as each test session empties "
+                             "the database's public schema")
     args = parser.parse_args(argv)
+    if args.postgres_url:
+        args.jobs = 1
     modules = args.modules or list(SCOPE)
     unknown = [m for m in modules if m not in SCOPE]
     if unknown:
@@ -324,29 +411,42 @@ def main(argv: Sequence[str] = ()) -> int:
     started = time.monotonic()
     if not args.report_only:
         if args.again:
-            changed = refresh_changed_sources(modules)
-            kept = [m for m in modules if m not in changed]
-            names = [name for found in results(kept).values()
-                     for name, status in found.items() if status not in KILLED]
-            names += [p for m in changed for p in mutant_patterns(m, SCOPE[m].functions)]
+            found = results(modules)
+            names = [name for mutants in found.values()
+                     for name, status in mutants.items() if status not in KILLED]
+            # Every changed function of the scope is tested again (mutmut keeps its mutants
+            # in mutants/ for all the modules), whatever modules were named.
+            changed, relearn = changed_functions()
+            names += changed
+            relearn += [m for m, mutants in found.items() if "no tests" in mutants.values()]
+            prepare(modules, fresh=False, postgres_url=args.postgres_url)
+            forget_tests(reaching=relearn, skipped_postgres=bool(args.postgres_url))
             if not names:
                 return report(modules, time.monotonic() - started)
-            prepare(modules, fresh=False)
         else:
-            prepare(modules)
+            prepare(modules, postgres_url=args.postgres_url)
             names = [p for m in modules for p in mutant_patterns(m, SCOPE[m].functions)]
+        # The modules tested with their own tests only go last, in a run of their own:
+        # mutmut learns what the tests reach during the first run (or at the start of
+        # this one, for new tests), and the links are narrowed after.
+        own = [n for n in names if SCOPE[module_of(n)].own_tests_only]
+        batches = [batch for batch in ([n for n in names if n not in own], own) if batch]
         log = RUN_DIR / "mutmut.log"
-        with log.open("w", encoding="utf-8") as output:
-            run = subprocess.run(
-                [str(MUTMUT), "run", "--max-children", str(args.jobs), *names], cwd=RUN_DIR,
-                env=dict(os.environ, PYTHONHASHSEED="0"), stdout=output,
-                stderr=subprocess.STDOUT, check=False,
-            )
-        if run.returncode != 0:
-            print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
-            print(f"mutate: mutmut run failed (exit {run.returncode}); see {log}",
-                  file=sys.stderr)
-            return 2
+        log.unlink(missing_ok=True)
+        for batch in batches:
+            if batch is own:
+                narrow_tests()
+            with log.open("a", encoding="utf-8") as output:
+                run = subprocess.run(
+                    [str(MUTMUT), "run", "--max-children", str(args.jobs), *batch],
+                    cwd=RUN_DIR, env=dict(os.environ, PYTHONHASHSEED="0"), stdout=output,
+                    stderr=subprocess.STDOUT, check=False,
+                )
+            if run.returncode != 0:
+                print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+                print(f"mutate: mutmut run failed (exit {run.returncode}); see {log}",
+                      file=sys.stderr)
+                return 2
     return report(modules, time.monotonic() - started)
 
 

@@ -7,7 +7,7 @@ new bank account.
 from __future__ import annotations
 
 from functools import partial
-from typing import Sequence, Text
+from typing import FrozenSet, Sequence, Text
 
 from actions.citizen_requests.base import (
     Field,
@@ -42,9 +42,20 @@ __all__ = [
 
 
 
+_ALL_CASES = frozenset({"all", "every", "everything"})
+
+
+def _all_words() -> FrozenSet[str]:
+    """"all" in every language: the one-word ones of `choices: period: all` (texts.yml)."""
+    from bot.i18n.catalogue import default_catalogue
+
+    words = default_catalogue().choices("period").get("all", ())
+    return frozenset(word.casefold() for word in words if len(word.split()) == 1)
+
+
 def parse_case_query(text: Text) -> Text:
     """"all", an NSSA case reference or a Housing Office application number."""
-    if {"all", "every", "everything"} & set(text.strip().lower().split()):
+    if (_ALL_CASES | _all_words()) & set(text.strip().casefold().split()):
         return "all"
     for parse in (case_reference, housing_number):
         try:

@@ -16,7 +16,10 @@ entities of the NLU data and test stories stay as they are. `decide()` holds the
    `names`). The choice is kept for the conversation and the next ones.
 2. After a choice, nothing else changes the language.
 3. During a request (an active form) the answers are names, numbers and
-   dates: they never change the language.
+   dates: they never change the language. Nor does a language's name
+   given when the request's question asks for a language (the
+   contribution statement's "In which language? 1 Northlandic 2 English":
+   "angielski" is the statement's language, not the conversation's).
 4. A message with fewer than 2 words of letters ("ok", "1", "dzięki", an
    emoji) never changes a conversation's language. The first message of a
    conversation takes the channel's hint, else its detected language if the
@@ -86,6 +89,8 @@ CHOICE_INTENT = "choose_language"
 LANGUAGE_KEY = "language"
 CHOSEN_KEY = "language_chosen"
 _MODEL_FILE = "language.joblib"
+# A request's slot whose question asks for a language ends so (statement_language).
+_LANGUAGE_QUESTION = "_language"
 _SCRIPTS = {"arabic": "ar", "cyrillic": "uk"}
 _LETTERS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
@@ -111,6 +116,7 @@ def decide(
     current: Optional[str] = None,
     chosen: bool = False,
     in_form: bool = False,
+    asks_language: bool = False,
     hint: Optional[str] = None,
     choice_intent: bool = False,
     sure: float = 0.8,
@@ -120,6 +126,8 @@ def decide(
     named = named_in(text)
     named = named if named in offered() else None
     only_a_name = named is not None and word_count(text) <= 2
+    if current and in_form and asks_language and only_a_name:
+        return Decision(current, bool(chosen), "kept: form's answer")
     if named is not None and (choice_intent or only_a_name):
         return Decision(named, True, "choice")
     fallback = current or from_hint(hint) or SOURCE
@@ -288,11 +296,13 @@ class LanguageIdentifier(GraphComponent):
     def process(self, messages: List[Message], tracker: Optional[Any] = None) -> List[Message]:
         """Write `language` (and `language_chosen`) into each message's parse data."""
         current = chosen = None
-        in_form = False
+        in_form = asks_language = False
         if tracker is not None:
             current = tracker.get_slot("language")
             chosen = tracker.get_slot("language_chosen")
             in_form = bool(getattr(tracker, "active_loop_name", None))
+            asks_language = in_form and str(
+                tracker.get_slot("requested_slot") or "").endswith(_LANGUAGE_QUESTION)
         for message in messages:
             text = message.get(TEXT) or ""
             metadata = message.get(METADATA) or {}
@@ -303,6 +313,7 @@ class LanguageIdentifier(GraphComponent):
                 current=current if current in languages() else None,
                 chosen=bool(chosen),
                 in_form=in_form,
+                asks_language=asks_language,
                 hint=metadata.get("language") if isinstance(metadata, dict) else None,
                 choice_intent=intent.get("name") == CHOICE_INTENT
                 and (intent.get("confidence") or 0.0) >= self._config["choice_confidence"],

@@ -3,10 +3,12 @@
 It runs after `bot.nlu.AnswerClassifier` (config.yml) and changes what the
 classifier read only where the conversation so far says more than the
 message alone (Rasa 3.6 hands NLU components the tracker at inference). The
-readings, tried in this order, are in `satisfaction` (the reply to "Did this
-help?" and to "What was missing?"), `offers` (a chosen option, yes to an
-offer, an identity typed after one) and `follow_ups` (a question inside a
-request, a follow-up, an estimate asked again). A self-harm reading the
+readings, tried in this order, are in `estimates` (a benefit's rule or its
+estimate, decided by a figure; made without a conversation too),
+`satisfaction` (the reply to "Did this help?" and to "What was missing?"),
+`offers` (a chosen option, yes to an offer, an identity typed after one) and
+`follow_ups` (a question inside a request, a follow-up, an estimate asked
+again). A self-harm reading the
 assistant would act on (at or above the fallback threshold, and always when
 its regex forced it) and a button's payload are never touched.
 
@@ -30,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import conversation_context as context
-from bot.nlu_context import follow_ups, satisfaction
+from bot.nlu_context import estimates, follow_ups, satisfaction
 from bot.nlu_context import offers as replies
 from bot.nlu_context.answer_words import AnswerWords
 
@@ -70,6 +72,8 @@ class ConversationContext(GraphComponent, IntentClassifier):
             # The benefits with a personal estimate (intents estimate_<benefit>).
             "estimates": ["pension", "survivors", "disability", "child_benefit",
                           "unemployment", "sickness", "parental", "housing"],
+            # A benefit's rule and its estimate this close are decided by a figure.
+            "estimate_tie": 0.1,
             # Short replies to an offer that take it up when the classifier is unsure.
             "unsure_replies": ["goodbye", "greet", "affirm", "out_of_scope", "bot_challenge"],
             # Intents a follow-up may be taken away from.
@@ -145,9 +149,7 @@ class ConversationContext(GraphComponent, IntentClassifier):
                    stored.get("vocabulary"), stored.get("offers"))
 
     def process(self, messages: List[Message], tracker: Optional[Any] = None) -> List[Message]:
-        """Read each message in the context of `tracker` (unchanged without one)."""
-        if tracker is None:
-            return messages
+        """Read each message in the context of `tracker` (only reading 0 without one)."""
         for message in messages:
             text = str(message.get(TEXT) or "")
             intent = message.get(INTENT) or {}
@@ -155,7 +157,9 @@ class ConversationContext(GraphComponent, IntentClassifier):
                     intent.get("confidence") or 0) >= self._config["crisis_floor"]):
                 continue  # a button's payload, or the crisis line: never changed
             try:
-                self._in_context(message, text, tracker)
+                estimates.rule_or_estimate(message, text, self._config)
+                if tracker is not None:
+                    self._in_context(message, text, tracker)
             except Exception:  # noqa: BLE001 - context is a refinement, never a failure
                 logger.exception("The conversation context was not applied.")
         return messages

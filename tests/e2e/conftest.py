@@ -13,7 +13,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import socketio
@@ -21,6 +21,7 @@ import socketio
 from bot.services import ManagedProcess, assistant_processes, start_all, stop_all
 from bot.settings import Settings, load_settings
 from tests.conftest import free_port
+from tests.fakes import telegram_api, twilio_api
 
 pytestmark = pytest.mark.e2e
 
@@ -179,6 +180,40 @@ def run_assistant(
         yield Assistant(settings, processes)
     finally:
         stop_all(processes)
+
+
+def run_with_all_channels(
+    var: Path,
+    model: Path,
+    backend_env: Optional[Dict[str, str]] = None,
+    settings_env: Optional[Dict[str, str]] = None,
+) -> Iterator[Tuple[Assistant, telegram_api.FakeTelegramApi, twilio_api.FakeTwilio]]:
+    """The assistant with web chat, Telegram and SMS open; the fake platforms beside it.
+
+    As `run_assistant` on an SQLite file in `var`, with the fake Bot API and
+    the fake Twilio on loopback, stopped after.
+    """
+    twilio = twilio_api.FakeTwilio().start()
+    api = telegram_api.FakeTelegramApi(telegram_api.TOKEN)
+    try:
+        with api.in_thread():
+            yield from (
+                (assistant, api, twilio) for assistant in run_assistant(
+                    var, model, f"sqlite:///{var / 'nssa.db'}", backend_env=backend_env,
+                    settings_env={
+                        "NSSA_TELEGRAM_TOKEN": telegram_api.TOKEN,
+                        "NSSA_TELEGRAM_SECRET": telegram_api.SECRET,
+                        "NSSA_TELEGRAM_API_URL": api.url,
+                        "NSSA_TWILIO_ACCOUNT_SID": twilio_api.ACCOUNT_SID,
+                        "NSSA_TWILIO_AUTH_TOKEN": twilio_api.AUTH_TOKEN,
+                        "NSSA_TWILIO_FROM": twilio_api.TWILIO_NUMBER,
+                        "NSSA_TWILIO_API_URL": twilio.url,
+                        **(settings_env or {}),
+                    },
+                )
+            )
+    finally:
+        twilio.stop()
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,9 @@ from typing import Any, Iterator, List
 import pytest
 
 from bot.notices import subscribe
-from tests.e2e.conftest import WebChat, run_assistant, wait_until
+from tests.e2e.conftest import WebChat, run_with_all_channels, wait_until
 from tests.e2e.test_sms import Phone, _cms_admin
-from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, FakeTwilio
+from tests.e2e.test_telegram import Telegram, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -48,29 +46,12 @@ def code_in(said: List[str]) -> str:
 @pytest.fixture(scope="module")
 def channels(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Any]:
     """The assistant with all three channels open; the fake platforms beside it."""
-    var = tmp_path_factory.mktemp("var-across")
-    twilio = FakeTwilio().start()
-    api = FakeTelegramApi(TOKEN)
-    try:
-        with api.in_thread():
-            for assistant in run_assistant(
-                var, model, f"sqlite:///{var / 'nssa.db'}",
-                backend_env={"NSSA_CMS_DELIVERY_INTERVAL": "1",
-                             "NSSA_CMS_RETRY_BASE_SECONDS": "1"},
-                settings_env={
-                    "NSSA_TELEGRAM_TOKEN": TOKEN,
-                    "NSSA_TELEGRAM_SECRET": SECRET,
-                    "NSSA_TELEGRAM_API_URL": api.url,
-                    "NSSA_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                    "NSSA_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                    "NSSA_TWILIO_FROM": TWILIO_NUMBER,
-                    "NSSA_TWILIO_API_URL": twilio.url,
-                },
-            ):
-                asyncio.run(subscribe(assistant.settings))
-                yield assistant, Telegram(assistant, api), twilio
-    finally:
-        twilio.stop()
+    for assistant, api, twilio in run_with_all_channels(
+            tmp_path_factory.mktemp("var-across"), model,
+            backend_env={"NSSA_CMS_DELIVERY_INTERVAL": "1",
+                         "NSSA_CMS_RETRY_BASE_SECONDS": "1"}):
+        asyncio.run(subscribe(assistant.settings))
+        yield assistant, Telegram(assistant, api), twilio
 
 
 def test_web_then_telegram_then_sms_then_a_notice_then_stop(channels: Any) -> None:

@@ -27,11 +27,9 @@ from bot.store.db import create_engine_for
 from bot.store.handovers import Handovers
 from bot.store.tables import utcnow
 from bot.worker import expire_handovers, tell_expired
-from tests.e2e.conftest import Assistant, WebChat, run_assistant, wait_until
+from tests.e2e.conftest import Assistant, WebChat, run_with_all_channels, wait_until
 from tests.e2e.test_sms import Phone
-from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, texts
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, FakeTwilio
+from tests.e2e.test_telegram import Telegram, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -78,27 +76,10 @@ class Console:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Any]:
     """The assistant with web chat, Telegram and SMS open, and advisor hours always."""
-    var = tmp_path_factory.mktemp("var-live")
-    twilio = FakeTwilio().start()
-    api = FakeTelegramApi(TOKEN)
-    try:
-        with api.in_thread():
-            for assistant in run_assistant(
-                var, model, f"sqlite:///{var / 'nssa.db'}",
-                settings_env={
-                    "NSSA_ADVISOR_HOURS": "always",
-                    "NSSA_TELEGRAM_TOKEN": TOKEN,
-                    "NSSA_TELEGRAM_SECRET": SECRET,
-                    "NSSA_TELEGRAM_API_URL": api.url,
-                    "NSSA_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                    "NSSA_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                    "NSSA_TWILIO_FROM": TWILIO_NUMBER,
-                    "NSSA_TWILIO_API_URL": twilio.url,
-                },
-            ):
-                yield assistant, Console(assistant), Telegram(assistant, api), twilio
-    finally:
-        twilio.stop()
+    for assistant, api, twilio in run_with_all_channels(
+            tmp_path_factory.mktemp("var-live"), model,
+            settings_env={"NSSA_ADVISOR_HOURS": "always"}):
+        yield assistant, Console(assistant), Telegram(assistant, api), twilio
 
 
 def _events(assistant: Assistant, conversation_id: str) -> List[Dict[str, Any]]:

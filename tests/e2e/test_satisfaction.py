@@ -20,11 +20,9 @@ import pytest
 import socketio
 
 from channels.sms_text import segments
-from tests.e2e.conftest import Assistant, run_assistant
+from tests.e2e.conftest import Assistant, run_with_all_channels
 from tests.e2e.test_sms import Phone
-from tests.e2e.test_telegram import SECRET, TOKEN, Telegram, keyboard, texts
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, FakeTwilio
+from tests.e2e.test_telegram import Telegram, keyboard, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -42,26 +40,9 @@ _numbers = itertools.count(5558671001)
 @pytest.fixture(scope="module")
 def channels(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Any]:
     """The assistant with all three channels open; the fake platforms beside it."""
-    var = tmp_path_factory.mktemp("var-satisfaction")
-    twilio = FakeTwilio().start()
-    api = FakeTelegramApi(TOKEN)
-    try:
-        with api.in_thread():
-            for assistant in run_assistant(
-                var, model, f"sqlite:///{var / 'nssa.db'}",
-                settings_env={
-                    "NSSA_TELEGRAM_TOKEN": TOKEN,
-                    "NSSA_TELEGRAM_SECRET": SECRET,
-                    "NSSA_TELEGRAM_API_URL": api.url,
-                    "NSSA_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                    "NSSA_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                    "NSSA_TWILIO_FROM": TWILIO_NUMBER,
-                    "NSSA_TWILIO_API_URL": twilio.url,
-                },
-            ):
-                yield assistant, Telegram(assistant, api), twilio
-    finally:
-        twilio.stop()
+    for assistant, api, twilio in run_with_all_channels(
+            tmp_path_factory.mktemp("var-satisfaction"), model):
+        yield assistant, Telegram(assistant, api), twilio
 
 
 class Browser:

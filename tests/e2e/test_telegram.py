@@ -24,12 +24,10 @@ import pytest
 
 from channels.telegram import SECRET_HEADER
 from tests.e2e.conftest import Assistant, run_assistant
-from tests.fakes.telegram_api import FakeTelegramApi, recorded
+from tests.fakes.telegram_api import SECRET, TOKEN, FakeTelegramApi, recorded
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "424242:e2e-telegram-token"
-SECRET = "e2e-telegram-secret-0123456789"
 HANDOVER = "I can't connect you with a person right now."
 REFERENCE = re.compile(r"NSSA-\d{4}-\d{6}")
 DECIDED = (

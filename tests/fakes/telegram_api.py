@@ -27,7 +27,11 @@ from aiohttp import web
 
 from tests.conftest import free_port
 
-__all__ = ["FakeTelegramApi", "recorded", "DATA"]
+__all__ = ["FakeTelegramApi", "recorded", "DATA", "TOKEN", "SECRET"]
+
+# The bot token and webhook secret the tests give the assistant and this fake.
+TOKEN = "424242:e2e-telegram-token"
+SECRET = "e2e-telegram-secret-0123456789"
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "telegram"
 BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "NSSA", "username": "NSSA_help_bot"}

@@ -208,6 +208,29 @@ class TestDue:
             for engine in engines:
                 engine.dispose()
 
+    def test_a_row_another_worker_is_claiming_is_passed_over_not_waited_for(
+        self, url: str, outbox: Outbox
+    ) -> None:
+        if sa.engine.make_url(url).get_backend_name() != "postgresql":
+            pytest.skip("row locks: PostgreSQL only (SQLite claims in one statement)")
+        add(outbox, key="k0", now=T0)
+        add(outbox, key="k1", now=T0 + timedelta(seconds=1))
+        other = create_engine_for(url)
+        try:
+            with other.connect() as connection, connection.begin() as claiming:
+                # Another worker's claim holds the oldest row, its transaction still open.
+                connection.execute(sa.text(
+                    "SELECT id FROM outbox WHERE idempotency_key = 'k0' FOR UPDATE"))
+                with ThreadPoolExecutor(1) as pool:
+                    claim = pool.submit(outbox.due, T0 + timedelta(minutes=1), limit=2)
+                    try:
+                        taken = claim.result(timeout=10)
+                    finally:
+                        claiming.rollback()  # a claim left waiting for the lock ends too
+                assert [i.idempotency_key for i in taken] == ["k1"]
+        finally:
+            other.dispose()
+
 
 # -- delivery ----------------------------------------------------------------------
 

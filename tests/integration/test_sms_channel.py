@@ -21,14 +21,15 @@ from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
 
 import httpx
 import pytest
+import yaml
 from rasa.core.channels.channel import UserMessage, register
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
-from bot.content import HANDBOOK_DIR
+from bot.content import HANDBOOK_DIR, PROJECT_ROOT
 from bot.store.schema import upgrade
 from bot.store.store import Store
 from channels import sms_text
@@ -57,7 +58,11 @@ class EchoAgent:
     """Rasa's agent, reduced: stores the turn in Rasa's tracker store, answers, can fail."""
 
     def __init__(self) -> None:
-        self.domain = Domain.empty()
+        # The assistant's `language` slot only: the channel reads it for the
+        # answers it gives itself (START, HELP, the gate's refusals).
+        self.domain = Domain.from_dict({"slots": {"language": {
+            "type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}],
+        }}})
         self.tracker_store = InMemoryTrackerStore(self.domain)
         self.received: List[UserMessage] = []
 
@@ -80,6 +85,11 @@ class EchoAgent:
     def texts(self) -> List[str]:
         return [m.text or "" for m in self.received]
 
+
+def translated(lang: str, name: str) -> str:
+    """The text `name` of translations/<lang>/texts.yml, read from the file."""
+    path = PROJECT_ROOT / "translations" / lang / "texts.yml"
+    return str(yaml.safe_load(path.read_text(encoding="utf-8"))["texts"][name][0]["text"])
 
 
 def handbook_help_text() -> str:
@@ -121,6 +131,13 @@ class Running:
 
     def conversation(self, address: str = CITIZEN) -> str:
         return self.store.identities.conversation_for("sms", address)
+
+    async def speaks(self, lang: str, address: str = CITIZEN) -> None:
+        """The number's conversation goes on in `lang` (its `language` slot, as Rasa keeps it)."""
+        tracker_store = self.agent.tracker_store
+        tracker = await tracker_store.get_or_create_tracker(self.conversation(address))
+        tracker.update(SlotSet("language", lang))
+        await tracker_store.save(tracker)
 
 
 async def serve(
@@ -317,6 +334,35 @@ class TestIncoming:
         finally:
             await shut(running)
 
+    async def test_the_rate_limit_counts_each_number_apart(
+        self, sqlite_url: str, fake: FakeTwilio
+    ) -> None:
+        running = await serve(sqlite_url, fake, gate=Gate(500, 2))
+        try:
+            for text in ("one", "two", "three"):
+                await running.text(text)
+            await running.text("four", From="+15558675399")
+            # The first number's third message is refused; the other number's first is not.
+            assert running.agent.texts == ["one", "two", "four"]
+            assert fake.bodies().count(RATE_LIMITED_REPLY) == 1
+        finally:
+            await shut(running)
+
+    async def test_the_rate_limit_answer_is_in_the_conversations_language(
+        self, sqlite_url: str, fake: FakeTwilio
+    ) -> None:
+        running = await serve(sqlite_url, fake, gate=Gate(500, 2))
+        try:
+            await running.text("dzien dobry")
+            await running.speaks("pl")
+            await running.text("mam pytanie")
+            await running.text("o emeryture")
+            assert running.agent.texts == ["dzien dobry", "mam pytanie"]
+            # Polish letters outside GSM-7 are written without their marks (one SMS, not UCS-2).
+            assert fake.bodies()[-1] == sms_text.to_gsm7(translated("pl", "gate_rate_limited"))
+        finally:
+            await shut(running)
+
     async def test_a_failing_turn_asks_to_send_again_and_lets_a_redelivery_in(
         self, sms: Running
     ) -> None:
@@ -387,6 +433,18 @@ class TestKeywords:
         assert (await sms.text("help"))[0] == 200
         assert sms.fake.bodies() == [handbook_help_text()]
         assert sms.agent.received == []
+
+    async def test_start_and_help_answer_in_the_conversations_language(
+        self, sms: Running
+    ) -> None:
+        await sms.text("dzien dobry")
+        await sms.speaks("pl")
+        await sms.text("STOP")
+        await sms.text("START")
+        assert sms.fake.bodies()[-1] == translated("pl", "sms_opted_in")
+        await sms.text("HELP")
+        assert sms.fake.bodies()[-1] == translated("pl", "sms_help")
+        assert sms.agent.texts == ["dzien dobry"]
 
     async def test_with_advanced_opt_out_twilio_answers_and_the_store_follows(
         self, sms: Running

@@ -68,6 +68,16 @@ def test_naming_a_language_chooses_it_even_in_a_request(text: str, code: str) ->
     assert (decision.language, decision.chosen, decision.reason) == (code, True, "choice")
 
 
+@pytest.mark.parametrize("text", ["angielski", "англійська", "الإنجليزية", "English"])
+def test_a_language_named_to_answer_a_requests_language_question_is_no_choice(text: str) -> None:
+    # "In which language? 1 Northlandic 2 English" (the contribution statement's):
+    # the name is the statement's language, the conversation's stays.
+    for current in ("pl", "uk", "ar"):
+        decision = decide(text, PL, current=current, in_form=True, asks_language=True,
+                          choice_intent=True)
+        assert (decision.language, decision.chosen) == (current, False)
+
+
 def test_a_long_message_naming_a_language_chooses_it_only_as_a_choice() -> None:
     text = "Możesz odpowiadać po angielsku? Mój mąż nie czyta po polsku."
     assert decide(text, PL, choice_intent=True).language == "en"

@@ -291,3 +291,33 @@ def test_an_estimate_is_asked_again_with_the_new_figure(component) -> None:
     ("and for the housing office?", "the Housing Office")])
 def test_content_words_match_across_endings(said: str, written: str) -> None:
     assert cc.content_words(said) <= cc.content_words(written)
+
+
+class TestRuleOrEstimate:
+    """A benefit's rule and its personal estimate ranked within a hair of each other."""
+
+    def test_a_figure_of_ones_own_makes_it_the_estimate(self, component) -> None:
+        message = classified("my wage was 2700 a month, how much child benefit would I get",
+                             estimate_child_benefit=0.42, child_benefit__amount=0.40)
+        read(component, message, [])
+        assert message.get("intent")["name"] == "estimate_child_benefit"
+        assert message.get("intent")["confidence"] >= 0.8
+
+    def test_without_a_figure_it_is_the_rule(self, component) -> None:
+        message = classified("how much child benefit would I get",
+                             estimate_child_benefit=0.44, child_benefit__amount=0.40)
+        read(component, message, [])
+        assert message.get("intent")["name"] == "child_benefit"
+        assert answer_of(message) == "child_benefit/amount"
+
+    def test_a_clear_reading_is_left_alone(self, component) -> None:
+        message = classified("my 2 kids, when is child benefit paid",
+                             child_benefit__payment=0.7, estimate_child_benefit=0.1)
+        read(component, message, [])
+        assert answer_of(message) == "child_benefit/payment"
+
+    def test_it_is_read_without_a_conversation_too(self, component) -> None:
+        message = classified("I earn 2700, how much child benefit",
+                             estimate_child_benefit=0.41, child_benefit__amount=0.40)
+        component.process([message], None)
+        assert message.get("intent")["name"] == "estimate_child_benefit"
