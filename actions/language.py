@@ -1,18 +1,19 @@
 """The conversation's language: the privacy notice in it, and the citizen's own choice.
 
 The NLU component `bot.i18n.langid.LanguageIdentifier` writes the language
-of every message (entity and slot `language`); the Rasa server's generator
-(`bot.i18n.nlg`) answers in it. This module:
+of every message into its parse data, and as the entities `language` and
+`language_chosen` when the message changes them: the slots of those names
+take them inside the Rasa server (domain.yml `from_entity` mappings), as they
+take a language button's entities. The Rasa server's generator
+(`bot.i18n.nlg`) answers in the slot's language. This module:
 
-- `ActionPrivacyNotice` is `action_validate_slot_mappings`, which Rasa runs
-  after every message: it sets the slots `language` and `language_chosen`
-  from the message (the language identifier's parse data, or a language
-  button's entities); when a new conversation has marked the notice due (`privacy_notice_due`),
-  it tells the notice in the language of the message that started it, then
-  offers a request kept from the last conversation. (A custom slot
-  mapping's action cannot: Rasa keeps only the slots it sets.) A first
-  message about self-harm gets the crisis line first (service-standards.md):
-  the notice waits for the next message.
+- `ActionPrivacyNotice` (`action_privacy_notice`) tells the notice of a new
+  conversation (`privacy_notice_due`, set by the session start) in the
+  language of the message that started it, then offers a request kept from
+  the last conversation. The policy (`bot.notice_first`) runs it before the
+  first answer, so the action server is called for it once a conversation,
+  not after every message. A first message about self-harm gets the crisis
+  line first (service-standards.md): the notice waits for the next message.
 - `ActionChooseLanguage` answers "English please" / "po polsku" in the
   language chosen, or offers the languages as buttons ("language").
 """
@@ -28,13 +29,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.citizen_requests import paused
-from actions.session import CONSENT_RESPONSE, NOTICE_DUE
+from actions.session import CONSENT_RESPONSE, NOTICE_ACTION, NOTICE_DUE
 
 __all__ = ["ActionPrivacyNotice", "ActionChooseLanguage", "message_language", "language_buttons"]
 
 LANGUAGE_SLOT = "language"
-# Answers that go before the privacy notice: the crisis line comes first.
-FIRST_ANSWERS = frozenset({"self_harm"})
 CHOSEN_ENTITY = "language_chosen"
 
 
@@ -58,17 +57,6 @@ def message_language(tracker: Tracker) -> Optional[Text]:
     return str(value) if value else None
 
 
-def language_events(tracker: Tracker) -> List[EventType]:
-    """The slots `language` and `language_chosen` as the latest message sets them."""
-    events: List[EventType] = []
-    lang = message_language(tracker)
-    if lang and lang != tracker.get_slot(LANGUAGE_SLOT):
-        events.append(SlotSet(LANGUAGE_SLOT, lang))
-    if _said(tracker, CHOSEN_ENTITY) is True and not tracker.get_slot(CHOSEN_ENTITY):
-        events.append(SlotSet(CHOSEN_ENTITY, True))
-    return events
-
-
 def language_buttons() -> List[Dict[Text, Text]]:
     """One button per offered language, titled in that language."""
     from bot.i18n.languages import languages, offered
@@ -88,18 +76,15 @@ class ActionPrivacyNotice(Action):
     """The consent notice of a new conversation, in the language of its first message."""
 
     def name(self) -> Text:
-        """Name of the action: Rasa's hook after each message's slots are set."""
-        return "action_validate_slot_mappings"
+        """Name of the action (predicted by `bot.notice_first` when the notice is due)."""
+        return NOTICE_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Set the message's language; tell the notice (and offer a kept request) once."""
-        events = language_events(tracker)
+        """Tell the notice (and offer a kept request) once a conversation."""
         if not tracker.get_slot(NOTICE_DUE):
-            return events
-        if ((tracker.latest_message or {}).get("intent") or {}).get("name") in FIRST_ANSWERS:
-            return events
+            return []
         lang = message_language(tracker)
         extra = {"language": lang} if lang else {}
         # The consent text is the privacy notice answer (short on SMS).
@@ -107,7 +92,7 @@ class ActionPrivacyNotice(Action):
         form_name = paused.paused_form(tracker)
         if form_name and tracker.get_slot(paused.FORM_OFFERED):
             paused.offer(dispatcher, form_name, **extra)
-        return [*events, SlotSet(NOTICE_DUE, False)]
+        return [SlotSet(NOTICE_DUE, False)]
 
 
 class ActionChooseLanguage(Action):

@@ -9,8 +9,10 @@ chose.
 
 Rasa starts a conversation before it reads the message that starts it, so
 the notice (and the offer of a kept request) is told by
-`actions.language.ActionPrivacyNotice` once the message's language is
-known: this action only marks it due (`privacy_notice_due`).
+`actions.language.ActionPrivacyNotice` (`action_privacy_notice`) once the
+message's language is known: this action only marks it due
+(`privacy_notice_due`), and the policy (`bot.notice_first`, config.yml)
+runs the notice before the first answer.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.citizen_requests import paused
 
-__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS", "CONSENT_RESPONSE", "NOTICE_DUE"]
+__all__ = ["ActionSessionStart", "CARRIED_OVER_SLOTS", "CONSENT_RESPONSE", "NOTICE_ACTION",
+           "NOTICE_DUE"]
 
 CONSENT_RESPONSE = "utter_privacy/notice"
 NOTICE_DUE = "privacy_notice_due"
+# config.yml names both for the policy that runs the notice (bot/notice_first.py).
+NOTICE_ACTION = "action_privacy_notice"
 
 # Slots that survive the 15-minute session end. Identity never does
 # (identity-and-privacy.md: a check lasts until the conversation ends); the

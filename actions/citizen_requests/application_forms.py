@@ -12,6 +12,7 @@ from typing import Any, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 
+from actions.citizen_requests.address_fields import address_fields
 from actions.citizen_requests.base import (
     YES_NO_TEXT,
     Field,
@@ -34,7 +35,6 @@ from actions.validation import (
     lives_with_since,
     national_id,
     phone,
-    postcode,
     relationship,
     text_field,
     text_length,
@@ -86,10 +86,7 @@ class ValidateHousingForm(RequestForm):
             Field("consent_to_forward", "Send to the Housing Office", _consent,
                   show=YES_NO_TEXT.get),
             Field("full_name", "Full name", partial(text_field, "full_name"), free_text=True),
-            Field("street", "Street and house number", partial(text_field, "street"),
-                  free_text=True),
-            Field("postcode", "Postcode", postcode),
-            Field("city", "Town or city", partial(text_field, "city"), free_text=True),
+            *address_fields(),
             Field("household_size", "People in the home", household_size),
             Field("monthly_rent", "Monthly rent", _cents, show=_euros),
             Field("monthly_household_income", "Monthly household income", _cents, show=_euros),

@@ -219,7 +219,7 @@ class RequestForm(FormValidationAction):
                 dispatcher.utter_message(response=note[0], **note[1])
             elif note:
                 dispatcher.utter_message(response=note)
-            return {form_field.slot: value}
+            return {**form_field.extra(text), form_field.slot: value}
 
         return validate
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Text
+from typing import Any, Callable, Dict, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -108,3 +108,6 @@ class Field:
     # A response to send after a valid answer (a warning, or what was
     # understood), or None; (response, its variables) when it has any.
     note: Callable[[Any], Any] = field(default=lambda value: None)
+    # Answers to later questions in the same message ({slot: value}), read
+    # from the text: "12 Birch Road, 4021 Highmoor" gives postcode and town.
+    extra: Callable[[Text], Dict[Text, Any]] = field(default=lambda text: {})

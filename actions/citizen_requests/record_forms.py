@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import FrozenSet, Sequence, Text
 
+from actions.citizen_requests.address_fields import address_fields
 from actions.citizen_requests.base import (
     Field,
     RequestForm,
@@ -27,7 +28,6 @@ from actions.validation import (
     last4,
     move_date,
     period,
-    postcode,
     term,
     text_field,
 )
@@ -121,10 +121,7 @@ class ValidateAddressForm(RequestForm):
     def fields(self) -> Sequence[Field]:
         """Street and number, postcode, town, date of the move."""
         return (
-            Field("street", "Street and house number", partial(text_field, "street"),
-                  free_text=True),
-            Field("postcode", "Postcode", postcode),
-            Field("city", "Town or city", partial(text_field, "city"), free_text=True),
+            *address_fields(),
             Field("move_date", "Date of the move", _move_date, show=show_iso_date),
         )
 

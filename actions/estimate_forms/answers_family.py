@@ -10,7 +10,7 @@ next step.
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import Any, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -20,14 +20,20 @@ from rasa_sdk.types import DomainDict
 from actions.estimate_forms.base import money, number
 from actions.estimates.child_benefit import children_by_age, estimate_child_benefit
 from actions.estimates.housing import estimate_housing
-from actions.estimates.money import euros
+from actions.estimates.money import said
 
 __all__ = ["ActionEstimateChildBenefit", "ActionEstimateHousing", "working"]
 
 
-def working(amounts: List[str], total: str) -> str:
-    """An addition written with figures only: "€215.00 + €215.00 + €260.00 = €690.00"."""
-    return f"{' + '.join(amounts)} = {total}"
+def working(amounts: List[Any], total: Any) -> List[Any]:
+    """An addition written with figures only: "€215.00 + €215.00 + €260.00 = €690.00".
+
+    The parts of one variable (amounts from `said`), written in the language's way.
+    """
+    parts: List[Any] = []
+    for amount in amounts:
+        parts += [" + ", amount] if parts else [amount]
+    return [*parts, " = ", total]
 
 
 def _ages(values: List[int]) -> str:
@@ -60,16 +66,16 @@ class ActionEstimateChildBenefit(Action):
             dispatcher.utter_message(response="utter_estimate_child_benefit_none")
         elif children == 1:
             dispatcher.utter_message(response="utter_estimate_child_benefit_one",
-                                     monthly=euros(estimate.monthly))
+                                     monthly=said(estimate.monthly))
         else:
             dispatcher.utter_message(
                 response="utter_estimate_child_benefit", children=children,
-                monthly=euros(estimate.monthly),
-                working=working([euros(a) for a in estimate.amounts], euros(estimate.monthly)),
+                monthly=said(estimate.monthly),
+                working=working([said(a) for a in estimate.amounts], said(estimate.monthly)),
             )
             after = estimate_child_benefit(children - 1)
             dispatcher.utter_message(response="utter_estimate_child_benefit_oldest_turns_18",
-                                     after=euros(after.monthly))
+                                     after=said(after.monthly))
         if by_age is not None and by_age.in_education_only:
             dispatcher.utter_message(response="utter_estimate_child_benefit_in_education",
                                      ages=_ages(by_age.in_education_only))
@@ -95,10 +101,10 @@ class ActionEstimateHousing(Action):
             return []
         estimate = estimate_housing(people, rent or 0, income)
         values = {
-            "people": people, "limit": euros(estimate.limit), "income": euros(estimate.income),
-            "rent": euros(estimate.rent), "costs": euros(estimate.costs),
-            "own_share": euros(estimate.own_share), "result": euros(estimate.result),
-            "maximum": euros(estimate.maximum), "monthly": euros(estimate.monthly),
+            "people": people, "limit": said(estimate.limit), "income": said(estimate.income),
+            "rent": said(estimate.rent), "costs": said(estimate.costs),
+            "own_share": said(estimate.own_share), "result": said(estimate.result),
+            "maximum": said(estimate.maximum), "monthly": said(estimate.monthly),
         }
         if estimate.income_too_high:
             response = "utter_estimate_housing_income_too_high"

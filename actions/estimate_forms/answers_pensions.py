@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.estimate_forms.asking import ROMAN
 from actions.estimate_forms.base import money, number
 from actions.estimates.disability import estimate_disability
-from actions.estimates.money import euros, percent
+from actions.estimates.money import percent, said
 from actions.estimates.pension import FULL_YEARS, PER_YEAR, estimate_pension
 from actions.estimates.survivors import estimate_survivors
 
@@ -46,8 +46,8 @@ class ActionEstimatePension(Action):
             dispatcher.utter_message(response="utter_estimate_pension_next")
             return []
         values = {
-            "years": counted.years, "per_year": euros(PER_YEAR), "at_67": euros(estimate.at_67),
-            "monthly": euros(estimate.monthly), "change": euros(estimate.change),
+            "years": counted.years, "per_year": said(PER_YEAR), "at_67": said(estimate.at_67),
+            "monthly": said(estimate.monthly), "change": said(estimate.change),
             "rate": percent(abs(estimate.rate)), "months_early": estimate.months_early,
             "months_late": estimate.months_late,
             "months_counted": estimate.late_months_counted,
@@ -97,11 +97,11 @@ class ActionEstimateSurvivors(Action):
             return []
         estimate = estimate_survivors(pension, spouse, orphans, both)
         values = {
-            "pension": euros(estimate.pension), "spouse": euros(estimate.spouse or 0),
-            "orphan": euros(estimate.orphan or 0), "orphans": orphans,
+            "pension": said(estimate.pension), "spouse": said(estimate.spouse or 0),
+            "orphan": said(estimate.orphan or 0), "orphans": orphans,
             "spouse_rate": percent(round(estimate.spouse_rate or 0, 2)),
             "orphan_rate": percent(round(estimate.orphan_rate, 2)),
-            "total": euros(estimate.total), "total_rate": percent(estimate.total_rate),
+            "total": said(estimate.total), "total_rate": percent(estimate.total_rate),
         }
         if estimate.reduced:
             response = ("utter_estimate_survivors_reduced" if spouse
@@ -139,8 +139,8 @@ class ActionEstimateDisability(Action):
             dispatcher.utter_message(
                 response=("utter_estimate_disability_with_care" if care
                           else "utter_estimate_disability"),
-                degree=ROMAN[degree], amount=euros(estimate.amount), care=euros(estimate.care),
-                monthly=euros(estimate.monthly),
+                degree=ROMAN[degree], amount=said(estimate.amount), care=said(estimate.care),
+                monthly=said(estimate.monthly),
             )
         dispatcher.utter_message(response="utter_estimate_disability_next")
         return []

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.estimate_forms.base import money, number
-from actions.estimates.money import euros
+from actions.estimates.money import said
 from actions.estimates.wage_benefits import (
     CEILING,
     estimate_parental,
@@ -29,7 +29,7 @@ __all__ = ["ActionEstimateUnemployment", "ActionEstimateSickness", "ActionEstima
 
 def _ceiling_note(dispatcher: CollectingDispatcher, wage_above: bool) -> None:
     if wage_above:
-        dispatcher.utter_message(response="utter_estimate_wage_ceiling", ceiling=euros(CEILING))
+        dispatcher.utter_message(response="utter_estimate_wage_ceiling", ceiling=said(CEILING))
 
 
 class ActionEstimateUnemployment(Action):
@@ -54,18 +54,18 @@ class ActionEstimateUnemployment(Action):
             return []
         first, later = estimate.first, estimate.later
         values = {
-            "reference": euros(estimate.reference), "age": age,
+            "reference": said(estimate.reference), "age": age,
             "months": estimate.longest_months,
-            "first_monthly": euros(first.monthly), "first_daily": euros(first.daily),
-            "first_fortnight": euros(first.fortnight),
+            "first_monthly": said(first.monthly), "first_daily": said(first.daily),
+            "first_fortnight": said(first.fortnight),
         }
         lowest = estimate.first_at_floor or estimate.later_at_floor
         if later is None:
             response = ("utter_estimate_unemployment_6_months_lowest" if lowest
                         else "utter_estimate_unemployment_6_months")
         else:
-            values.update(later_monthly=euros(later.monthly), later_daily=euros(later.daily),
-                          later_fortnight=euros(later.fortnight))
+            values.update(later_monthly=said(later.monthly), later_daily=said(later.daily),
+                          later_fortnight=said(later.fortnight))
             response = ("utter_estimate_unemployment_lowest" if lowest
                         else "utter_estimate_unemployment")
         dispatcher.utter_message(response=response, **values)
@@ -90,9 +90,9 @@ class ActionEstimateSickness(Action):
             return []
         estimate = estimate_sickness(wage)
         dispatcher.utter_message(
-            response="utter_estimate_sickness", reference=euros(estimate.reference),
-            monthly=euros(estimate.benefit.monthly), daily=euros(estimate.benefit.daily),
-            fortnight=euros(estimate.benefit.fortnight),
+            response="utter_estimate_sickness", reference=said(estimate.reference),
+            monthly=said(estimate.benefit.monthly), daily=said(estimate.benefit.daily),
+            fortnight=said(estimate.benefit.fortnight),
         )
         _ceiling_note(dispatcher, estimate.capped)
         dispatcher.utter_message(response="utter_estimate_sickness_next")
@@ -117,8 +117,8 @@ class ActionEstimateParental(Action):
         dispatcher.utter_message(
             response=("utter_estimate_parental_lowest" if estimate.at_floor
                       else "utter_estimate_parental"),
-            reference=euros(estimate.reference), monthly=euros(estimate.monthly),
-            half_time=euros(estimate.half_time),
+            reference=said(estimate.reference), monthly=said(estimate.monthly),
+            half_time=said(estimate.half_time),
         )
         _ceiling_note(dispatcher, estimate.capped)
         dispatcher.utter_message(response="utter_estimate_parental_next")

@@ -27,7 +27,7 @@ from rasa_sdk.types import DomainDict
 from actions.estimate_forms.base import money, number
 from actions.estimates.disability import DEGREE_AMOUNTS
 from actions.estimates.housing import income_limit, maximum_allowance
-from actions.estimates.money import euros, percent
+from actions.estimates.money import percent, said
 from actions.estimates.pension import EARLIEST_AGE, counted_years, estimate_pension
 from actions.estimates.survivors import SPOUSE_RATE, estimate_survivors
 from actions.estimates.wage_benefits import estimate_unemployment
@@ -99,7 +99,7 @@ class ActionAskStartAge(Action):
             at_67 = estimate_pension(months, None)
             dispatcher.utter_message(
                 response="utter_estimate_pension_at_67",
-                years=counted_years(months).years, at_67=euros(at_67.at_67),
+                years=counted_years(months).years, at_67=said(at_67.at_67),
             )
         dispatcher.utter_message(response="utter_ask_estimate_start_age")
         return []
@@ -120,7 +120,7 @@ class ActionAskHouseholdIncome(Action):
         if people:
             dispatcher.utter_message(
                 response="utter_estimate_housing_limits", people=people,
-                limit=euros(income_limit(people)), maximum=euros(maximum_allowance(people)),
+                limit=said(income_limit(people)), maximum=said(maximum_allowance(people)),
             )
         dispatcher.utter_message(response="utter_ask_estimate_household_income")
         return []
@@ -161,8 +161,8 @@ class ActionAskUnemploymentAge(Action):
             first = estimate_unemployment(wage, 40)
             dispatcher.utter_message(
                 response="utter_estimate_unemployment_first_months",
-                reference=euros(first.reference), first_monthly=euros(first.first.monthly),
-                first_fortnight=euros(first.first.fortnight),
+                reference=said(first.reference), first_monthly=said(first.first.monthly),
+                first_fortnight=said(first.first.fortnight),
             )
         dispatcher.utter_message(response="utter_ask_estimate_age")
         return []
@@ -182,7 +182,7 @@ class ActionAskCareSupplement(Action):
         degree = number(tracker.get_slot("estimate_disability_degree"))
         if degree in DEGREE_AMOUNTS:
             dispatcher.utter_message(response="utter_estimate_disability_degree_amount",
-                                     degree=ROMAN[degree], amount=euros(DEGREE_AMOUNTS[degree]))
+                                     degree=ROMAN[degree], amount=said(DEGREE_AMOUNTS[degree]))
         dispatcher.utter_message(response="utter_ask_estimate_care_supplement")
         return []
 
@@ -203,7 +203,7 @@ class ActionAskOrphans(Action):
             alone = estimate_survivors(pension, spouse=True, orphans=0)
             dispatcher.utter_message(
                 response="utter_estimate_survivors_spouse_share", rate=percent(SPOUSE_RATE),
-                pension=euros(alone.pension), amount=euros(alone.spouse or alone.total),
+                pension=said(alone.pension), amount=said(alone.spouse or alone.total),
             )
         dispatcher.utter_message(response="utter_ask_estimate_orphans")
         return []

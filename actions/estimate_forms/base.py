@@ -186,6 +186,23 @@ class EstimateForm(FormValidationAction):
                 return question.unknown or question.invalid
         return "utter_estimate_invalid_number"
 
+    def _question_before(self, tracker: Tracker) -> Optional[Text]:
+        """The citizen's message before the one that starts this estimate, if about its benefit.
+
+        "my husband died, can I get survivors' pension?", then "his pension
+        was 1200": the figures of the first are not asked again. Only while
+        the form starts, and only a message about the same benefit.
+        """
+        if self._requested(tracker) is not None:
+            return None
+        benefit = self.form_name()[: -len("_estimate_form")]
+        said = [e for e in tracker.events if e.get("event") == "user"]
+        if len(said) < 2:
+            return None
+        intent = ((said[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+        return str(said[-2].get("text") or "") if intent in (
+            benefit, f"estimate_{benefit}") else None
+
     def _requested(self, tracker: Tracker) -> Optional[Text]:
         if (tracker.active_loop or {}).get("name") != self.form_name():
             return None
@@ -201,6 +218,9 @@ class EstimateForm(FormValidationAction):
                 return {}
             text = (tracker.latest_message or {}).get("text") or ""
             value = question.read(text, False)
+            if value is None and tracker.get_slot(question.slot) is None:
+                earlier = self._question_before(tracker)
+                value = question.read(earlier, False) if earlier else None
             return {} if value is None else {question.slot: question.store(value)}
 
         return extract

@@ -24,7 +24,7 @@ from actions.estimate_forms.base import EstimateForm, Question, money, number, s
 from actions.estimates import parsing
 from actions.estimates.disability import degree_for_reduction
 from actions.estimates.housing import income_limit
-from actions.estimates.money import euros
+from actions.estimates.money import said
 from actions.estimates.pension import EARLIEST_AGE, MIN_MONTHS, counted_years, pension_at_67
 from actions.validation import ValidationError, yes_no
 
@@ -156,7 +156,7 @@ def _deceased_note(value: Any) -> Optional[Tuple[Text, Dict[Text, Any]]]:
     if not isinstance(value, EarnedPension):
         return None
     return "utter_estimate_survivors_earned_pension", {
-        "years": counted_years(value.months).years, "pension": euros(value.amount)
+        "years": counted_years(value.months).years, "pension": said(value.amount)
     }
 
 

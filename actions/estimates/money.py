@@ -9,9 +9,9 @@ figure, so the working the assistant shows adds up exactly.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Union
+from typing import Dict, Union
 
-__all__ = ["CENT", "Money", "cents", "share", "euros", "percent"]
+__all__ = ["CENT", "Money", "cents", "share", "euros", "said", "percent"]
 
 CENT = Decimal("0.01")
 Money = Decimal
@@ -31,6 +31,15 @@ def share(amount: Number, rate: Number) -> Decimal:
 def euros(amount: Number) -> str:
     """An amount the way the handbook writes it: €1,041.92."""
     return f"€{cents(amount):,.2f}"
+
+
+def said(amount: Number) -> Dict[str, int]:
+    """An amount as a response variable: the text catalogue writes it as the language does.
+
+    €1,200.00 in English, 1 200,00 € in Polish and Ukrainian, where
+    "€1,200.00" would read as about one euro (bot/i18n/catalogue.py `render`).
+    """
+    return {"money": int(cents(amount) * 100)}
 
 
 def percent(rate: Number) -> str:

@@ -269,8 +269,16 @@ def household_size(text: str, answer: bool = False) -> Optional[int]:
 # --- disability ------------------------------------------------------------------------
 
 
-_DEGREE = re.compile(r"\b(?:degree|level|grade)\s*(iii|ii|i|1|2|3)\b")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3}
+_DEGREE_WORD = r"(?:degree|level|grade|group)"
+_DEGREE_NUMBER = r"(iii|ii|i|1|2|3|first|second|third|1st|2nd|3rd)"
+# "degree II" first: in "II degree and i need help" a later "i" is a pronoun.
+_DEGREE = re.compile(rf"\b{_DEGREE_WORD}\s*{_DEGREE_NUMBER}\b")
+_DEGREE_AFTER = re.compile(rf"\b{_DEGREE_NUMBER}\s*{_DEGREE_WORD}\b")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "1": 1, "2": 2, "3": 3, "first": 1, "second": 2,
+          "third": 3, "1st": 1, "2nd": 2, "3rd": 3}
+# Ukrainian writes Roman numerals with the Cyrillic letter і ("ІІ ступінь"); a
+# single one is also the word "and", so only two or three of them are read.
+_CYRILLIC_ROMAN = re.compile(r"(?<!\w)(\u0456{2,3})(?!\w)")
 _REDUCTION = re.compile(rf"{_N}\s*(?:%|percent|per cent)")
 _CARE_YES = re.compile(
     r"\b(?:care supplement|help(?:s)? (?:me |him |her )?(?:from (?:another|other) (?:person|people)"
@@ -288,8 +296,8 @@ def disability_degree(text: str, answer: bool = False) -> Optional[int]:
     """Degree 1 to 3 ("degree II"), or 0 for a reduction below 40% ("30%")."""
     from actions.estimates.disability import degree_for_reduction
 
-    value = normalise(text)
-    match = _DEGREE.search(value)
+    value = _CYRILLIC_ROMAN.sub(lambda m: "i" * len(m.group(1)), normalise(text))
+    match = _DEGREE.search(value) or _DEGREE_AFTER.search(value)
     if match:
         return _ROMAN[match.group(1)]
     reduction = _REDUCTION.search(value)
@@ -344,11 +352,14 @@ def spouse_survives(text: str) -> Optional[bool]:
 def orphans_count(text: str, answer: bool = False) -> Optional[int]:
     """Children who may get an orphan's pension: "2 kids", "our son", "no children"."""
     value = normalise(text)
-    count = children_count(value, answer=answer)
+    count = children_count(value)
     if count is not None:
         return count
+    # "my son is 16": one child named, and the number is his age.
     owned = _OWN_CHILDREN.findall(value)
-    return len(owned) if owned else None
+    if owned:
+        return len(owned)
+    return children_count(value, answer=True) if answer else None
 
 
 def both_parents_died(text: str) -> Optional[bool]:

@@ -177,9 +177,22 @@ def bank_account(text: Any) -> str:
     return value
 
 
+# A phone number among words ("my number is 0412 345 678"): digits and the
+# separators people type, from a digit, "+" or "(" to a digit.
+_PHONE_AMONG_WORDS = re.compile(r"(?<![\w+])[+(]?\d[\d \-./()]{7,}\d(?!\w)")
+
+
+def _the_phone_number(text: str) -> str:
+    """The only phone-like run of a message with words around it, else the message."""
+    found = _PHONE_AMONG_WORDS.findall(text)
+    if len(found) != 1 or re.search(r"\d", text.replace(found[0], "")):
+        return text
+    return found[0]
+
+
 def phone(text: Any) -> str:
     """Return a Northland phone number as 10 digits starting with 0 (+999 converted)."""
-    value = _PHONE_SEPARATORS.sub("", clean(text))
+    value = _PHONE_SEPARATORS.sub("", _the_phone_number(clean(text)))
     if value.startswith("00") and len(value) > 10:
         value = "+" + value[2:]
     if value.startswith("+"):

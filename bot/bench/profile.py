@@ -157,9 +157,13 @@ async def _floor(model: Path, conversations: int, turns: int) -> float:
 
 def breakdown(
     settings: Settings, model: Path, conversations: int = 10, turns: int = 5,
-    report: Callable[[str], None] = lambda line: None,
+    report: Callable[[str], None] = lambda line: None, database_url: Optional[str] = None,
 ) -> Tuple[Dict[str, float], float]:
-    """(ms per turn of each part, the floor's ms per turn), with the action server running."""
+    """(ms per turn of each part, the floor's ms per turn), with the action server running.
+
+    The tracker store is on a fresh SQLite file, or on `database_url` (an
+    empty database: `--postgres` gives a fresh PostgreSQL one).
+    """
     from bot.bench.run import free_ports
     from bot.security import with_local_tokens
     from bot.services import conversation_servers, start_all, stop_all
@@ -167,10 +171,11 @@ def breakdown(
 
     var = settings.var_dir / "bench" / "profile"
     database = var / "nssa.db"
-    database.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):  # the write-ahead log's files too
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
     port = free_ports(1)
     environ = {**os.environ, "NSSA_VAR_DIR": str(var), "NSSA_DATABASE_URL":
-               f"sqlite:///{database}", "NSSA_ACTION_PORT": str(port),
+               database_url or f"sqlite:///{database}", "NSSA_ACTION_PORT": str(port),
                "NSSA_MODEL_DIR": str(settings.model_dir)}
     own = with_local_tokens(load_settings(environ=environ))
     from bot.store.schema import upgrade

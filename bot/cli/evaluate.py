@@ -111,11 +111,15 @@ def designs(names: Tuple[str, ...], out: Path) -> None:
 @click.command()
 @click.option("--no-cluster", is_flag=True, help="Leave out our cluster of 2.")
 @click.option("--profile", is_flag=True, help="Only where a turn's time goes, in-process.")
+@click.option("--postgres", is_flag=True,
+              help="With --profile: the tracker store on PostgreSQL, not SQLite.")
 @click.option("--quick", is_flag=True,
               help="Stock trained 1 epoch a component, not 100 (same answer cost, worse answers).")
 @click.pass_obj
-def bench(settings: Settings, no_cluster: bool, profile: bool, quick: bool) -> None:
+def bench(settings: Settings, no_cluster: bool, profile: bool, postgres: bool,
+          quick: bool) -> None:
     """Ours against stock Rasa 3.6 on our content; our cluster of 2 against one server."""
+    import dataclasses
     import os
 
     from bot.bench.run import bench as run_bench
@@ -128,8 +132,19 @@ def bench(settings: Settings, no_cluster: bool, profile: bool, quick: bool) -> N
         from bot.bench.profile import breakdown, render_breakdown
         from bot.training import ensure_model
 
-        parts, floor = breakdown(settings, ensure_model(settings), report=report)
-        click.echo(render_breakdown(parts, floor, f"load average {os.getloadavg()[0]:.1f}"))
+        database_url = None
+        if postgres:
+            from bot.bench.run import fresh_database
+            from bot.cluster import on_postgres
+
+            pg = on_postgres(dataclasses.replace(settings, database_url="sqlite:///unused"),
+                             report).database_url
+            database_url = fresh_database(pg, "nssa_profile")
+        parts, floor = breakdown(settings, ensure_model(settings), report=report,
+                                 database_url=database_url)
+        store = "PostgreSQL" if postgres else "SQLite"
+        click.echo(render_breakdown(
+            parts, floor, f"tracker store on {store}; load average {os.getloadavg()[0]:.1f}"))
         return
     try:
         results = run_bench(settings, report, cluster=not no_cluster, quick=quick)

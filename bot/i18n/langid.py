@@ -1,11 +1,14 @@
 """LanguageIdentifier: the language of each message, kept steady over a conversation.
 
 An NLU component (config.yml, after the intent classifier). It writes
-`language` into every message's parse data (and `language_chosen` when the
-citizen chose a language themselves); `action_validate_slot_mappings`
-(actions/language.py) puts it in the `language` slot the responses are
-chosen by (bot/i18n/nlg.py). Not an entity: the intents and entities of the
-NLU data and test stories stay as they are. `decide()` holds the rules:
+`language` into every message's parse data (and `language_chosen`, true when
+the citizen chose a language themselves). When a message of a conversation
+changes them, it also writes them as entities, and the slots of those names
+take them in the Rasa server (domain.yml `from_entity`): the `language` slot
+the responses are chosen by (bot/i18n/nlg.py), with no action server call.
+A message parsed outside a conversation (`rasa test`, the evaluation: a
+tracker without events) has no slot to change and gets no entity, so the
+entities of the NLU data and test stories stay as they are. `decide()` holds the rules:
 
 1. A choice ("English please", "po polsku", "українською", a language
    button): the intent `choose_language` or a message that is only a
@@ -51,7 +54,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, METADATA, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -73,6 +76,7 @@ __all__ = [
     "LanguageIdentifier",
     "CHOICE_INTENT",
     "decide",
+    "slot_changes",
     "training_pairs",
     "example_language",
     "word_count",
@@ -319,4 +323,23 @@ class LanguageIdentifier(GraphComponent):
             message.set(LANGUAGE_KEY, decision.language, add_to_output=True)
             message.set(CHOSEN_KEY, decision.reason == "choice", add_to_output=True)
             message.set("language_decision", decision.reason, add_to_output=True)
+            # Rasa parses outside a conversation with an empty tracker (`rasa
+            # test`, /model/parse): no slot to change there.
+            if tracker is not None and tracker.events:
+                changes = slot_changes(decision, current, bool(chosen))
+                if changes:
+                    message.set(ENTITIES, [*(message.get(ENTITIES) or []), *changes],
+                                add_to_output=True)
         return messages
+
+
+def slot_changes(decision: Decision, current: Optional[str], chosen: bool) -> List[Dict[str, Any]]:
+    """The entities that set the slots `language` and `language_chosen` where they change."""
+    changes: List[Dict[str, Any]] = []
+    if decision.language != current:
+        changes.append({"entity": LANGUAGE_KEY, "value": decision.language,
+                        "extractor": LanguageIdentifier.__name__})
+    if decision.reason == "choice" and not chosen:
+        changes.append({"entity": CHOSEN_KEY, "value": True,
+                        "extractor": LanguageIdentifier.__name__})
+    return changes

@@ -185,5 +185,5 @@ class ConversationContext(GraphComponent, IntentClassifier):
                 message, text, answer, context.frame(events) or answer, self._words, config)
             return
         benefit = context.last_estimate(turns, config["estimates"])
-        if benefit:
-            follow_ups.estimate_again(message, text, benefit, config)
+        if benefit and not follow_ups.estimate_again(message, text, benefit, config):
+            follow_ups.after_estimate(message, text, benefit, self._words, config)

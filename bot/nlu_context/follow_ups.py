@@ -27,7 +27,7 @@ from bot.nlu_context import parse_data
 from bot.nlu_context.answer_words import AnswerWords
 from bot.nlu_context.offers import identity
 
-__all__ = ["question_in_request", "follow_up", "estimate_again"]
+__all__ = ["question_in_request", "follow_up", "estimate_again", "after_estimate"]
 
 # How a continuation starts: "and for three?", "what if ...", "what about ...".
 _CONTINUATION_EN = (
@@ -132,14 +132,20 @@ def follow_up(
     continuation = bool(cues.continuation.match(text))
     anaphor = bool(cues.anaphors.intersection(said))
     personal = any(w.isdigit() or w in cues.number_words for w in said)
-    if not (continuation or anaphor or personal):
-        return
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     confidence = float(intent.get("confidence") or 0.0)
     context_confidence = float(config["confidence"])
     topic = answer.split("/")[0]
     topics = parse_data.topics(message)
+    # "kiedy bedzie przelew w sierpniu?", "які документи треба буде?": a
+    # question with no cue word, whose topic the classifier is unsure of,
+    # stays in the last topic when that topic is sure of its answer (below).
+    unsure = not (continuation or anaphor or personal) and (
+        name in topics and confidence < config["sure"]
+        and (text.strip().endswith("?") or _question_word_first(text)))
+    if not (continuation or anaphor or personal or unsure):
+        return
     if (personal and name.startswith("estimate_") and name != f"estimate_{topic}"
             and topic in config["estimates"]):
         # "my wage is €3,000" after a sickness benefit answer: that estimate.
@@ -183,26 +189,47 @@ def follow_up(
         return
     best = words.best(message, text, in_topic, favoured=favoured, need_words=False,
                       bonus=bonus)
+    if unsure and best is not None and parse_data.within(message, best) < config["sure"]:
+        return  # the last topic cannot place it either: the classifier's reading stands
     if best is not None:
         parse_data.set_answer(message, best, context_confidence)
         message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)
 
 
-def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Text, Any]) -> None:
-    """After an estimate, "and if I start 10 months early?" asks for it again.
+def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Text, Any]) -> bool:
+    """After an estimate, "and if I start 10 months early?" asks for it again; True if so.
 
     The estimate's form keeps the figures already given and reads the new
     one from the message (actions/estimate_forms).
     """
     said = context.words(text)
     if not said or len(said) > config["follow_up_max_words"] + 4:
-        return
+        return False
     cues = _cues()
-    if not (cues.continuation.match(text) or cues.anaphors.intersection(said)
-            or any(w.isdigit() or w in cues.number_words for w in said)):
-        return
+    continuation = cues.continuation.match(text)
+    figure = any(w.isdigit() or w in cues.number_words for w in said)
+    if not (continuation or cues.anaphors.intersection(said) or figure):
+        return False
+    rest = cues.continuation.sub("", text, count=1) if continuation else text
+    if not figure and cues.question_words.intersection(context.words(rest)):
+        return False  # "when do they pay?": a question of its own, not the estimate again
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     overridable = set(config["overridable"]) | parse_data.topics(message)
     if name.startswith("estimate_") or name in overridable:
         parse_data.set_intent(message, f"estimate_{benefit}", float(config["confidence"]))
+        return True
+    return False
+
+
+def after_estimate(
+    message: Message, text: Text, benefit: Text, words: AnswerWords, config: Dict[Text, Any],
+) -> None:
+    """A follow-up to an estimate that does not ask for it again ("when do they pay?").
+
+    Read as a follow-up to the benefit's rule answer (`<benefit>/amount`).
+    """
+    answers = words.in_topic(benefit)
+    if answers:
+        rule = f"{benefit}/amount" if f"{benefit}/amount" in answers else answers[0]
+        follow_up(message, text, rule, rule, words, config)

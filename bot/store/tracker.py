@@ -41,9 +41,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.engine import Engine
 
+from bot import rasa_fixes
 from bot.privacy import SEALED_SLOTS, Sealer, install_log_masking, protect_event, reveal_event
 from bot.store import summaries
+from bot.store.db import kept_open
 from bot.store.tables import conversation_deletions
 
 __all__ = ["PrivateSQLTrackerStore"]
@@ -51,12 +54,16 @@ __all__ = ["PrivateSQLTrackerStore"]
 logger = logging.getLogger(__name__)
 
 # Rasa logs every user message at DEBUG: mask the logs of the process that
-# loads this store (the Rasa server) before the first message.
+# loads this store (the Rasa server) before the first message. The same
+# process gets the project's speed fixes to Rasa (bot/rasa_fixes.py).
 install_log_masking()
+rasa_fixes.install()
 
 
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """An SQL tracker store that masks texts and seals sensitive slots at rest."""
+
+    engine: Engine
 
     def __init__(
         self,
@@ -71,7 +78,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
             store_key = load_settings().store_key
         self._sealer = Sealer(store_key)
+        self._deletions_table = False
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+        self.engine = kept_open(self.engine)
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
         summaries.ensure(self.engine)
 
     def _protected(
@@ -110,28 +120,38 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         return rows, datas
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events not stored yet, masked and sealed.
+        """Store the events not stored yet, masked and sealed, in one transaction.
 
         The database work runs in a thread: Rasa's SQL store does it in the
         event loop, where every other conversation of the server waits for it.
         """
-        if await asyncio.to_thread(self._deleted_during_turn, tracker):
+        if not tracker.events:
+            return  # Rasa saves a new conversation's empty tracker: nothing to store.
+        stored = await asyncio.to_thread(self._write, tracker)
+        if stored is None:
             logger.info("A conversation was deleted while this turn ran; the turn is not stored.")
             return
-        await self.stream_events(tracker)
-        await asyncio.to_thread(self._write, tracker)
+        if self.event_broker is not None:
+            for data in stored:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **data})
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
-    def _write(self, tracker: DialogueStateTracker) -> None:
+    def _write(self, tracker: DialogueStateTracker) -> Optional[List[Dict[str, Any]]]:
+        """The new events written (as stored), or None if the conversation was deleted."""
         with self.session_scope() as session:
+            if self._deleted_during_turn(session.connection(), tracker):
+                return None
             stored = self._event_query(
                 session, tracker.sender_id, fetch_events_from_all_sessions=False
             ).count()
             rows, datas = self._rows(tracker, stored)
+            if not rows:
+                return datas
             session.add_all(rows)
             session.flush()
             self._summarise(session, tracker.sender_id, datas)
             session.commit()
+            return datas
 
     @staticmethod
     def _summarise(session: Any, sender_id: Text, datas: List[Dict[str, Any]]) -> None:
@@ -144,7 +164,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                              "(python -m bot metrics-rebuild makes them again).")
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
-        """Publish the new events to the event broker, as protected as the stored rows."""
+        """Publish the new events to the event broker, as protected as the stored rows.
+
+        `save` publishes what it stored; this is Rasa's hook for other callers.
+        """
         if self.event_broker is None:
             return
         old = await self.retrieve(tracker.sender_id)
@@ -168,20 +191,24 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             ).all()
             return [reveal_event(json.loads(row.data), self._sealer) for row in rows]
 
-    def _deleted_during_turn(self, tracker: DialogueStateTracker) -> bool:
+    def _deleted_during_turn(self, connection: Any, tracker: DialogueStateTracker) -> bool:
         """Whether the conversation was erased after this tracker's first event."""
         timestamps = [event.timestamp for event in tracker.events if event.timestamp]
-        if not timestamps:
+        if not timestamps or not self._has_deletions(connection):
             return False
         statement = sa.select(conversation_deletions.c.done_at).where(
             conversation_deletions.c.conversation_id == tracker.sender_id
         )
-        try:
-            with self.engine.connect() as connection:
-                done_at = connection.execute(statement).scalar()
-        except sa.exc.SQLAlchemyError as error:
-            # No project tables (a database Rasa made alone): nothing was deleted.
-            logger.debug("No deletion record to check: %s", type(error).__name__)
-            return False
+        done_at = connection.execute(statement).scalar()
         # done_at comes back as an aware UTC datetime (tables.UtcDateTime).
         return done_at is not None and min(timestamps) <= done_at.timestamp()
+
+    def _has_deletions(self, connection: Any) -> bool:
+        """Whether the database has the deletions table (not one Rasa made alone).
+
+        Looked up until found, not queried blindly: on PostgreSQL a failed
+        query would abort the turn's transaction.
+        """
+        if not self._deletions_table:
+            self._deletions_table = sa.inspect(connection).has_table(conversation_deletions.name)
+        return self._deletions_table

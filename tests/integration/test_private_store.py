@@ -371,3 +371,48 @@ async def test_the_database_may_be_given_in_parts(tmp_path) -> None:
         store.engine.dispose()
     assert len(raw_rows(f"sqlite:///{path}", "conv-parts")) == len(
         conversation("conv-parts").events)
+
+
+# --- what a turn costs the database -------------------------------------------------
+
+
+def _transactions(store: PrivateSQLTrackerStore) -> List[str]:
+    """Every transaction of the store's engine as it ends: commit or rollback."""
+    ended: List[str] = []
+    sa.event.listen(store.engine, "commit", lambda _connection: ended.append("commit"))
+    sa.event.listen(store.engine, "rollback", lambda _connection: ended.append("rollback"))
+    return ended
+
+
+async def test_a_turn_is_stored_in_one_transaction(store: PrivateSQLTrackerStore) -> None:
+    ended = _transactions(store)
+    tracker = conversation("conv-one")
+    await store.save(tracker)
+    assert ended.count("commit") == 1
+    ended.clear()
+    tracker.update(UserUttered("and one more question", timestamp=time.time()))
+    await store.save(tracker)
+    assert ended.count("commit") == 1
+
+
+async def test_a_new_conversations_empty_tracker_costs_no_transaction(
+    store: PrivateSQLTrackerStore,
+) -> None:
+    # Rasa saves the empty tracker it creates for a new conversation.
+    ended = _transactions(store)
+    await store.save(DialogueStateTracker("conv-new", DOMAIN.slots))
+    assert ended == []
+
+
+async def test_an_sqlite_store_logs_ahead_and_syncs_every_commit(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    upgrade(url)
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key")
+    try:
+        await store.save(conversation("conv-wal"))
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            # 2: FULL, a commit is on disk when it returns (bot/store/db.py).
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        store.engine.dispose()

@@ -22,6 +22,7 @@ from actions.estimate_forms.answers_wages import (
     ActionEstimateUnemployment,
 )
 from actions.estimate_forms.asking import ActionAskCareSupplement, ActionAskStartAge
+from bot.i18n.catalogue import default_catalogue
 from bot.settings import PROJECT_ROOT
 from channels.sms_text import PREFERRED_CHARS, is_gsm7, to_gsm7
 
@@ -43,7 +44,9 @@ def text_of(message: Dict[str, Any], channel: str = "") -> str:
     """A message as Rasa would render it (the `channel` variant if there is one)."""
     variants = RESPONSES[message["response"]]
     chosen = next((v for v in variants if v.get("channel") == channel), None) or variants[0]
-    return chosen["text"].format(**{k: v for k, v in message.items() if k != "response"})
+    render = default_catalogue().render  # amounts ({"money": cents}) as the NLG writes them
+    return chosen["text"].format(**{k: render(v, "en") for k, v in message.items()
+                                    if k != "response"})
 
 
 def test_pension_worked_example_maria() -> None:
@@ -203,3 +206,23 @@ def test_every_estimate_text_fits_an_sms(name: str) -> None:
     filled = text.format(**{k: _fill(k) for k in re.findall(r"{(\w+)}", text)})
     sms = to_gsm7(filled)
     assert len(sms) <= PREFERRED_CHARS and is_gsm7(sms), (name, len(sms), sms)
+
+
+@pytest.mark.parametrize("lang, disability, children", [
+    ("en", "€890.00 + €310.00 = €1,200.00", "€215.00 + €215.00 + €260.00 = €690.00"),
+    ("pl", "890,00 € + 310,00 € = 1 200,00 €", "215,00 € + 215,00 € + 260,00 € = 690,00 €"),
+    ("uk", "890,00 € + 310,00 € = 1 200,00 €", "215,00 € + 215,00 € + 260,00 € = 690,00 €"),
+])
+def test_an_estimates_amounts_are_written_as_the_language_writes_them(
+        lang: str, disability: str, children: str) -> None:
+    """"€1,200.00" reads as about one euro where the comma is the decimal sign."""
+    catalogue = default_catalogue()
+    for action, slots, written in [
+        (ActionEstimateDisability(), {"estimate_disability_degree": 2,
+                                      "estimate_care_supplement": True}, disability),
+        (ActionEstimateChildBenefit(), {"estimate_children": 3}, children),
+    ]:
+        message = said(action, slots)[0]
+        variables = {k: v for k, v in message.items() if k not in ("response", "text")}
+        text, actual = catalogue.text(message["response"], lang, **variables)
+        assert actual == lang and written in text

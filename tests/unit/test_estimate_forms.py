@@ -17,6 +17,7 @@ from actions.estimate_forms.forms import (
     ValidateSurvivorsEstimateForm,
     ValidateUnemploymentEstimateForm,
 )
+from bot.i18n.catalogue import default_catalogue
 
 FIRST = "I have 28 years of contributions and want to stop at 65, what would I get?"
 
@@ -137,7 +138,7 @@ async def test_survivors_contribution_years_give_the_earned_pension() -> None:
     slots, said, messages = await run(form, t)
     assert slots["estimate_deceased_pension"] == "1184.00"
     assert said == ["utter_estimate_survivors_earned_pension"]
-    assert messages[0]["pension"] == "€1,184.00"
+    assert default_catalogue().render(messages[0]["pension"], "en") == "€1,184.00"
 
 
 async def test_a_bare_small_number_is_not_taken_for_a_pension() -> None:
@@ -208,3 +209,37 @@ class TestCancel:
         dispatcher = CollectingDispatcher()
         assert await ActionCancelRequest().run(dispatcher, t, {}) == []
         assert dispatcher.messages[0]["response"] == "utter_estimate_years_unknown"
+
+
+def _after(form: Any, earlier: str, intent: str, text: str) -> Tracker:
+    """`text` starts `form` right after the citizen asked `earlier` (classified as `intent`)."""
+    events: List[Dict[str, Any]] = [
+        {"event": "user", "text": earlier, "parse_data": {"intent": {"name": intent}}},
+        {"event": "bot", "text": "the answer"},
+        {"event": "user", "text": text,
+         "parse_data": {"intent": {"name": "estimate_survivors"}}},
+    ]
+    return Tracker(sender_id="citizen-1", slots={}, latest_message={
+        "text": text, "intent": {"name": "estimate_survivors", "confidence": 0.9}},
+        events=events, paused=False, followup_action=None, active_loop={},
+        latest_action_name="action_listen")
+
+
+async def test_what_the_question_before_said_is_not_asked_again() -> None:
+    """"my husband died ..." answered, then "his pension was 1200": the spouse is known."""
+    form = ValidateSurvivorsEstimateForm()
+    t = _after(form, "my husband died, can i get survivors pension?", "survivors",
+               "his pension was 1200 euro")
+    slots, said, _ = await run(form, t)
+    assert slots["estimate_deceased_pension"] == "1200.00"
+    assert slots["estimate_is_spouse"] is True
+    assert slots["requested_slot"] == "estimate_orphans"
+
+
+async def test_a_question_before_about_another_benefit_is_not_read() -> None:
+    form = ValidateSurvivorsEstimateForm()
+    t = _after(form, "my husband and i have 2 kids, how much child benefit", "child_benefit",
+               "his pension was 1200 euro")
+    slots, _, _ = await run(form, t)
+    assert "estimate_is_spouse" not in slots and "estimate_orphans" not in slots
+    assert slots["requested_slot"] == "estimate_is_spouse"

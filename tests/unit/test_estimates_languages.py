@@ -120,3 +120,22 @@ def test_spouse_in_words() -> None:
 def test_english_stays_as_it_is(text: str) -> None:
     """English words are never read as another language's (Polish 'i' is 'and')."""
     assert normalise(text) == text.lower()
+
+
+@pytest.mark.parametrize("text, degree", [
+    ("II ступінь", 2),
+    ("у мене ІІ група інвалідності", 2),  # Cyrillic І, the group as Ukrainians say it
+    ("другий ступінь", 2),
+    ("третя група", 3),
+    ("stopień II", 2),
+    ("mam II stopien", 2),
+    ("drugi stopień", 2),
+    ("III stopnia z pomocą", 3),
+    ("الدرجة الثانية", 2),
+    ("درجة ثالثة", 3),
+    ("الدرجة II", 2),
+])
+def test_disability_degree_in_words(text: str, degree: int) -> None:
+    """A degree as a Roman numeral or an ordinal word, before or after the word for degree."""
+    assert p.disability_degree(text) == degree
+    assert p.disability_degree(text, answer=True) == degree

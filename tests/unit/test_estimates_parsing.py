@@ -227,7 +227,9 @@ def test_household_size(text: str, people: Optional[int]) -> None:
 @pytest.mark.parametrize(
     "text,degree",
     [("degree II", 2), ("degree 3", 3), ("degree i", 1), ("my work capacity is 70% less", 2),
-     ("30 percent", 0), ("how much is disability benefit", None)],
+     ("30 percent", 0), ("how much is disability benefit", None), ("degree two", 2),
+     ("second degree", 2), ("i have 3rd degree", 3), ("II degree", 2), ("level III", 3),
+     ("what degree do i need", None)],
 )
 def test_disability_degree(text: str, degree: Optional[int]) -> None:
     assert p.disability_degree(text) == degree
@@ -250,3 +252,11 @@ def test_survivors_from_the_worked_example_in_a_citizens_words() -> None:
     assert p.both_parents_died(text) is None
     assert p.both_parents_died("both parents died, 2 kids") is True
     assert p.orphans_count("we have no children") == 0
+
+
+@pytest.mark.parametrize("text, count", [
+    ("my son is 16", 1), ("and our son, he is 16?", 1), ("а синові 16 років?", 1),
+    ("our daughter is 12 and our son 15", 2), ("3", 3), ("2 kids", 2), ("none", 0)])
+def test_orphans_answer_with_an_age_counts_the_children_named(text: str, count: int) -> None:
+    """"my son is 16" answers "how many children?" with one child aged 16, not 16 children."""
+    assert p.orphans_count(text, answer=True) == count

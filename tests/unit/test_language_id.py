@@ -223,3 +223,53 @@ def test_an_english_keyword_in_another_languages_examples_stays_english() -> Non
     texts, languages = training_pairs(examples)
     assert texts == ["stop notices", "зупинити сповіщення"]
     assert languages == ["en", "uk"]
+
+
+# --- the slots, set in the Rasa server (domain.yml from_entity) ----------------------
+
+
+def _identified(text: str, slots: dict | None = None, conversation: bool = True) -> Message:
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
+    from rasa.shared.core.slots import BooleanSlot, TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.i18n.langid import LanguageIdentifier
+
+    message = Message(data={"text": text, "intent": {"name": "pension", "confidence": 0.9}})
+    events = [ActionExecuted("action_session_start"), SessionStarted(),
+              *[SlotSet(name, value) for name, value in (slots or {}).items()],
+              ActionExecuted("action_listen")]
+    # Rasa parses outside a conversation with a tracker of no events.
+    tracker = DialogueStateTracker.from_events(
+        "s", events if conversation else [],
+        slots=[TextSlot("language", mappings=[]), BooleanSlot("language_chosen", mappings=[])])
+    LanguageIdentifier({}, None, None, Detector()).process(   # type: ignore[arg-type]
+        [message], tracker)
+    return message
+
+
+def _entities(message: Message) -> dict:
+    return {e["entity"]: e["value"] for e in message.get("entities") or []}
+
+
+def test_a_conversations_first_message_sets_the_language_slot() -> None:
+    message = _identified("коли виплачується пенсія")
+    assert message.get("language") == "uk" and _entities(message) == {"language": "uk"}
+
+
+def test_a_message_that_keeps_the_language_sets_no_slot() -> None:
+    assert _entities(_identified("коли виплачується пенсія", {"language": "uk"})) == {}
+    assert _entities(_identified("ok", {"language": "pl"})) == {}
+
+
+def test_a_choice_sets_the_language_and_that_it_was_chosen_once() -> None:
+    assert _entities(_identified("po polsku", {"language": "en"})) == {
+        "language": "pl", "language_chosen": True}
+    assert _entities(_identified("po polsku", {"language": "pl", "language_chosen": True})) == {}
+
+
+def test_a_message_outside_a_conversation_gets_no_entity() -> None:
+    # `rasa test` and the evaluation parse without a tracker: the NLU data's
+    # and test stories' entities stay as they are.
+    message = _identified("коли виплачується пенсія", conversation=False)
+    assert message.get("language") == "uk" and message.get("entities") is None

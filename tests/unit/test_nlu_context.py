@@ -188,6 +188,29 @@ class TestFollowUps:
                        "statement_form")
         assert answer_of(message) == "contribution/apply"
 
+    @pytest.mark.parametrize("text", ["kiedy bedzie przelew w sierpniu?", "коли буде виплата?"])
+    def test_an_unsure_question_without_a_cue_stays_in_the_last_topic(
+            self, component, text: str) -> None:
+        """No "and", no "it": the classifier unsure of its topic, the last topic sure of it."""
+        message = read(component, classified(text, contribution__what=0.25,
+                                             child_benefit__payment=0.2),
+                       answered("child_benefit/amount"))
+        assert message.get("intent")["name"] == "child_benefit"
+        assert answer_of(message) == "child_benefit/payment"
+
+    def test_an_unsure_question_the_last_topic_cannot_place_is_left_alone(
+            self, component) -> None:
+        message = read(component, classified("where can i park my car?",
+                                             agency__office_highmoor=0.3),
+                       answered("child_benefit/amount"))
+        assert answer_of(message) == "agency/office_highmoor"
+
+    def test_an_unsure_statement_without_a_cue_is_left_alone(self, component) -> None:
+        message = read(component, classified("przelew w sierpniu", contribution__what=0.25,
+                                             child_benefit__payment=0.2),
+                       answered("child_benefit/amount"))
+        assert answer_of(message) == "contribution/what"
+
     def test_without_an_answer_before_nothing_changes(self, component) -> None:
         message = classified("and for three of them?", distress=0.4)
         greeted = BotUttered("Hello", metadata={"utter_action": "utter_greet"})
@@ -321,3 +344,31 @@ class TestRuleOrEstimate:
                              estimate_child_benefit=0.41, child_benefit__amount=0.40)
         component.process([message], None)
         assert message.get("intent")["name"] == "estimate_child_benefit"
+
+
+def test_an_unsure_question_after_an_estimate_stays_in_its_benefit(component) -> None:
+    """"متى يدفعون؟" (when do they pay?) after the estimate: that benefit's payment day."""
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    message = read(component, classified("kiedy jest wypłata?", contribution__what=0.25,
+                                         child_benefit__payment=0.2), events)
+    assert answer_of(message) == "child_benefit/payment"
+
+
+@pytest.mark.parametrize("text", ["when do they pay?", "and when is it paid?"])
+def test_a_question_of_its_own_after_an_estimate_is_not_the_estimate_again(
+        component, text: str) -> None:
+    """"when do they pay?" asks the payment day; it gave the estimate again before."""
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    message = read(component, classified(text, child_benefit__payment=0.45), events)
+    assert message.get("intent")["name"] == "child_benefit"
+    assert answer_of(message) == "child_benefit/payment"
+
+
+@pytest.mark.parametrize("text", ["and with the care supplement?", "what about 3 kids?"])
+def test_a_change_to_the_estimate_asks_for_it_again(component, text: str) -> None:
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    message = read(component, classified(text, child_benefit__payment=0.45), events)
+    assert message.get("intent")["name"] == "estimate_child_benefit"

@@ -222,6 +222,24 @@ async def test_a_place_name_is_an_answer_not_a_question() -> None:
     assert dispatcher.messages == []
 
 
+@pytest.mark.parametrize("text, answers", [
+    ("12 Birch road, 4021 Highmoor",
+     {"street": "12 Birch road", "postcode": "4021", "city": "Highmoor"}),
+    ("Storgata 5 4021 Westfjord",
+     {"street": "Storgata 5", "postcode": "4021", "city": "Westfjord"}),
+    ("12 Birch road", {"street": "12 Birch road"}),
+    ("Flat 4, 12 Birch road", {"street": "Flat 4, 12 Birch road"}),
+])
+async def test_a_whole_address_fills_the_postcode_and_town_too(
+        text: str, answers: Dict[str, str]) -> None:
+    """"12 Birch road, 4021 Highmoor" as the street: postcode and town are not asked again."""
+    from actions.citizen_requests.forms import ValidateAddressForm
+
+    t = tracker(text=text, form="address_form")
+    validate = ValidateAddressForm().validate_street
+    assert await validate(text, CollectingDispatcher(), t, {}) == answers
+
+
 async def test_a_sent_request_is_kept_as_delivered_and_told(cms, store) -> None:
     dispatcher = CollectingDispatcher()
     await ActionSubmitCallback().run(dispatcher, tracker(CALLBACK_SLOTS), {})

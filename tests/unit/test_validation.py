@@ -592,6 +592,18 @@ class TestPhoneAndPostcode:
     def test_phone(self, text):
         assert v.phone(text) == "0412345678"
 
+    @pytest.mark.parametrize("text", [
+        "my number is 0412 345 678", "it's 0412345678 thanks", "mój numer to 0412 345 678",
+        "мій номер 0412 345 678", "رقمي 0412 345 678", "call me on +999 412 345 678 pls"])
+    def test_phone_among_words(self, text):
+        """"my number is 0412 345 678": the one phone number in the message."""
+        assert v.phone(text) == "0412345678"
+
+    @pytest.mark.parametrize("text", ["0412 345 678 or 0412 345 679", "0412 345 678 after 5"])
+    def test_phone_among_other_numbers_is_not_guessed(self, text):
+        with pytest.raises(ValidationError):
+            v.phone(text)
+
     @pytest.mark.parametrize(
         "text",
         ["", "412 345 678", "04123456789", "041234567", "1412345678", "phone", "0412 345 67a"],
