@@ -416,3 +416,25 @@ async def test_an_sqlite_store_logs_ahead_and_syncs_every_commit(tmp_path) -> No
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     finally:
         store.engine.dispose()
+
+
+async def test_rasas_stream_events_hook_publishes_the_unstored_events_protected(url: str) -> None:
+    # `save` publishes what it stores; Rasa's own stores call `stream_events`
+    # from their `save`, and any other caller gets the same protection.
+    broker = RecordingBroker()
+    store = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key",
+                                   event_broker=broker)
+    silent = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key")
+    try:
+        tracker = conversation("conv-hook")
+        await silent.save(tracker)
+        await silent.stream_events(tracker)  # no broker: nothing to do, no error
+        tracker.update(UserUttered("my national ID is 85031212345", timestamp=time.time()))
+        await store.stream_events(tracker)
+    finally:
+        store.engine.dispose()
+        silent.engine.dispose()
+    assert [body["event"] for body in broker.published] == ["user"]
+    assert broker.published[0]["sender_id"] == "conv-hook"
+    assert "85031212345" not in json.dumps(broker.published)
+    assert "*******2345" in broker.published[0]["text"]
