@@ -426,6 +426,10 @@ async def test_rasas_stream_events_hook_publishes_the_unstored_events_protected(
                                    event_broker=broker)
     silent = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="integration-key")
     try:
+        unsaved = conversation("conv-hook-new")
+        await store.stream_events(unsaved)  # nothing stored yet: every event
+        assert len(broker.published) == len(unsaved.events)
+        broker.published.clear()
         tracker = conversation("conv-hook")
         await silent.save(tracker)
         await silent.stream_events(tracker)  # no broker: nothing to do, no error
