@@ -7,8 +7,9 @@ the actions it ran and the requests (forms) it started, the language the
 message was read in (its parse data's `language`, bot/i18n/langid.py) and the
 languages the replies were in (each bot event's `language`, bot/i18n/nlg.py).
 The privacy notice is told once the first message's language is known: it
-comes after the citizen's message but before any action of the turn (a
-notice after an action is an answer: "show me the privacy notice").
+comes after the citizen's message but before any action of the turn other
+than its own (`NOTICE_ACTION`; a notice after another action is an answer:
+"show me the privacy notice").
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from typing import Any, Dict, List, Mapping, Sequence
 
 from bot.evaluation.matching import joined, normalise
 
-__all__ = ["NOTICE_RESPONSE", "ROUTE_WORDS", "Turn", "turn_of", "message_text"]
+__all__ = ["NOTICE_ACTION", "NOTICE_RESPONSE", "ROUTE_WORDS", "Turn", "turn_of", "message_text"]
 
 # The consent notice that opens every conversation (actions/session.py
 # CONSENT_RESPONSE; tests/unit/test_eval_scoring.py keeps the two equal).
 NOTICE_RESPONSE = "utter_privacy/notice"
+# The action that tells it before a new conversation's first answer
+# (bot/notice_first.py; actions/session.py NOTICE_ACTION, kept equal by a
+# test): running it is not acting on the message.
+NOTICE_ACTION = "action_privacy_notice"
 
 # Actions and responses that route a message to distress, the crisis line or
 # a hand-over to a person (utter_distress, utter_crisis, utter_handover,
@@ -119,7 +124,7 @@ def turn_of(messages: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str,
                     turn.responses.append(name)
                 if metadata.get("language") and event.get("text"):
                     turn.languages.append(str(metadata["language"]))
-        elif kind == "action" and after_user:
+        elif kind == "action" and after_user and event.get("name") != NOTICE_ACTION:
             acted = True
             name = str(event.get("name") or "")
             if name and name != "action_listen":

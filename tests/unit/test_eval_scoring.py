@@ -8,7 +8,7 @@ import yaml
 from bot.content import Fact
 from bot.evaluation.judge import FactScanner, out_of_scope_failures
 from bot.evaluation.matching import Checks, contains, normalise
-from bot.evaluation.turns import NOTICE_RESPONSE, Turn, turn_of
+from bot.evaluation.turns import NOTICE_ACTION, NOTICE_RESPONSE, Turn, turn_of
 from bot.settings import PROJECT_ROOT
 
 
@@ -227,6 +227,25 @@ class TestTurns:
         assert turn.reply == "1480,00 €" and turn.first_message == self.notice
         assert (turn.detected, turn.languages) == ("pl", ["pl"])
 
+    def test_the_notice_told_by_its_own_action_is_the_notice(self) -> None:
+        """The notice policy runs `action_privacy_notice` first: still the notice, not an answer."""
+        events = [
+            {"event": "action", "name": "action_session_start"},
+            {"event": "session_started"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "pension age in germany", "parse_data": {
+                "intent": {"name": "out_of_scope", "confidence": 0.85}, "language": "en"}},
+            {"event": "action", "name": NOTICE_ACTION},
+            {"event": "bot", "text": self.notice,
+             "metadata": {"utter_action": NOTICE_RESPONSE, "language": "en"}},
+            {"event": "action", "name": "utter_out_of_scope"},
+            {"event": "bot", "text": "I can't help with that.",
+             "metadata": {"utter_action": "utter_out_of_scope", "language": "en"}},
+        ]
+        turn = turn_of([{"text": self.notice}, {"text": "I can't help with that."}], events)
+        assert turn.reply == "I can't help with that." and turn.first_message == self.notice
+        assert turn.policy_answers == [] and turn.actions == ["utter_out_of_scope"]
+
     def test_what_the_assistant_did_is_read_from_the_events(self) -> None:
         """What the assistant did is read from the events."""
         turn = turn_of([], self.events())
@@ -241,3 +260,8 @@ class TestTurns:
         from actions.session import CONSENT_RESPONSE
 
         assert NOTICE_RESPONSE == CONSENT_RESPONSE
+
+    def test_the_notice_action_is_the_one_the_session_names(self) -> None:
+        from actions.session import NOTICE_ACTION as SESSION_NOTICE_ACTION
+
+        assert NOTICE_ACTION == SESSION_NOTICE_ACTION
