@@ -194,7 +194,11 @@ def test_kill_9_of_one_server_under_load_the_other_answers_and_nothing_is_lost(
     # after the kill on was answered by the server left.
     late = [failure for sent_at, failure in failures if sent_at > killed_at[0] + 3]
     assert not late, late[:3]
-    assert len(failures) <= len(threads), failures
+    # At most two a conversation: its message under way on the killed server,
+    # and, since turns got faster, sometimes the next one, sent in the moment
+    # before HAProxy marked the server down (seen at a load of 4 to 6).
+    per_conversation = Counter(failure.split(":")[0] for _, failure in failures)
+    assert not per_conversation or max(per_conversation.values()) <= 2, failures
     # A conversation whose turn was under way on the killed server waits for
     # that turn's lock in Redis to expire (Rasa's TICKET_LOCK_LIFETIME, 60 s;
     # README "Several servers"); every other one went on being answered.
