@@ -77,6 +77,9 @@ def test_analytics_page_by_keyboard_without_axe_violations(
         errors: list = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{console_url}/sign-in")
+        # Typed only once the name field has the focus (autofocus), so no
+        # keystroke is lost to a page still settling.
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
         page.keyboard.type("ann")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)

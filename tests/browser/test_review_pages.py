@@ -111,6 +111,9 @@ def test_review_pages_by_keyboard_without_axe_violations(
         errors: list = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{base}/sign-in")
+        # Typed only once the name field has the focus (autofocus), so no
+        # keystroke is lost to a page still settling.
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
         page.keyboard.type("erin")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
