@@ -131,9 +131,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         if stored is None:
             logger.info("A conversation was deleted while this turn ran; the turn is not stored.")
             return
-        if self.event_broker is not None:
-            for data in stored:
-                self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+        self._publish(tracker.sender_id, stored)
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
 
     def _write(self, tracker: DialogueStateTracker) -> Optional[List[Dict[str, Any]]]:
@@ -171,8 +169,15 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         if self.event_broker is None:
             return
         old = await self.retrieve(tracker.sender_id)
-        for _, data in self._protected(tracker, len(old.events) if old else 0):
-            self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+        self._publish(tracker.sender_id, [
+            data for _, data in self._protected(tracker, len(old.events) if old else 0)])
+
+    def _publish(self, sender_id: Text, datas: List[Dict[str, Any]]) -> None:
+        """Give the event broker, if any, each event as stored (protected)."""
+        if self.event_broker is None:
+            return
+        for data in datas:
+            self.event_broker.publish({"sender_id": sender_id, **data})
 
     async def _retrieve(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
