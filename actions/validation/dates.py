@@ -1,13 +1,13 @@
 """Dates: reading what citizens type, and the date rules of the requests.
 
 `date` reads DD.MM.YYYY and the usual variants (12.3.1985, 12/03/1985,
-1985-03-12, 12 March 1985, March 12, 1985, today, tomorrow); the rule helpers
+1985-03-12, 12 March 1985, March 12, 1985), and dates said relative to today
+("tomorrow", "last monday", "two weeks ago": relative_dates.py); the rule helpers
 take the same text, or a `datetime.date`, and a `today` so tests are fixed.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from functools import lru_cache
@@ -22,6 +22,7 @@ from actions.validation._base import (
     weekday,
 )
 from actions.validation.identifiers import age_on, national_id
+from actions.validation.relative_dates import add_months, in_english, relative, weekday_number
 
 __all__ = [
     "date",
@@ -50,18 +51,8 @@ _MISSING_YEAR = "utter_invalid_date_no_year"
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_RELATIVE = {
-    "today": 0,
-    "now": 0,
-    "tomorrow": 1,
-    "tomorow": 1,
-    "tmrw": 1,
-    "day after tomorrow": 2,
-    "yesterday": -1,
-    "day before yesterday": -2,
-}
-_FILLERS = frozenset({"the", "of", "on", "in", "date", "is"})
+# "year": "2 września 1988 roku" (date_words: roku is year).
+_FILLERS = frozenset({"the", "of", "on", "in", "date", "is", "year"})
 _ORDINAL = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)")
 
 
@@ -86,15 +77,6 @@ def _translated_months() -> Dict[str, int]:
             for word in words:
                 found.setdefault(word.casefold(), _MONTHS.index(name) + 1)
     return found
-
-
-def _weekday(token: str) -> Optional[int]:
-    if len(token) < 3 or not token.isalpha():
-        return None
-    for number, name in enumerate(_WEEKDAYS):
-        if name.startswith(token):
-            return number
-    return None
 
 
 def _build(year: str, month: int, day: str) -> dt.date:
@@ -153,19 +135,19 @@ def date(text: DateLike, today: Optional[dt.date] = None) -> dt.date:
         return text.date()
     if isinstance(text, dt.date):
         return text
-    value = clean(text).casefold().strip(" .,!?")
+    value = in_english(clean(text).casefold()).strip(" .,!?")
     if not value:
         raise ValidationError(DATE_FORMAT_MESSAGE)
-    relative = re.sub(r"^the ", "", value)
-    if relative in _RELATIVE:
-        return today_or(today) + dt.timedelta(days=_RELATIVE[relative])
+    said = relative(value, today_or(today))
+    if said is not None:
+        return said
     tokens = [
         _ORDINAL.sub(r"\1", token)
         for token in re.split(r"[\s,./\-]+", value)
         if token and token not in _FILLERS
     ]
-    weekdays = [day for day in map(_weekday, tokens) if day is not None]
-    tokens = [token for token in tokens if _weekday(token) is None]
+    weekdays = [day for day in map(weekday_number, tokens) if day is not None]
+    tokens = [token for token in tokens if weekday_number(token) is None]
     months = [month for month in map(_month, tokens) if month is not None]
     if len(months) > 1:
         raise ValidationError(DATE_FORMAT_MESSAGE)
@@ -181,13 +163,6 @@ def date(text: DateLike, today: Optional[dt.date] = None) -> dt.date:
             "utter_invalid_date_weekday", date=format_date(result), weekday=weekday(result)
         )
     return result
-
-
-def add_months(value: dt.date, months: int) -> dt.date:
-    """Return the same day `months` later (or earlier), moved back to the month's last day."""
-    index = value.month - 1 + months
-    year, month = value.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(value.day, calendar.monthrange(year, month)[1]))
 
 
 def not_in_future(
