@@ -52,13 +52,18 @@ class AnswerWords:
         self, message: Message, text: Text, candidates: List[Text],
         favoured: Set[Text], need_words: bool, bonus: float = 0.25,
     ) -> Optional[Text]:
-        """The candidate with the classifier's probability, coverage and favour highest."""
+        """The candidate with the classifier's probability, coverage and favour highest.
+
+        The classifier's probability counts twice: inside the candidate's
+        topic, and for the same question in the other topics (`elsewhere`).
+        """
         scored = []
         for answer in candidates:
             coverage = self.coverage(text, answer)
             if need_words and coverage < 0.34:
                 continue
             score = parse_data.within(message, answer) + 0.5 * coverage
+            score += parse_data.elsewhere(message, answer)
             score += bonus if answer in favoured else 0.0
             scored.append((score, answer))
         return max(scored)[1] if scored else None

@@ -118,12 +118,14 @@ def question_in_request(
 
 def follow_up(
     message: Message, text: Text, answer: Text, frame: Text,
-    words: AnswerWords, config: Dict[Text, Any],
+    words: AnswerWords, config: Dict[Text, Any], after_estimate: bool = False,
 ) -> None:
     """Reading 5: keep a follow-up in the topic of `answer`; `frame` is the answer it follows up.
 
     After "how much is housing allowance?" and "who do I call about it?",
-    the frame of "and for a couple?" is still the first answer.
+    the frame of "and for a couple?" is still the first answer. Right
+    after a personal estimate (`after_estimate`), any short question the
+    classifier is not sure of continues it ("متى يدفعون؟", when do they pay?).
     """
     said = context.words(text)
     if not said or len(said) > config["follow_up_max_words"] or identity(text):
@@ -141,10 +143,13 @@ def follow_up(
     # "kiedy bedzie przelew w sierpniu?", "які документи треба буде?": a
     # question with no cue word, whose topic the classifier is unsure of,
     # stays in the last topic when that topic is sure of its answer (below).
-    unsure = not (continuation or anaphor or personal) and (
-        name in topics and confidence < config["sure"]
-        and (text.strip().endswith("?") or _question_word_first(text)))
-    if not (continuation or anaphor or personal or unsure):
+    question = text.strip().endswith("?") or _question_word_first(text)
+    cued = continuation or anaphor or personal
+    unsure = not cued and name in topics and confidence < config["sure"] and question
+    # After an estimate the question is about that benefit unless the
+    # classifier is sure of something else.
+    asked = after_estimate and not cued and question and confidence < config["sure"]
+    if not (cued or unsure or asked):
         return
     if (personal and name.startswith("estimate_") and name != f"estimate_{topic}"
             and topic in config["estimates"]):
@@ -232,4 +237,4 @@ def after_estimate(
     answers = words.in_topic(benefit)
     if answers:
         rule = f"{benefit}/amount" if f"{benefit}/amount" in answers else answers[0]
-        follow_up(message, text, rule, rule, words, config)
+        follow_up(message, text, rule, rule, words, config, after_estimate=True)

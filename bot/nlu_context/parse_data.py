@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Optional, Set, Text
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-__all__ = ["RESPONSE_SELECTOR", "topics", "selected", "within", "set_intent", "set_answer"]
+__all__ = [
+    "RESPONSE_SELECTOR", "topics", "selected", "within", "elsewhere", "set_intent", "set_answer"]
 
 RESPONSE_SELECTOR = "response_selector"
 
@@ -38,6 +39,25 @@ def within(message: Message, answer: Text) -> float:
         if ranked.get("intent_response_key") == answer:
             return float(ranked.get("confidence") or 0.0)
     return 0.0
+
+
+def elsewhere(message: Message, answer: Text) -> float:
+    """How the other topics rank the same question, on average (0 if fewer than 2 ask it).
+
+    The benefits share their questions ("payment", "processing", "apply"):
+    "متى يدفعون؟" (when do they pay?) ranks "payment" first in most of them,
+    though inside one topic "when" may lean to the decision time. It speaks
+    for the question where the answers' English words cannot.
+    """
+    topic, _, key = answer.partition("/")
+    found = []
+    for other, selector in (message.get(RESPONSE_SELECTOR) or {}).items():
+        if other in (topic, "default", "all_retrieval_intents") or not isinstance(selector, dict):
+            continue
+        for ranked in selector.get("ranking") or ():
+            if ranked.get("intent_response_key") == f"{other}/{key}":
+                found.append(float(ranked.get("confidence") or 0.0))
+    return sum(found) / len(found) if len(found) >= 2 else 0.0
 
 
 def set_intent(

@@ -1,0 +1,107 @@
+"""A question after a personal estimate is read in the estimate's benefit (bot/nlu_context).
+
+"متى يدفعون؟" (when do they pay?) after the survivors' estimate: the
+classifier reads it as out of scope (0.12) and, inside survivors' pension,
+ranks the decision time ("when") above the payment day, while the other
+benefits rank their payment day first. Figures of the real model's parse
+(tryout2, 7 December 2026).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import parse_result
+from bot.nlu_context import ConversationContext
+
+RESPONSES: Dict[str, List[Dict[str, Any]]] = {
+    "utter_survivors/amount": [{"text": (
+        "A husband, wife or registered partner gets 55% of the pension of the person who "
+        "died; each child 20%, or 30% if both parents died.")}],
+    "utter_survivors/payment": [{"text": (
+        "We pay survivors' pension on the 20th of each month, for that month.")}],
+    "utter_survivors/processing": [{"text": (
+        "We decide on survivors' pension within 30 days after we receive a complete "
+        "application.")}],
+    "utter_pension/payment": [{"text": "We pay old-age pension on the 20th of each month."}],
+    "utter_pension/processing": [{"text": "We decide on old-age pension within 30 days."}],
+    "utter_sickness/payment": [{"text": "We pay sickness benefit every 2 weeks."}],
+    "utter_sickness/processing": [{"text": "We decide on sickness benefit within 10 days."}],
+    "utter_agency/offices": [{"text": "Our offices: Northhaven, Eastmere, Highmoor."}],
+}
+# What the real model gave "متى يدفعون؟" (rounded), the rest spread evenly.
+ARABIC_WHEN_DO_THEY_PAY = {
+    "out_of_scope": 0.12, "agency/offices": 0.11,
+    "survivors/processing": 0.031, "survivors/payment": 0.023, "survivors/amount": 0.004,
+    "pension/payment": 0.04, "pension/processing": 0.01,
+    "sickness/payment": 0.058, "sickness/processing": 0.006,
+}
+LABELS = sorted(k[len("utter_"):] for k in RESPONSES) + [
+    "out_of_scope", "greet", "estimate_survivors", "estimate_pension", "affirm", "deny",
+    "thank", "goodbye", "bot_challenge", "ask_help", "distress", "request_callback",
+    "check_case", "change_address"]
+
+
+@pytest.fixture(scope="module")
+def component(tmp_path_factory: pytest.TempPathFactory) -> ConversationContext:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    resource = Resource("context")
+    execution = ExecutionContext(GraphSchema({}), "test")
+    ConversationContext.create({}, storage, resource, execution).train(
+        TrainingData(responses=RESPONSES))
+    return ConversationContext.load({}, storage, resource, execution)
+
+
+def classified(text: str, probabilities: Dict[str, float]) -> Message:
+    """A message as AnswerClassifier leaves it."""
+    assert set(probabilities) <= set(LABELS)
+    rest = (1 - sum(probabilities.values())) / (len(LABELS) - len(probabilities))
+    message = Message(data={"text": text})
+    for key, value in parse_result(
+            LABELS, [probabilities.get(label, rest) for label in LABELS]).items():
+        message.set(key, value, add_to_output=True)
+    return message
+
+
+def after_estimate(benefit: str) -> List[Event]:
+    return [UserUttered("my husband died, his pension was 1200"),
+            BotUttered("€660.00 a month",
+                       metadata={"utter_action": f"utter_estimate_{benefit}_next"})]
+
+
+def read(component: ConversationContext, message: Message, events: List[Event]) -> Message:
+    component.process([message], DialogueStateTracker.from_events("s", events))
+    return message
+
+
+def answer_of(message: Message) -> str:
+    return message.get("response_selector")["default"]["response"]["intent_response_key"]
+
+
+@pytest.mark.parametrize("text", ["متى يدفعون؟", "when do they pay?"])
+def test_when_do_they_pay_after_the_estimate_is_its_payment_day(component, text: str) -> None:
+    message = read(component, classified(text, ARABIC_WHEN_DO_THEY_PAY),
+                   after_estimate("survivors"))
+    assert message.get("intent")["name"] == "survivors"
+    assert answer_of(message) == "survivors/payment"
+
+
+def test_a_question_the_classifier_is_sure_of_leaves_the_benefit(component) -> None:
+    message = read(component, classified("where are your offices?", {"agency/offices": 0.8}),
+                   after_estimate("survivors"))
+    assert answer_of(message) == "agency/offices"
+
+
+def test_a_statement_after_the_estimate_is_left_alone(component) -> None:
+    message = read(component, classified("my cat likes fish", ARABIC_WHEN_DO_THEY_PAY),
+                   after_estimate("survivors"))
+    assert message.get("intent")["name"] == "out_of_scope"
