@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.citizen_requests import appointment_times as times
+from actions.citizen_requests import change_field
 from actions.citizen_requests.appointments import (
     DATE,
     FORM,
@@ -132,8 +133,7 @@ class ActionAskAppointmentChangeField(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """List the answers."""
-        labels = [f.label for f in ValidateAppointmentForm().active_fields(tracker)]
-        buttons = [{"title": label, "payload": str(i)} for i, label in enumerate(labels, 1)]
+        buttons = change_field.buttons(ValidateAppointmentForm().active_fields(tracker), tracker)
         dispatcher.utter_message(response="utter_ask_change_field", buttons=buttons)
         return []
 

@@ -28,6 +28,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import bootstrap
+from actions.citizen_requests import change_field
 from actions.citizen_requests.questions import (
     TOPICS,
     YES_NO_TEXT,
@@ -340,29 +341,8 @@ class RequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """The number or name of the answer to change; empties it to ask again."""
-        choices = self.active_fields(tracker)
-        text = str(value or "").strip().lower()
-        chosen = None
-        if text.isdigit() and 1 <= int(text) <= len(choices):
-            chosen = choices[int(text) - 1]
-        elif text:
-            chosen = next((f for f in choices if any(
-                label in text or text in label for label in _labels(f, tracker))), None)
+        chosen = change_field.chosen(str(value or ""), self.active_fields(tracker), tracker)
         if chosen is None:
             dispatcher.utter_message(response="utter_change_field_unknown")
             return {"change_field": None}
         return {chosen.slot: None, "change_field": None, "confirm": None}
-
-
-def _labels(form_field: Field, tracker: Tracker) -> List[Text]:
-    """A field's label in English, in code, and in the conversation's language, lower case."""
-    from bot.i18n.catalogue import default_catalogue
-
-    catalogue, name = default_catalogue(), f"term_label_{form_field.slot}"
-    labels = {form_field.label.lower()}
-    for lang in {"en", str(tracker.get_slot("language") or "en")}:
-        try:
-            labels.add(catalogue.text(name, lang)[0].lower())
-        except KeyError:
-            continue
-    return [label for label in labels if label]

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.citizen_requests import paused
+from actions.citizen_requests import change_field, paused
 from actions.citizen_requests.forms import FORMS
 from actions.estimate_forms.base import dont_know, forget_estimates
 from actions.estimate_forms.forms import ESTIMATE_FORM_CLASSES
@@ -62,8 +62,8 @@ class ActionAskChangeField(Action):
     ) -> List[EventType]:
         """List the answers of the active form."""
         form = _active_form(tracker)
-        labels = [f.label for f in form.active_fields(tracker)] if form else []
-        buttons = [{"title": label, "payload": str(i)} for i, label in enumerate(labels, 1)]
+        fields = form.active_fields(tracker) if form else []
+        buttons = change_field.buttons(fields, tracker)
         dispatcher.utter_message(response="utter_ask_change_field", buttons=buttons)
         return []
 
