@@ -40,6 +40,9 @@ PRIVACY_NOTICE = "utter_privacy/notice"
 # A turn that only confirms a language choice ("English please") is no answer:
 # "and in June?" after it continues the answer before it.
 LANGUAGE_CHOSEN = "utter_language_chosen"
+# Nor is a reply that did not understand: "whats the erliest" refused, then
+# "do i need to aply" still follows up the pension answer before it.
+NOT_UNDERSTOOD = frozenset({"utter_not_sure", "utter_out_of_scope"})
 # Where a follow-up's parse data says which answer it followed up.
 CONTEXT_KEY = "conversation_context"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -114,11 +117,12 @@ def last_answer(turns: Sequence[Sequence[Any]]) -> Optional[Text]:
     """The policy answer ("topic/key") the last bot turn ended with, if it did.
 
     The privacy notice that opens a conversation is not an answer; a turn
-    that only confirmed a chosen language is passed over.
+    that only confirmed a chosen language, or only said it did not
+    understand, is passed over.
     """
     for turn in reversed(turns):
         said = [a for a in (_utter_action(e) for e in turn) if a and a != PRIVACY_NOTICE]
-        if said and all(a == LANGUAGE_CHOSEN for a in said):
+        if said and all(a == LANGUAGE_CHOSEN or a in NOT_UNDERSTOOD for a in said):
             continue
         for action in reversed(said):
             return action[len("utter_"):] if action.startswith("utter_") and "/" in action else None
