@@ -34,7 +34,9 @@ _CONTINUATION_EN = (
     r"(?:and|but|also|plus|then|what if|what about|how about|and if|for|in|on|at)"
 )
 _ANAPHORS_EN = "it its that this them those these one there they he she his her him".split()
-_QUESTION_WORDS_EN = "what when where who whom why which how".split()
+# With the spellings of texting pensioners: "wher do i send the form", "wen".
+_QUESTION_WORDS_EN = """what when where who whom why which how whats wat wot wats wen whn wher
+whr wheres whens hw hows""".split()
 # A figure of the citizen's own ("I'm 47", "for three of them") continues the answer.
 _NUMBER_WORDS_EN = "two three four five six seven eight nine ten eleven twelve half couple twins"
 

@@ -198,6 +198,13 @@ class TestFollowUps:
         assert message.get("intent")["name"] == "child_benefit"
         assert answer_of(message) == "child_benefit/payment"
 
+    @pytest.mark.parametrize("text", ["wher do i send the form", "wen do i apply"])
+    def test_an_sms_spelt_question_word_makes_it_a_question(self, component, text: str) -> None:
+        """"wher", "wen", "wat" (tryout2's pensioner): "wher do i send the form" was "not sure"."""
+        message = read(component, classified(text, agency__appeal=0.3, contribution__apply=0.2),
+                       answered("contribution/what"))
+        assert answer_of(message) == "contribution/apply"
+
     def test_an_unsure_question_the_last_topic_cannot_place_is_left_alone(
             self, component) -> None:
         message = read(component, classified("where can i park my car?",
