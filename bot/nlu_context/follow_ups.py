@@ -218,8 +218,12 @@ def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Tex
     if not (continuation or cues.anaphors.intersection(said) or figure):
         return False
     rest = cues.continuation.sub("", text, count=1) if continuation else text
-    if not figure and cues.question_words.intersection(context.words(rest)):
-        return False  # "when do they pay?": a question of its own, not the estimate again
+    joined = cues.joined_questions.intersection(
+        context.words(continuation.group(0) if continuation else ""))
+    if not figure and (joined or cues.question_words.intersection(context.words(rest))):
+        # "when do they pay?", "a kiedy wypłacają?" (and when do they pay?):
+        # a question of its own, not the estimate again.
+        return False
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     overridable = set(config["overridable"]) | parse_data.topics(message)

@@ -362,7 +362,8 @@ def test_an_unsure_question_after_an_estimate_stays_in_its_benefit(component) ->
     assert answer_of(message) == "child_benefit/payment"
 
 
-@pytest.mark.parametrize("text", ["when do they pay?", "and when is it paid?"])
+@pytest.mark.parametrize("text", ["when do they pay?", "and when is it paid?",
+                                  "a kiedy wypłacają?", "а коли платять?", "ومتى بيدفعوا؟"])
 def test_a_question_of_its_own_after_an_estimate_is_not_the_estimate_again(
         component, text: str) -> None:
     """"when do they pay?" asks the payment day; it gave the estimate again before."""
