@@ -196,7 +196,7 @@ def follow_up(
         return
     best = words.best(message, text, in_topic, favoured=favoured, need_words=False,
                       bonus=bonus)
-    if unsure and best is not None and parse_data.within(message, best) < config["sure"]:
+    if unsure and best is not None and parse_data.placed(message, best) < config["sure"]:
         return  # the last topic cannot place it either: the classifier's reading stands
     if best is not None:
         parse_data.set_answer(message, best, context_confidence)

@@ -1,4 +1,4 @@
-"""A question after a personal estimate is read in the estimate's benefit (bot/nlu_context).
+"""A follow-up whose own topic is unsure of it: after an estimate, and the same question elsewhere.
 
 "متى يدفعون؟" (when do they pay?) after the survivors' estimate: the
 classifier reads it as out of scope (0.12) and, inside survivors' pension,
@@ -105,3 +105,22 @@ def test_a_statement_after_the_estimate_is_left_alone(component) -> None:
     message = read(component, classified("my cat likes fish", ARABIC_WHEN_DO_THEY_PAY),
                    after_estimate("survivors"))
     assert message.get("intent")["name"] == "out_of_scope"
+
+
+def test_an_unsure_question_placed_by_the_other_topics_stays_in_the_last_topic(
+        component) -> None:
+    """"kiedy bedzie przelew w sierpniu?" (when is the transfer in August?) after an answer.
+
+    The classifier leans to another benefit (0.19), and the last topic ranks
+    its payment day first at 0.49, just under 0.5, where every other topic
+    ranks its payment day first (0.66 on average): the last topic's payment
+    day, not the other benefit's (frozen row pl-c-006#3, 7 December 2026).
+    """
+    events = [UserUttered("how much survivors pension"),
+              BotUttered("55%", metadata={"utter_action": "utter_survivors/amount"})]
+    message = read(component, classified("kiedy bedzie przelew w sierpniu?", {
+        "pension/payment": 0.17, "pension/processing": 0.01,
+        "survivors/payment": 0.049, "survivors/processing": 0.031, "survivors/amount": 0.02,
+        "sickness/payment": 0.06, "sickness/processing": 0.005, "agency/offices": 0.05}),
+        events)
+    assert answer_of(message) == "survivors/payment"
