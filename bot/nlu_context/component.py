@@ -62,6 +62,9 @@ class ConversationContext(GraphComponent, IntentClassifier):
             "offer_turns": 3,
             # A self-harm reading at or above this (the fallback threshold) is never changed.
             "crisis_floor": 0.2,
+            # A reading below this gets "not sure" (FallbackClassifier's threshold):
+            # a follow-up is read in the last topic rather than given that.
+            "fallback": 0.2,
             # The confidence given to an intent the context decided.
             "confidence": 0.8,
             "requests": [

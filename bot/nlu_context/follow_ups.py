@@ -196,8 +196,12 @@ def follow_up(
         return
     best = words.best(message, text, in_topic, favoured=favoured, need_words=False,
                       bonus=bonus)
-    if unsure and best is not None and parse_data.placed(message, best) < config["sure"]:
-        return  # the last topic cannot place it either: the classifier's reading stands
+    if unsure and best is not None and parse_data.placed(message, best) < config["sure"] \
+            and confidence >= config["fallback"]:
+        # The last topic cannot place it either: the classifier's reading
+        # stands, unless that reading is too faint to be said at all ("كم رح
+        # آخد؟", how much will I get?, at 0.13: "not sure" was the alternative).
+        return
     if best is not None:
         parse_data.set_answer(message, best, context_confidence)
         message.set(context.CONTEXT_KEY, {"follows": frame}, add_to_output=True)

@@ -36,7 +36,11 @@ RESPONSES: Dict[str, List[Dict[str, Any]]] = {
     "utter_pension/processing": [{"text": "We decide on old-age pension within 30 days."}],
     "utter_sickness/payment": [{"text": "We pay sickness benefit every 2 weeks."}],
     "utter_sickness/processing": [{"text": "We decide on sickness benefit within 10 days."}],
+    "utter_sickness/amount": [{"text": "80% of your gross wage."}],
     "utter_agency/offices": [{"text": "Our offices: Northhaven, Eastmere, Highmoor."}],
+    "utter_unemployment/apply": [{"text": "Register as a job seeker within 7 days."}],
+    "utter_unemployment/amount": [{"text": "60% of your gross wage for 6 months."}],
+    "utter_unemployment/duration": [{"text": "12 months from 45, 18 months from 55."}],
 }
 # What the real model gave "متى يدفعون؟" (rounded), the rest spread evenly.
 ARABIC_WHEN_DO_THEY_PAY = {
@@ -124,3 +128,22 @@ def test_an_unsure_question_placed_by_the_other_topics_stays_in_the_last_topic(
         "sickness/payment": 0.06, "sickness/processing": 0.005, "agency/offices": 0.05}),
         events)
     assert answer_of(message) == "survivors/payment"
+
+
+def test_a_question_no_topic_is_sure_of_stays_in_the_last_topic(component) -> None:
+    """"كم رح آخد؟" (how much will I get?) after the unemployment answer (ar-c-006#2).
+
+    The classifier's best reading is another benefit at 0.13, below the
+    fallback's 0.2: "not sure" was the alternative. The last topic's answers
+    split "how much / how long" (0.26 and 0.43); the other topics rank the
+    amount first (0.51).
+    """
+    events = [UserUttered("lost my job"),
+              BotUttered("Register", metadata={"utter_action": "utter_unemployment/apply"})]
+    message = read(component, classified("كم رح آخد؟", {
+        "pension/payment": 0.07, "pension/processing": 0.06, "out_of_scope": 0.128,
+        "unemployment/duration": 0.02, "unemployment/amount": 0.012,
+        "unemployment/apply": 0.015, "survivors/amount": 0.03, "survivors/payment": 0.005,
+        "survivors/processing": 0.005, "sickness/payment": 0.005, "sickness/processing": 0.005,
+        "sickness/amount": 0.01, "agency/offices": 0.07}), events)
+    assert answer_of(message) == "unemployment/amount"
