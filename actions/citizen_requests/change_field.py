@@ -43,8 +43,13 @@ def buttons(fields: Sequence[Field], tracker: Tracker) -> List[Dict[Text, Any]]:
     return [{"title": label(f, lang), "payload": str(i)} for i, f in enumerate(fields, 1)]
 
 
+# Arabic writes "the" joined to its word: "التاريخ" is "the date" (تاريخ).
+_ARABIC_ARTICLE = re.compile(r"^(?:و|ب|ل)?ال(?=[\u0600-\u06ff]{2})")
+
+
 def _words(text: Text) -> List[Text]:
-    return [w for w in re.findall(r"[^\W_]+", text.casefold()) if w not in _SMALL]
+    return [_ARABIC_ARTICLE.sub("", w) for w in re.findall(r"[^\W_]+", text.casefold())
+            if w not in _SMALL]
 
 
 def _same_word(said: Text, written: Text) -> bool:

@@ -58,7 +58,8 @@ async def test_the_appointments_answers_to_change_too() -> None:
 
 @pytest.mark.parametrize("language, said", [
     ("uk", "дату переїзду"), ("uk", "дата"), ("pl", "datę przeprowadzki"),
-    ("en", "the date"), ("en", "change the date of the move"),
+    ("en", "the date"), ("en", "change the date of the move"), ("ar", "التاريخ"),
+    ("ar", "تاريخ الانتقال"),
 ])
 async def test_an_answer_named_in_a_sentence_is_the_one_changed(language: str, said: str) -> None:
     result = await ValidateAddressForm().validate_change_field(
