@@ -29,9 +29,11 @@ from bot.nlu_context.offers import identity
 
 __all__ = ["question_in_request", "follow_up", "estimate_again", "after_estimate"]
 
-# How a continuation starts: "and for three?", "what if ...", "what about ...".
+# How a continuation starts: "and for three?", "what if ...", "what about ...";
+# by text message "n 3" and "& 3?" ("n" alone is no).
 _CONTINUATION_EN = (
-    r"(?:and|but|also|plus|then|what if|what about|how about|and if|for|in|on|at)"
+    r"(?:and|but|also|plus|then|what if|what about|how about|and if|for|in|on|at"
+    r"|n(?=\s+[^\W_])|&)"
 )
 _ANAPHORS_EN = "it its that this them those these one there they he she his her him".split()
 # With the spellings of texting pensioners: "wher do i send the form", "wen".
@@ -231,6 +233,8 @@ def estimate_again(message: Message, text: Text, benefit: Text, config: Dict[Tex
     intent = message.get(INTENT) or {}
     name = str(intent.get("name") or "")
     overridable = set(config["overridable"]) | parse_data.topics(message)
+    if continuation and figure:
+        overridable |= {"affirm", "deny"}  # "n 3": and 3, not no
     if name.startswith("estimate_") or name in overridable:
         parse_data.set_intent(message, f"estimate_{benefit}", float(config["confidence"]))
         return True

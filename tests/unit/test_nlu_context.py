@@ -374,9 +374,25 @@ def test_a_question_of_its_own_after_an_estimate_is_not_the_estimate_again(
     assert answer_of(message) == "child_benefit/payment"
 
 
-@pytest.mark.parametrize("text", ["and with the care supplement?", "what about 3 kids?"])
+@pytest.mark.parametrize("text", ["and with the care supplement?", "what about 3 kids?",
+                                  "n 3", "n wat about 3 kids", "& 3?"])
 def test_a_change_to_the_estimate_asks_for_it_again(component, text: str) -> None:
     events = [UserUttered("child benefit for 2 kids"),
               BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
     message = read(component, classified(text, child_benefit__payment=0.45), events)
     assert message.get("intent")["name"] == "estimate_child_benefit"
+
+
+def test_n_alone_after_an_estimate_stays_no(component) -> None:
+    """"n 3" is "and 3" by text message (tryout2: it got "All right."); "n" alone is no."""
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    assert read(component, classified("n", affirm=0.9), events).get(
+        "intent")["name"] == "affirm"
+
+
+def test_n_and_a_figure_read_as_no_by_the_classifier_asks_again(component) -> None:
+    events = [UserUttered("child benefit for 2 kids"),
+              BotUttered("€430.00", metadata={"utter_action": "utter_estimate_child_benefit"})]
+    assert read(component, classified("n 3", affirm=0.9), events).get(
+        "intent")["name"] == "estimate_child_benefit"
