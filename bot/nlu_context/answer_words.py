@@ -39,6 +39,20 @@ class AnswerWords:
         """The answers of `topic`."""
         return [a for a in self.vocabulary if a.split("/")[0] == topic]
 
+    def knows(self, text: Text) -> bool:
+        """Whether any content word of the message is a word of some answer."""
+        return any(w in self._idf for w in context.content_words(text) if not w.isdigit())
+
+    def placed(self, message: Message, text: Text, answer: Text) -> float:
+        """The classifier's probability of `answer`, with the other topics' say if need be.
+
+        The other topics speak (`parse_data.placed`) only when the answers'
+        words cannot speak for the message.
+        """
+        if self.knows(text):
+            return parse_data.within(message, answer)
+        return parse_data.placed(message, answer)
+
     def coverage(self, text: Text, answer: Text) -> float:
         """How much of the message's words (weighted by rarity) the answer's text has."""
         said = context.content_words(text)
@@ -54,16 +68,19 @@ class AnswerWords:
     ) -> Optional[Text]:
         """The candidate with the classifier's probability, coverage and favour highest.
 
-        The classifier's probability counts twice: inside the candidate's
-        topic, and for the same question in the other topics (`elsewhere`).
+        When the answers' words cannot speak for the message (it has none of
+        them: another language), the same question's probability in the
+        other topics (`elsewhere`) counts too.
         """
+        known = self.knows(text)
         scored = []
         for answer in candidates:
             coverage = self.coverage(text, answer)
             if need_words and coverage < 0.34:
                 continue
             score = parse_data.within(message, answer) + 0.5 * coverage
-            score += parse_data.elsewhere(message, answer)
+            if not known:
+                score += parse_data.elsewhere(message, answer)
             score += bonus if answer in favoured else 0.0
             scored.append((score, answer))
         return max(scored)[1] if scored else None

@@ -198,7 +198,7 @@ def follow_up(
         return
     best = words.best(message, text, in_topic, favoured=favoured, need_words=False,
                       bonus=bonus)
-    if unsure and best is not None and parse_data.placed(message, best) < config["sure"] \
+    if unsure and best is not None and words.placed(message, text, best) < config["sure"] \
             and confidence >= config["fallback"]:
         # The last topic cannot place it either: the classifier's reading
         # stands, unless that reading is too faint to be said at all ("كم رح

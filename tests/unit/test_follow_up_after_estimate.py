@@ -37,6 +37,9 @@ RESPONSES: Dict[str, List[Dict[str, Any]]] = {
     "utter_sickness/payment": [{"text": "We pay sickness benefit every 2 weeks."}],
     "utter_sickness/processing": [{"text": "We decide on sickness benefit within 10 days."}],
     "utter_sickness/amount": [{"text": "80% of your gross wage."}],
+    "utter_sickness/what": [{"text": (
+        "Sickness benefit is paid from day 15 of an illness for at most 52 weeks; it lasts "
+        "while you cannot work.")}],
     "utter_agency/offices": [{"text": "Our offices: Northhaven, Eastmere, Highmoor."}],
     "utter_unemployment/apply": [{"text": "Register as a job seeker within 7 days."}],
     "utter_unemployment/amount": [{"text": "60% of your gross wage for 6 months."}],
@@ -47,7 +50,8 @@ ARABIC_WHEN_DO_THEY_PAY = {
     "out_of_scope": 0.12, "agency/offices": 0.11,
     "survivors/processing": 0.031, "survivors/payment": 0.023, "survivors/amount": 0.004,
     "pension/payment": 0.04, "pension/processing": 0.01,
-    "sickness/payment": 0.058, "sickness/processing": 0.006,
+    "sickness/payment": 0.058, "sickness/processing": 0.006, "sickness/what": 0.001,
+    "sickness/amount": 0.001,
 }
 LABELS = sorted(k[len("utter_"):] for k in RESPONSES) + [
     "out_of_scope", "greet", "estimate_survivors", "estimate_pension", "affirm", "deny",
@@ -147,3 +151,19 @@ def test_a_question_no_topic_is_sure_of_stays_in_the_last_topic(component) -> No
         "survivors/processing": 0.005, "sickness/payment": 0.005, "sickness/processing": 0.005,
         "sickness/amount": 0.01, "agency/offices": 0.07}), events)
     assert answer_of(message) == "unemployment/amount"
+
+
+def test_in_english_the_answers_words_decide_not_the_other_topics(component) -> None:
+    """"and how long does it last?" after sickness benefit's amount (en-c-005#2).
+
+    The other benefits rank their decision time first for "how long"; the
+    sickness answer that says how long it lasts has the message's words.
+    """
+    events = [UserUttered("how much do you get on sickness benefit"),
+              BotUttered("80%", metadata={"utter_action": "utter_sickness/amount"})]
+    message = read(component, classified("and how long does it last?", {
+        "sickness/what": 0.3, "sickness/processing": 0.26, "sickness/amount": 0.07,
+        "sickness/payment": 0.02, "pension/processing": 0.06, "pension/payment": 0.004,
+        "survivors/processing": 0.05, "survivors/payment": 0.005,
+        "survivors/amount": 0.005}), events)
+    assert answer_of(message) == "sickness/what"
