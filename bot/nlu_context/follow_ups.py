@@ -171,11 +171,14 @@ def follow_up(
     if name != topic and name in topics and confidence >= config["sure"]:
         # The classifier is sure of another topic: stay only when the
         # message says it continues ("and for the Housing Office?") and
-        # the last answer's words cover it at least as well.
+        # the last answer's words cover it at least as well, or when it
+        # points back ("when is it paid?") with nothing of the other topic
+        # that the last one does not have: "it" is what was just answered.
         other = parse_data.selected(message, name)
-        if not continuation or not other or words.coverage(text, answer) < max(
-            words.coverage(text, other), 0.5
-        ):
+        pointed_back = anaphor and not continuation and other is not None and \
+            words.coverage(text, other) <= covered
+        if not pointed_back and (not continuation or not other or words.coverage(
+                text, answer) < max(words.coverage(text, other), 0.5)):
             return
     # "and for a couple?" asks the last question again about something
     # else; "and how much is it?" asks a question of its own.

@@ -167,3 +167,24 @@ def test_in_english_the_answers_words_decide_not_the_other_topics(component) -> 
         "survivors/processing": 0.05, "survivors/payment": 0.005,
         "survivors/amount": 0.005}), events)
     assert answer_of(message) == "sickness/what"
+
+
+def test_it_after_an_estimate_is_that_benefit_though_the_classifier_is_sure_of_another(
+        component) -> None:
+    """"when is it paid?" after the estimate: "it" is the benefit estimated (en-c-006#3).
+
+    The classifier, sure of another benefit's payment day (0.8), has nothing
+    of that benefit in the message to go by: its words fit both alike.
+    """
+    message = read(component, classified("when is it paid?", {
+        "pension/payment": 0.8, "survivors/payment": 0.03, "survivors/processing": 0.01,
+        "survivors/amount": 0.005, "sickness/payment": 0.02}),
+        after_estimate("survivors"))
+    assert answer_of(message) == "survivors/payment"
+
+
+def test_it_with_the_other_benefits_name_leaves_the_estimate(component) -> None:
+    message = read(component, classified("and my old-age pension, when is it paid?", {
+        "pension/payment": 0.8, "survivors/payment": 0.03, "survivors/processing": 0.01}),
+        after_estimate("survivors"))
+    assert answer_of(message) == "pension/payment"
