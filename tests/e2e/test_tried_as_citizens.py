@@ -29,7 +29,7 @@ def said(messages: List[Dict[str, Any]]) -> str:
 
 
 @pytest.mark.parametrize("text", [
-    "I dyed my hair", "i dyed my hair blue last night", "my phone died last night",
+    "I dyed my hair", "i dyed my hair blue last night",
 ])
 def test_an_out_of_scope_message_is_not_read_as_a_death(assistant, text: str) -> None:
     """"dyed" is a death in texting spelling ("my wife dyed"), but not with hair."""
