@@ -395,6 +395,39 @@ async def test_a_turn_is_stored_in_one_transaction(store: PrivateSQLTrackerStore
     assert ended.count("commit") == 1
 
 
+def _statements(store: PrivateSQLTrackerStore) -> List[str]:
+    """The first word of every statement the store's engine sends (savepoints included)."""
+    sent: List[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda _c, _cursor, statement, *_rest: sent.append(statement.split()[0]))
+    return sent
+
+
+async def test_a_turn_costs_one_read_and_a_write_of_five_statements(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    # Erased conversations are checked in the same statement as the count of
+    # the stored events; the summary takes its start without a look-up first.
+    engine = create_engine_for(url)
+    try:
+        ConversationDeletions(engine).request("conv-other", "rest")
+    finally:
+        engine.dispose()
+    await store.save(conversation("conv-cost"))
+    sent = _statements(store)
+    tracker = await store.retrieve("conv-cost")
+    assert sent == ["SELECT"]
+    sent.clear()
+    tracker.update(UserUttered("and one more question", {"name": "change_bank_account",
+                                                         "confidence": 0.9},
+                               timestamp=time.time()))
+    await store.save(tracker)
+    # The count (with the deletion), the events, and the summary in a savepoint.
+    assert [word.upper() for word in sent] == [
+        "SELECT", "INSERT", "SAVEPOINT", "INSERT", "INSERT", "RELEASE"]
+    assert len(raw_rows(url, "conv-cost")) == len(tracker.events)
+
+
 async def test_a_new_conversations_empty_tracker_costs_no_transaction(
     store: PrivateSQLTrackerStore,
 ) -> None:
