@@ -177,6 +177,33 @@ async def test_each_saved_turn_is_counted_in_its_conversations_summary(
     assert messages() == [("conv-s", 3)]
 
 
+def _selected(key: str) -> dict:
+    return {"response": {"responses": None, "confidence": 0.8, "intent_response_key": key,
+                         "utter_action": f"utter_{key}"},
+            "ranking": [{"intent_response_key": key, "confidence": 0.8}]}
+
+
+async def test_a_message_keeps_the_answer_ranking_of_its_own_topic_only(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    selector = {"all_retrieval_intents": ["housing", "pension"],
+                "pension": _selected("pension/age"), "housing": _selected("housing/rent"),
+                "default": _selected("pension/age")}
+    tracker = conversation("conv-lean")
+    tracker.update(UserUttered("when can i retire", {"name": "pension", "confidence": 0.9},
+                               parse_data={"text": "when can i retire",
+                                           "intent": {"name": "pension", "confidence": 0.9},
+                                           "response_selector": selector},
+                               timestamp=time.time()))
+    await store.save(tracker)
+    stored = json.loads(raw_rows(url, "conv-lean")[-1])["parse_data"]["response_selector"]
+    assert stored == {key: value for key, value in selector.items() if key != "housing"}
+    # The turn in memory keeps every topic; the answer actions read the message's own.
+    assert "housing" in tracker.latest_message.parse_data["response_selector"]
+    retrieved = (await store.retrieve("conv-lean")).latest_message.parse_data
+    assert retrieved["response_selector"]["pension"] == selector["pension"]
+
+
 async def test_another_key_cannot_open_the_slots(store: PrivateSQLTrackerStore, url: str) -> None:
     await store.save(conversation("conv-3"))
     other = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="another-key")
