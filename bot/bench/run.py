@@ -1,7 +1,8 @@
 """`make bench`: ours against stock Rasa 3.6 on the same content, and our cluster of 2.
 
 In one run on this machine, each on its own fresh PostgreSQL database
-(scripts/postgres.sh; PGTEST_PORT its port):
+(scripts/postgres.sh; PGTEST_PORT its port; stopped at the end, on failure and
+on Ctrl-C too, unless it was already running):
 
     ours       `python -m bot run`'s processes: one Rasa server and its
                action server (REST channel, masking and sealing store)
@@ -194,16 +195,18 @@ def bench(
 
     `quick`: stock trained 1 epoch a component instead of 100 (bot/bench/stock.py).
     """
-    from bot.cluster import on_postgres
+    from bot.cluster import postgres_while
     from bot.training import ensure_model
 
     report("ours: the model (trained if the content changed) ...")
     model = ensure_model(settings)
-    pg = on_postgres(dataclasses.replace(settings, database_url="sqlite:///unused"),
-                     report).database_url
-    results = [_stock(settings, pg, report, quick), _ours(settings, model, pg, report)]
-    if cluster:
-        results.append(_cluster(settings, model, pg, report))
+    # scripts/postgres.sh's server, stopped at the end if this run started it.
+    with postgres_while(dataclasses.replace(settings, database_url="sqlite:///unused"),
+                        report) as on_postgres:
+        pg = on_postgres.database_url
+        results = [_stock(settings, pg, report, quick), _ours(settings, model, pg, report)]
+        if cluster:
+            results.append(_cluster(settings, model, pg, report))
     return results
 
 

@@ -129,19 +129,21 @@ def bench(settings: Settings, no_cluster: bool, profile: bool, postgres: bool,
         click.echo(line, err=True)
 
     if profile:
+        from contextlib import nullcontext
+
         from bot.bench.profile import breakdown, render_breakdown
+        from bot.bench.run import fresh_database
+        from bot.cluster import postgres_while
         from bot.training import ensure_model
 
-        database_url = None
-        if postgres:
-            from bot.bench.run import fresh_database
-            from bot.cluster import on_postgres
-
-            pg = on_postgres(dataclasses.replace(settings, database_url="sqlite:///unused"),
-                             report).database_url
-            database_url = fresh_database(pg, "nssa_profile")
-        parts, floor = breakdown(settings, ensure_model(settings), report=report,
-                                 database_url=database_url)
+        # scripts/postgres.sh's server with --postgres, stopped at the end if started here.
+        server = postgres_while(dataclasses.replace(settings, database_url="sqlite:///unused"),
+                                report) if postgres else nullcontext(None)
+        with server as on_postgres:
+            database_url = (fresh_database(on_postgres.database_url, "nssa_profile")
+                            if on_postgres is not None else None)
+            parts, floor = breakdown(settings, ensure_model(settings), report=report,
+                                     database_url=database_url)
         store = "PostgreSQL" if postgres else "SQLite"
         click.echo(render_breakdown(
             parts, floor, f"tracker store on {store}; load average {os.getloadavg()[0]:.1f}"))
