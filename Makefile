@@ -89,7 +89,7 @@ test: lint train browser-deps
 	scripts/postgres.sh stop; exit $$status
 
 # Mutation testing (mutmut) of the code where a silent bug is a breach: see
-# scripts/mutate.py for the modules and tests/mutation_equivalents.tsv for the
+# scripts/mutation/scope.py for the modules and tests/mutation_equivalents.tsv for the
 # survivors written down as equivalent. Too slow for make test. The survivors
 # of the run on SQLite are tested again with the store tests on PostgreSQL too
 # (one at a time: each test session empties the database's public schema).
