@@ -4,7 +4,8 @@ The bench runs as a user runs it, in a subprocess on a port of its own
 (PGTEST_PORT), with the current model recorded in its throw-away var/ so it
 trains nothing of ours. It is made to fail as soon as it reaches stock Rasa
 (var/bench is a file, so the stock project cannot be written), or stopped
-by SIGINT (Ctrl-C) once its PostgreSQL answers.
+by SIGINT (Ctrl-C) once its PostgreSQL answers. The block that does it
+(bot/cluster.py `postgres_while`) is also tested alone, ending normally.
 """
 
 from __future__ import annotations
@@ -107,3 +108,29 @@ def test_a_postgresql_already_running_is_left_running(bench_env, port: int) -> N
     output, _ = run.communicate(timeout=300)
     assert run.returncode != 0, output
     assert answers(port), output
+
+
+def test_postgres_while_stops_its_server_when_the_block_ends(tmp_path: Path, port: int,
+                                                              monkeypatch) -> None:
+    from bot.cluster import postgres_while
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("PGTEST_PORT", str(port))
+    settings = load_settings(environ={"NSSA_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
+                             env_file=Path("/nonexistent"))
+    with postgres_while(settings) as on_postgres:
+        assert on_postgres.database_url == f"postgresql://nssa@127.0.0.1:{port}/nssa"
+        assert answers(port)
+    assert not answers(port)
+
+
+def test_postgres_while_leaves_a_postgresql_database_alone(port: int, monkeypatch) -> None:
+    from bot.cluster import postgres_while
+    from bot.settings import load_settings
+
+    monkeypatch.setenv("PGTEST_PORT", str(port))
+    url = "postgresql://someone@db.example:5432/nssa"
+    settings = load_settings(environ={"NSSA_DATABASE_URL": url}, env_file=Path("/nonexistent"))
+    with postgres_while(settings) as same:
+        assert same.database_url == url
+        assert not answers(port)
