@@ -18,8 +18,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 import socketio
 
-from bot.instance import isolated_settings
-from bot.services import ManagedProcess, assistant_processes, start_all, stop_all
+from bot.instance import isolated_settings, running
+from bot.services import ManagedProcess, assistant_processes
 from bot.settings import Settings
 from tests.fakes import telegram_api, twilio_api
 
@@ -161,11 +161,8 @@ def run_assistant(
     for process in processes:
         if process.name.startswith("reference"):
             process.env.update(backend_env or {})
-    start_all(processes)
-    try:
+    with running(processes):
         yield Assistant(settings, processes)
-    finally:
-        stop_all(processes)
 
 
 def run_with_all_channels(
