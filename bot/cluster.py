@@ -156,18 +156,10 @@ def _installed(script: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def _accepts(host: str, port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def redis_process(settings: Settings, log_dir: Path) -> Optional[ManagedProcess]:
     """Redis on this machine's loopback, its data in var/redis-<port>/; None if elsewhere."""
+    from bot.instance import accepts
+
     local = local_redis(settings)
     if local is None:
         return None
@@ -182,7 +174,7 @@ def redis_process(settings: Settings, log_dir: Path) -> Optional[ManagedProcess]
         health_url="",
         log_path=log_dir / "redis.log",
         listens=("NSSA_REDIS_URL", host, port),
-        probe=lambda: _accepts(host, port),
+        probe=lambda: accepts(port, host),
     )
 
 

@@ -2,6 +2,8 @@
 
     free_ports(count)
         the first of `count` consecutive free ports on loopback
+    accepts(port, host)
+        whether something accepts connections there now
     isolated_settings(var, database_url, servers=1, **environ)
         settings on free ports for `servers` Rasa servers (HAProxy's port
         first when several), the reference back-ends embedded, tokens made
@@ -12,8 +14,9 @@
     running_cluster(settings, model, servers, report)
         the database upgraded, then bot/cluster.py's processes running
 
-Used by `make bench` (bot/bench/run.py) for its set-ups and by the cluster
-tests (tests/cluster/conftest.py), so both start a cluster the same way.
+Used by `make bench` (bot/bench/run.py) for its set-ups and by the e2e and
+cluster tests (tests/e2e/conftest.py, tests/cluster/conftest.py), so they
+start an assistant or a cluster the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Callable, Iterator, List
 from bot.services import ManagedProcess, start_all, stop_all
 from bot.settings import Settings, load_settings
 
-__all__ = ["free_ports", "isolated_settings", "running", "running_cluster"]
+__all__ = ["accepts", "free_ports", "isolated_settings", "running", "running_cluster"]
 
 Report = Callable[[str], None]
 
@@ -49,6 +52,15 @@ def free_ports(count: int = 1) -> int:
         if first + count < 65535 and all(_free(p) for p in range(first, first + count)):
             return first
     raise RuntimeError("no free ports")
+
+
+def accepts(port: int, host: str = "127.0.0.1", timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections on (host, port) now."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def isolated_settings(var: Path, database_url: str, servers: int = 1, **environ: str) -> Settings:

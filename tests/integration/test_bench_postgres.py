@@ -14,7 +14,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import Dict, Iterator
 
 import pytest
 
+from bot.instance import accepts
 from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port
 
@@ -30,15 +30,6 @@ pytestmark = pytest.mark.skipif(not glob.glob("/usr/lib/postgresql/*/bin/initdb"
                                 reason="PostgreSQL is not installed (make test installs it)")
 
 SCRIPT = str(PROJECT_ROOT / "scripts" / "postgres.sh")
-
-
-def answers(port: int) -> bool:
-    """Something accepts connections on the port (the bench's PostgreSQL)."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -75,19 +66,19 @@ def failing(env: Dict[str, str]) -> Dict[str, str]:
 
 
 def test_a_failed_bench_stops_the_postgresql_it_started(bench_env, port: int) -> None:
-    assert not answers(port)
+    assert not accepts(port)
     run = bench(failing(bench_env))
     output, _ = run.communicate(timeout=300)
     assert run.returncode != 0, output
     assert "starting scripts/postgres.sh" in output
-    assert not answers(port), output
+    assert not accepts(port), output
 
 
 def test_an_interrupted_bench_stops_the_postgresql_it_started(bench_env, port: int) -> None:
     run = bench(bench_env)
     try:
         deadline = time.monotonic() + 240
-        while not answers(port):
+        while not accepts(port):
             assert run.poll() is None, run.communicate()[0]
             assert time.monotonic() < deadline, "the bench's PostgreSQL never answered"
             time.sleep(0.2)
@@ -97,7 +88,7 @@ def test_an_interrupted_bench_stops_the_postgresql_it_started(bench_env, port: i
         if run.poll() is None:
             run.kill()
     assert run.returncode != 0, output
-    assert not answers(port), output
+    assert not accepts(port), output
 
 
 def test_a_postgresql_already_running_is_left_running(bench_env, port: int) -> None:
@@ -107,7 +98,7 @@ def test_a_postgresql_already_running_is_left_running(bench_env, port: int) -> N
     run = bench(failing(bench_env))
     output, _ = run.communicate(timeout=300)
     assert run.returncode != 0, output
-    assert answers(port), output
+    assert accepts(port), output
 
 
 def test_postgres_while_stops_its_server_when_the_block_ends(tmp_path: Path, port: int,
@@ -120,8 +111,8 @@ def test_postgres_while_stops_its_server_when_the_block_ends(tmp_path: Path, por
                              env_file=Path("/nonexistent"))
     with postgres_while(settings) as on_postgres:
         assert on_postgres.database_url == f"postgresql://nssa@127.0.0.1:{port}/nssa"
-        assert answers(port)
-    assert not answers(port)
+        assert accepts(port)
+    assert not accepts(port)
 
 
 def test_postgres_while_leaves_a_postgresql_database_alone(port: int, monkeypatch) -> None:
@@ -133,4 +124,4 @@ def test_postgres_while_leaves_a_postgresql_database_alone(port: int, monkeypatc
     settings = load_settings(environ={"NSSA_DATABASE_URL": url}, env_file=Path("/nonexistent"))
     with postgres_while(settings) as same:
         assert same.database_url == url
-        assert not answers(port)
+        assert not accepts(port)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cluster import server_settings
-from bot.instance import free_ports, isolated_settings, running
+from bot.instance import accepts, free_ports, isolated_settings, running
 from bot.services import ManagedProcess
 
 
@@ -17,6 +17,15 @@ def test_free_ports_are_consecutive_and_free() -> None:
     for port in range(first, first + 3):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", port))  # raises if taken
+
+
+def test_accepts_only_while_something_listens() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert accepts(port)
+    assert not accepts(port)
 
 
 def test_isolated_settings_take_nothing_from_the_environment(tmp_path: Path, monkeypatch) -> None:
