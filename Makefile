@@ -19,7 +19,7 @@ help:
 	@echo "make lint     ruff on the whole tree and mypy (config in pyproject.toml)"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths, translations"
 	@echo "make languages  language identification accuracy and time on the frozen sets"
-	@echo "make eval     the frozen set (tests/eval) per category against its targets, then held-out F1 (results/)"
+	@echo "make eval     the frozen set (evaluation/frozen) per category against its targets, then held-out F1 (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
 	@echo "make mutate   mutation testing of identity, keys, signatures, privacy (not in make test)"
@@ -62,7 +62,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# make eval LANGS="pl uk": only those languages of the frozen set (tests/eval/<code>/).
+# make eval LANGS="pl uk": only those languages of the frozen set (evaluation/frozen/<code>/).
 LANGS ?=
 eval: train
 	$(PY) -m bot eval $(foreach code,$(LANGS),--lang $(code))

@@ -35,11 +35,12 @@ def coverage(exclusions: Optional[Path]) -> None:
 @click.option("--lang", "langs", multiple=True,
               help="Only this language of the frozen set (repeatable).")
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None,
-              help="Only this file of the frozen set, e.g. tests/eval/en/conversations.yml.")
-@click.option("--held-out-only", is_flag=True, help="Only the held-out NLU set (tests/nlu).")
-@click.option("--frozen-only", is_flag=True, help="Only the frozen set (tests/eval).")
+              help="Only this file of the frozen set, e.g. evaluation/frozen/en/conversations.yml.")
+@click.option("--held-out-only", is_flag=True,
+              help="Only the held-out NLU set (evaluation/held_out).")
+@click.option("--frozen-only", is_flag=True, help="Only the frozen set (evaluation/frozen).")
 @click.option("--freeze", is_flag=True,
-              help="Append new rows' hashes to tests/eval/MANIFEST.tsv and stop.")
+              help="Append new rows' hashes to evaluation/frozen/MANIFEST.tsv and stop.")
 @click.option("--no-plot", is_flag=True, help="Write no PNG.")
 @click.pass_obj
 def evaluate(settings: Settings, model: Optional[Path], out: Path, langs: Tuple[str, ...],
@@ -47,7 +48,7 @@ def evaluate(settings: Settings, model: Optional[Path], out: Path, langs: Tuple[
              no_plot: bool) -> None:
     """The frozen set per category against its targets, then held-out F1.
 
-    The frozen set (tests/eval) runs against the real assistant, started on
+    The frozen set (evaluation/frozen) runs against the real assistant, started on
     free ports; --lang or --file run part of it and skip the held-out set.
     """
     if freeze:
@@ -79,7 +80,7 @@ def evaluate(settings: Settings, model: Optional[Path], out: Path, langs: Tuple[
     if held_out_only:
         click.echo(result.render())
     else:
-        click.echo(f"\nHeld-out NLU set (tests/nlu; per intent: {out / 'report.txt'})")
+        click.echo(f"\nHeld-out NLU set (evaluation/held_out; per intent: {out / 'report.txt'})")
         click.echo(result.render(per_label=False))
 
 

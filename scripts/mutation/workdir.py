@@ -29,7 +29,7 @@ SOURCES = ("bot", "actions", "channels", "backends", "clients")
 # the staff console's templates): copied into mutants/ as they are.
 PROJECT_FILES = SOURCES + (
     "data", "translations", "staff", "configs", "domain.yml", "config.yml", "credentials.yml",
-    "endpoints.yml", "texts.yml",
+    "endpoints.yml", "texts.yml", "evaluation",
 )
 # Everything of tests/ but the slow folders (copied into mutants/ by mutmut).
 NOT_COPIED = ("browser", "e2e", "__pycache__")
