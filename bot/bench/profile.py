@@ -181,7 +181,7 @@ def breakdown(
     The tracker store is on a fresh SQLite file, or on `database_url` (an
     empty database: `--postgres` gives a fresh PostgreSQL one).
     """
-    from bot.bench.run import free_ports
+    from bot.instance import free_ports
     from bot.security import with_local_tokens
     from bot.services import conversation_servers, start_all, stop_all
     from bot.settings import load_settings
@@ -190,7 +190,7 @@ def breakdown(
     database = var / "nssa.db"
     for suffix in ("", "-wal", "-shm"):  # the write-ahead log's files too
         database.with_name(database.name + suffix).unlink(missing_ok=True)
-    port = free_ports(1)
+    port = free_ports()
     environ = {**os.environ, "NSSA_VAR_DIR": str(var), "NSSA_DATABASE_URL":
                database_url or f"sqlite:///{database}", "NSSA_ACTION_PORT": str(port),
                "NSSA_MODEL_DIR": str(settings.model_dir)}
