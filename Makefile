@@ -19,7 +19,7 @@ help:
 	@echo "make lint     ruff on the whole tree and mypy (config in pyproject.toml)"
 	@echo "make check    content checks: rasa data validate, handbook coverage, SMS lengths, translations"
 	@echo "make languages  language identification accuracy and time on the frozen sets"
-	@echo "make eval     the frozen set (tests/eval) per category against its targets, then held-out F1 (results/)"
+	@echo "make eval     the frozen set (evaluation/frozen) per category against its targets, then held-out F1 (results/)"
 	@echo "make compare  train config.yml and configs/*.yml; compare F1, training and prediction time"
 	@echo "make shell    talk to the running assistant in the terminal"
 	@echo "make mutate   mutation testing of identity, keys, signatures, privacy (not in make test)"
@@ -62,7 +62,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# make eval LANGS="pl uk": only those languages of the frozen set (tests/eval/<code>/).
+# make eval LANGS="pl uk": only those languages of the frozen set (evaluation/frozen/<code>/).
 LANGS ?=
 eval: train
 	$(PY) -m bot eval $(foreach code,$(LANGS),--lang $(code))
@@ -89,7 +89,7 @@ test: lint train browser-deps
 	scripts/postgres.sh stop; exit $$status
 
 # Mutation testing (mutmut) of the code where a silent bug is a breach: see
-# scripts/mutate.py for the modules and tests/mutation_equivalents.tsv for the
+# scripts/mutation/scope.py for the modules and tests/mutation_equivalents.tsv for the
 # survivors written down as equivalent. Too slow for make test. The survivors
 # of the run on SQLite are tested again with the store tests on PostgreSQL too
 # (one at a time: each test session empties the database's public schema).

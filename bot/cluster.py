@@ -38,10 +38,11 @@ pinned by its address (`balance source`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import subprocess
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot.services import (
@@ -60,6 +61,7 @@ __all__ = [
     "cluster_lines",
     "cluster_settings",
     "on_postgres",
+    "postgres_while",
     "haproxy_config",
     "local_redis",
     "server_settings",
@@ -154,18 +156,10 @@ def _installed(script: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def _accepts(host: str, port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def redis_process(settings: Settings, log_dir: Path) -> Optional[ManagedProcess]:
     """Redis on this machine's loopback, its data in var/redis-<port>/; None if elsewhere."""
+    from bot.instance import accepts
+
     local = local_redis(settings)
     if local is None:
         return None
@@ -180,7 +174,7 @@ def redis_process(settings: Settings, log_dir: Path) -> Optional[ManagedProcess]
         health_url="",
         log_path=log_dir / "redis.log",
         listens=("NSSA_REDIS_URL", host, port),
-        probe=lambda: _accepts(host, port),
+        probe=lambda: accepts(port, host),
     )
 
 
@@ -220,22 +214,52 @@ def cluster_processes(
     return processes + background_processes(settings, log_dir)
 
 
+def _postgres_script(command: str) -> subprocess.CompletedProcess:
+    """Run `scripts/postgres.sh command` (PGTEST_PORT its port); raises ServiceError on OSError."""
+    try:
+        return subprocess.run([str(PROJECT_ROOT / "scripts" / "postgres.sh"), command],
+                              capture_output=True, text=True, check=False, timeout=900)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ServiceError(f"scripts/postgres.sh {command} failed: {exc}") from None
+
+
 def on_postgres(settings: Settings, report: Callable[[str], None] = lambda line: None) -> Settings:
     """The settings on PostgreSQL: several servers cannot share an SQLite file.
 
     An SQLite database is replaced by scripts/postgres.sh's server (started,
     and installed from Debian's packages if missing; PGTEST_PORT its port).
+    Left running: `postgres_while` stops it again when its caller ends.
     """
     if not settings.database_url.startswith("sqlite"):
         return settings
     report("Several servers share PostgreSQL, not an SQLite file: starting "
            "scripts/postgres.sh ...")
-    try:
-        result = subprocess.run([str(PROJECT_ROOT / "scripts" / "postgres.sh"), "start"],
-                                capture_output=True, text=True, check=True, timeout=900)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ServiceError(f"PostgreSQL did not start (scripts/postgres.sh): {exc}") from None
+    result = _postgres_script("start")
+    if result.returncode != 0:
+        raise ServiceError(f"PostgreSQL did not start (scripts/postgres.sh): {result.stderr}")
     return dataclasses.replace(settings, database_url=result.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def postgres_while(
+    settings: Settings, report: Callable[[str], None] = lambda line: None
+) -> Iterator[Settings]:
+    """`on_postgres` for the length of a `with`: the server it started is stopped at the end.
+
+    Stopped whether the block ends, fails or is interrupted (Ctrl-C), the
+    start itself included; a server that was already running when the block
+    began (`scripts/postgres.sh status`) is someone else's and left running.
+    """
+    if not settings.database_url.startswith("sqlite"):
+        yield settings
+        return
+    already = _postgres_script("status").returncode == 0
+    try:
+        yield on_postgres(settings, report)
+    finally:
+        if not already:
+            report("Stopping the PostgreSQL started for this run (scripts/postgres.sh stop) ...")
+            _postgres_script("stop")
 
 
 def cluster_lines(settings: Settings, servers: int) -> str:

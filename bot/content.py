@@ -1,9 +1,9 @@
 """Content checks a content team can trust: every problem names file and line.
 
 - `coverage_report`: each `key` of the handbook's facts.tsv that no response
-  contains, unless listed with a reason in tests/coverage_exclusions.tsv.
+  contains, unless listed with a reason in evaluation/coverage_exclusions.tsv.
 - `content_problems`: SMS variants (needed where the full text is over 320
-  characters, never over 320 themselves), and the FAQ map (tests/faq_map.yml:
+  characters, never over 320 themselves), and the FAQ map (evaluation/faq_map.yml:
   every FAQ is answered, with the numbers of its handbook answer).
 - `duplicate_examples`: held-out or end-to-end texts that are also training
   examples.
@@ -229,7 +229,7 @@ def coverage_report(
     handbook_dir: Path = HANDBOOK_DIR,
 ) -> CoverageReport:
     """Facts whose key appears in no response text (any variation)."""
-    exclusions = exclusions or PROJECT_ROOT / "tests" / "coverage_exclusions.tsv"
+    exclusions = exclusions or PROJECT_ROOT / "evaluation" / "coverage_exclusions.tsv"
     facts = load_facts(handbook_dir)
     corpus = "\n".join(t for r in content.responses.values() for t in r.texts())
     excluded = load_exclusions(exclusions)
@@ -286,7 +286,7 @@ def content_problems(
                     f"{response.where}: {response.name} SMS variant is {len(text)} "
                     f"characters (at most {SMS_LIMIT})"
                 )
-    faq_map_path = faq_map_path or PROJECT_ROOT / "tests" / "faq_map.yml"
+    faq_map_path = faq_map_path or PROJECT_ROOT / "evaluation" / "faq_map.yml"
     faq_map = yaml.safe_load(faq_map_path.read_text(encoding="utf-8"))
     for number, answer in faq_answers(handbook_dir).items():
         names = faq_map.get(number)

@@ -32,6 +32,7 @@ import json
 import re
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import sub
 from typing import Any, Union
 
 from bot.errors import NssaError
@@ -73,18 +74,34 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 # A JSON string, or one left open (then it runs to the end): linear, no backtracking.
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+# An opener as the signed byte 1, a closer as -1 (0xff).
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 def nesting_depth(raw: bytes) -> int:
     """How deep arrays and objects nest in `raw` (0 for a scalar), without parsing it."""
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if b'\\"' in raw:
+        outside = _STRING.sub(b"", raw)
+    else:
+        # No quote is escaped, so every string ends at the next quote: what is
+        # not between an odd quote and the next is outside the strings (as the
+        # expression finds, in C: the expression and a Python function a
+        # bracket were a third of the action server's CPU on a call).
+        outside = b"".join(raw.split(b'"')[::2])
+    brackets = outside.translate(None, _NOT_BRACKETS)
     openers = brackets.count(b"[") + brackets.count(b"{")
     if openers <= 1:
         return openers
-    # Never below 0: a surplus closer cannot hide the openers after it.
-    return max(accumulate((_STEP[b] for b in brackets), lambda depth, step: max(0, depth + step),
-                          initial=0))
+    # The depth after each bracket is the running sum of +1 an opener, -1 a
+    # closer (added in C, not a Python function a bracket), ...
+    sums = list(accumulate(memoryview(brackets.translate(_STEPS)).cast("b")))
+    if min(sums) >= 0:
+        return max(sums)
+    # ... but never below 0: a surplus closer cannot hide the openers after
+    # it. Then the depth is the running sum less the lowest one so far.
+    lows = accumulate(sums, min, initial=0)
+    next(lows)
+    return max(0, max(map(sub, sums, lows)))
 
 
 @dataclass(frozen=True)

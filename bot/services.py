@@ -289,23 +289,19 @@ def background_processes(settings: Settings, log_dir: Path) -> List[ManagedProce
 
 
 def write_endpoints(settings: Settings, target: Path) -> Path:
-    """endpoints.yml as it is, or (NSSA_REDIS_URL set) with Rasa's Redis lock store added.
+    """endpoints.yml as it is, or (NSSA_REDIS_URL set) with the shared lock store added.
 
-    With the lock store in Redis, one conversation's turns never run in two
-    Rasa servers at once: each turn holds the conversation's lock.
+    With the lock store in Redis (bot/store/locks.py), one conversation's
+    turns never run in two Rasa servers at once: each turn holds the
+    conversation's lock.
     """
     source = PROJECT_ROOT / "endpoints.yml"
     if not settings.redis_url:
         return source
-    redis = urlsplit(settings.redis_url)
     lock_store = {
-        "type": "redis",
-        "url": redis.hostname,
-        "port": redis.port or 6379,
-        "db": int(redis.path.strip("/") or 0),
+        "type": "bot.store.locks.SharedLockStore",
+        "url": settings.redis_url,
         "key_prefix": "nssa",
-        **({"password": redis.password} if redis.password else {}),
-        **({"use_ssl": True} if redis.scheme == "rediss" else {}),
     }
     import yaml
 

@@ -3,6 +3,7 @@
 #   scripts/postgres.sh start    start it (made on first use) and print its URL
 #   scripts/postgres.sh stop     stop it (its data is kept for the next start)
 #   scripts/postgres.sh url      print its URL
+#   scripts/postgres.sh status   exit 0 when it runs, 3 when it does not
 #   scripts/postgres.sh remove   stop it and delete its data
 # Installs Debian's postgresql package if it is missing. The port is
 # PGTEST_PORT (default 55432).
@@ -72,8 +73,15 @@ case "${1:-start}" in
   url)
     echo "$URL"
     ;;
+  status)
+    if [ -n "$BIN" ] && [ -f "$DIR/PG_VERSION" ] &&
+      as_owner "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
+      exit 0
+    fi
+    exit 3
+    ;;
   *)
-    echo "usage: $0 start|stop|url|remove" >&2
+    echo "usage: $0 start|stop|url|remove|status" >&2
     exit 2
     ;;
 esac

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from bot.instance import accepts
 from bot.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
 __all__ = ["running_redis"]
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 @contextmanager
@@ -38,7 +30,7 @@ def running_redis(data_dir: Path) -> Iterator[str]:
     )
     try:
         deadline = time.monotonic() + 20
-        while not _accepts(port):
+        while not accepts(port, timeout=0.5):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)

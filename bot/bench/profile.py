@@ -16,6 +16,11 @@ Rasa call that does it:
 
 The floor is the same model's `Agent.handle_text` with Rasa's in-memory
 tracker store, no action server and no masking: what Rasa itself costs.
+
+Beside the wall-clock times, the CPU time of each run (`cpu`: this process,
+its store threads and the action server, its child, from /proc) is given:
+on a shared machine the wall-clock floor swings with the other processes'
+load (12 to 37 ms a turn for the same model), the CPU time much less.
 Conversations are fresh, `turns` questions each, one after another, so the
 session start is counted as a citizen meets it.
 """
@@ -126,15 +131,24 @@ async def _ours(model: Path, conversations: int, turns: int) -> Tuple[Dict[str, 
     await _turns(agent, 1, 2, "warm")
     timer = _Timer()
     _instrument(agent, timer)
+    before = _cpu()
     with _remote_actions_timed(timer):
         total, count = await _turns(agent, conversations, turns, f"profile-{time.time_ns()}")
     parts = dict(timer.seconds)
     parts["other"] = total - sum(parts.values())
     parts["total"] = total
+    parts["cpu"] = _cpu() - before
     return {part: seconds * 1000 / count for part, seconds in parts.items()}, count
 
 
-async def _floor(model: Path, conversations: int, turns: int) -> float:
+def _cpu() -> float:
+    """CPU seconds of this process and its children (the action server) so far."""
+    from bot.bench.load import ProcessUsage
+
+    return ProcessUsage.of([os.getpid()]).cpu_seconds
+
+
+async def _floor(model: Path, conversations: int, turns: int) -> Tuple[float, float]:
     import logging
 
     from rasa.core.agent import Agent
@@ -146,25 +160,28 @@ async def _floor(model: Path, conversations: int, turns: int) -> float:
     for text in QUESTIONS[:2]:
         await agent.handle_text(text, sender_id="warm")
     started = time.perf_counter()
+    cpu = _cpu()
     count = 0
     for number in range(conversations):
         for turn in range(turns):
             await agent.handle_text(QUESTIONS[(number + turn) % len(QUESTIONS)],
                                     sender_id=f"floor-{number}")
             count += 1
-    return (time.perf_counter() - started) * 1000 / count
+    return (time.perf_counter() - started) * 1000 / count, (_cpu() - cpu) * 1000 / count
 
 
 def breakdown(
     settings: Settings, model: Path, conversations: int = 10, turns: int = 5,
     report: Callable[[str], None] = lambda line: None, database_url: Optional[str] = None,
-) -> Tuple[Dict[str, float], float]:
-    """(ms per turn of each part, the floor's ms per turn), with the action server running.
+) -> Tuple[Dict[str, float], Dict[str, float]]:
+    """(ms per turn of each part, the floor's), with the action server running.
+
+    Each has its CPU ms per turn under "cpu"; the floor its time under "total".
 
     The tracker store is on a fresh SQLite file, or on `database_url` (an
     empty database: `--postgres` gives a fresh PostgreSQL one).
     """
-    from bot.bench.run import free_ports
+    from bot.instance import free_ports
     from bot.security import with_local_tokens
     from bot.services import conversation_servers, start_all, stop_all
     from bot.settings import load_settings
@@ -173,7 +190,7 @@ def breakdown(
     database = var / "nssa.db"
     for suffix in ("", "-wal", "-shm"):  # the write-ahead log's files too
         database.with_name(database.name + suffix).unlink(missing_ok=True)
-    port = free_ports(1)
+    port = free_ports()
     environ = {**os.environ, "NSSA_VAR_DIR": str(var), "NSSA_DATABASE_URL":
                database_url or f"sqlite:///{database}", "NSSA_ACTION_PORT": str(port),
                "NSSA_MODEL_DIR": str(settings.model_dir)}
@@ -195,7 +212,8 @@ def breakdown(
         report(f"profiling {conversations} conversations of {turns} turns in this process ...")
         parts, _ = asyncio.run(_ours(model, conversations, turns))
         report("the floor: Agent.handle_text, in-memory tracker store, no action server ...")
-        floor = asyncio.run(_floor(model, conversations, turns))
+        wall, cpu = asyncio.run(_floor(model, conversations, turns))
+        floor = {"total": wall, "cpu": cpu}
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -203,14 +221,18 @@ def breakdown(
     return parts, floor
 
 
-def render_breakdown(parts: Dict[str, float], floor: float, load: Optional[str] = None) -> str:
-    """The breakdown as a table, ms per turn."""
+def render_breakdown(
+    parts: Dict[str, float], floor: Dict[str, float], load: Optional[str] = None
+) -> str:
+    """The breakdown as a table, ms per turn, then the CPU time of both runs."""
     lines: List[str] = [f"{'part':<16} {'ms/turn':>8}"]
     for part in PARTS:
         lines.append(f"{part:<16} {parts.get(part, 0.0):>8.1f}")
     lines.append(f"{'total':<16} {parts['total']:>8.1f}")
-    lines.append(f"{'floor':<16} {floor:>8.1f}   (Agent.handle_text; total/floor "
-                 f"{parts['total'] / max(floor, 1e-9):.2f})")
+    lines.append(f"{'floor':<16} {floor['total']:>8.1f}   (Agent.handle_text; total/floor "
+                 f"{parts['total'] / max(floor['total'], 1e-9):.2f})")
+    lines.append(f"{'CPU ms/turn':<16} {parts['cpu']:>8.1f}   (with the action server; floor "
+                 f"{floor['cpu']:.1f}, ratio {parts['cpu'] / max(floor['cpu'], 1e-9):.2f})")
     if load:
         lines.append(load)
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """`make bench`: ours against stock Rasa 3.6 on the same content, and our cluster of 2.
 
 In one run on this machine, each on its own fresh PostgreSQL database
-(scripts/postgres.sh; PGTEST_PORT its port):
+(scripts/postgres.sh; PGTEST_PORT its port; stopped at the end, on failure and
+on Ctrl-C too, unless it was already running):
 
     ours       `python -m bot run`'s processes: one Rasa server and its
                action server (REST channel, masking and sealing store)
@@ -20,16 +21,15 @@ The last line is
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import socket
 import sys
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from bot.bench.load import LoadResult, ProcessUsage, run_load
-from bot.services import ManagedProcess, start_all, stop_all
-from bot.settings import Settings, load_settings
+from bot.instance import free_ports, isolated_settings, running, running_cluster
+from bot.services import ManagedProcess
+from bot.settings import Settings
 
 __all__ = ["Measured", "bench", "render"]
 
@@ -49,26 +49,6 @@ class Measured:
     cpu_ms_per_message: float
     rss_mb: float
     servers: int
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free ports on loopback."""
-    for _ in range(100):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first = sock.getsockname()[1]
-        if first + count < 65535 and all(_free(p) for p in range(first, first + count)):
-            return first
-    raise RuntimeError("no free ports")
 
 
 def fresh_database(url: str, name: str) -> str:
@@ -104,33 +84,10 @@ def _measure(
                                                               if "Rasa" in p.name]))
 
 
-@contextlib.contextmanager
-def _running(processes: List[ManagedProcess], report: Report) -> Iterator[None]:
-    start_all(processes, report=report)
-    try:
-        yield
-    finally:
-        report("  stopping ...")
-        stop_all(processes)
-
-
-def _settings(base: Settings, var: Path, database_url: str, **extra: str) -> Settings:
-    from bot.security import with_local_tokens
-
-    rasa_port = free_ports(4)
-    settings = load_settings(environ={
-        "NSSA_VAR_DIR": str(var),
-        "NSSA_DATABASE_URL": database_url,
-        "NSSA_RASA_PORT": str(rasa_port),
-        "NSSA_ACTION_PORT": str(free_ports(3)),
-        "NSSA_STAFF_PORT": str(free_ports(1)),
-        "NSSA_CMS_URL": f"http://127.0.0.1:{free_ports(1)}",
-        "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_ports(1)}",
-        "NSSA_RATE_LIMIT_PER_MINUTE": "1000000",
-        "NSSA_MODEL_DIR": str(base.model_dir),
-        **extra,
-    }, env_file=Path("/nonexistent"))
-    return with_local_tokens(settings)
+def _settings(base: Settings, var: Path, database_url: str, servers: int = 1,
+              **extra: str) -> Settings:
+    return isolated_settings(var, database_url, servers, NSSA_MODEL_DIR=str(base.model_dir),
+                             NSSA_RATE_LIMIT_PER_MINUTE="1000000", **extra)
 
 
 def _ours(base: Settings, model: Path, pg: str, report: Report) -> Measured:
@@ -141,21 +98,16 @@ def _ours(base: Settings, model: Path, pg: str, report: Report) -> Measured:
                          fresh_database(pg, "nssa_bench_ours"))
     upgrade(settings.database_url)
     processes = assistant_processes(settings, model)
-    with _running(processes, report):
+    with running(processes, report):
         servers = [p for p in processes if p.name in ("Rasa server", "action server")]
         return _measure("ours", settings.rasa_url, servers, report)
 
 
 def _cluster(base: Settings, model: Path, pg: str, report: Report) -> Measured:
-    from bot.cluster import cluster_processes
-    from bot.store.schema import upgrade
-
     settings = _settings(base, base.var_dir / "bench" / "cluster",
-                         fresh_database(pg, "nssa_bench_cluster"),
-                         NSSA_REDIS_URL=f"redis://127.0.0.1:{free_ports(1)}/0")
-    upgrade(settings.database_url)
-    processes = cluster_processes(settings, model, 2)
-    with _running(processes, report):
+                         fresh_database(pg, "nssa_bench_cluster"), servers=2,
+                         NSSA_REDIS_URL=f"redis://127.0.0.1:{free_ports()}/0")
+    with running_cluster(settings, model, 2, report) as processes:
         servers = [p for p in processes if p.name.startswith(("Rasa server", "action server"))]
         return _measure("ours, cluster of 2", settings.rasa_url, servers, report)
 
@@ -174,7 +126,7 @@ def _stock(base: Settings, pg: str, report: Report, quick: bool) -> Measured:
         f"  url: {db.host}\n  port: {db.port}\n  db: {db.database}\n"
         f"  username: {db.username}\n" + (f"  password: {db.password}\n" if db.password else ""),
         encoding="utf-8")
-    port = free_ports(1)
+    port = free_ports()
     rasa = ManagedProcess(
         name="stock Rasa server",
         argv=[str(Path(sys.executable).with_name("rasa")), "run", "--model", str(model),
@@ -183,7 +135,7 @@ def _stock(base: Settings, pg: str, report: Report, quick: bool) -> Measured:
         health_url=f"http://127.0.0.1:{port}/",
         log_path=folder / "rasa.log",
     )
-    with _running([rasa], report):
+    with running([rasa], report):
         return _measure("stock", f"http://127.0.0.1:{port}", [rasa], report)
 
 
@@ -194,16 +146,18 @@ def bench(
 
     `quick`: stock trained 1 epoch a component instead of 100 (bot/bench/stock.py).
     """
-    from bot.cluster import on_postgres
+    from bot.cluster import postgres_while
     from bot.training import ensure_model
 
     report("ours: the model (trained if the content changed) ...")
     model = ensure_model(settings)
-    pg = on_postgres(dataclasses.replace(settings, database_url="sqlite:///unused"),
-                     report).database_url
-    results = [_stock(settings, pg, report, quick), _ours(settings, model, pg, report)]
-    if cluster:
-        results.append(_cluster(settings, model, pg, report))
+    # scripts/postgres.sh's server, stopped at the end if this run started it.
+    with postgres_while(dataclasses.replace(settings, database_url="sqlite:///unused"),
+                        report) as on_postgres:
+        pg = on_postgres.database_url
+        results = [_stock(settings, pg, report, quick), _ours(settings, model, pg, report)]
+        if cluster:
+            results.append(_cluster(settings, model, pg, report))
     return results
 
 

@@ -35,11 +35,12 @@ def coverage(exclusions: Optional[Path]) -> None:
 @click.option("--lang", "langs", multiple=True,
               help="Only this language of the frozen set (repeatable).")
 @click.option("--file", "file", type=click.Path(path_type=Path), default=None,
-              help="Only this file of the frozen set, e.g. tests/eval/en/conversations.yml.")
-@click.option("--held-out-only", is_flag=True, help="Only the held-out NLU set (tests/nlu).")
-@click.option("--frozen-only", is_flag=True, help="Only the frozen set (tests/eval).")
+              help="Only this file of the frozen set, e.g. evaluation/frozen/en/conversations.yml.")
+@click.option("--held-out-only", is_flag=True,
+              help="Only the held-out NLU set (evaluation/held_out).")
+@click.option("--frozen-only", is_flag=True, help="Only the frozen set (evaluation/frozen).")
 @click.option("--freeze", is_flag=True,
-              help="Append new rows' hashes to tests/eval/MANIFEST.tsv and stop.")
+              help="Append new rows' hashes to evaluation/frozen/MANIFEST.tsv and stop.")
 @click.option("--no-plot", is_flag=True, help="Write no PNG.")
 @click.pass_obj
 def evaluate(settings: Settings, model: Optional[Path], out: Path, langs: Tuple[str, ...],
@@ -47,7 +48,7 @@ def evaluate(settings: Settings, model: Optional[Path], out: Path, langs: Tuple[
              no_plot: bool) -> None:
     """The frozen set per category against its targets, then held-out F1.
 
-    The frozen set (tests/eval) runs against the real assistant, started on
+    The frozen set (evaluation/frozen) runs against the real assistant, started on
     free ports; --lang or --file run part of it and skip the held-out set.
     """
     if freeze:
@@ -79,7 +80,7 @@ def evaluate(settings: Settings, model: Optional[Path], out: Path, langs: Tuple[
     if held_out_only:
         click.echo(result.render())
     else:
-        click.echo(f"\nHeld-out NLU set (tests/nlu; per intent: {out / 'report.txt'})")
+        click.echo(f"\nHeld-out NLU set (evaluation/held_out; per intent: {out / 'report.txt'})")
         click.echo(result.render(per_label=False))
 
 
@@ -129,19 +130,21 @@ def bench(settings: Settings, no_cluster: bool, profile: bool, postgres: bool,
         click.echo(line, err=True)
 
     if profile:
+        from contextlib import nullcontext
+
         from bot.bench.profile import breakdown, render_breakdown
+        from bot.bench.run import fresh_database
+        from bot.cluster import postgres_while
         from bot.training import ensure_model
 
-        database_url = None
-        if postgres:
-            from bot.bench.run import fresh_database
-            from bot.cluster import on_postgres
-
-            pg = on_postgres(dataclasses.replace(settings, database_url="sqlite:///unused"),
-                             report).database_url
-            database_url = fresh_database(pg, "nssa_profile")
-        parts, floor = breakdown(settings, ensure_model(settings), report=report,
-                                 database_url=database_url)
+        # scripts/postgres.sh's server with --postgres, stopped at the end if started here.
+        server = postgres_while(dataclasses.replace(settings, database_url="sqlite:///unused"),
+                                report) if postgres else nullcontext(None)
+        with server as on_postgres:
+            database_url = (fresh_database(on_postgres.database_url, "nssa_profile")
+                            if on_postgres is not None else None)
+            parts, floor = breakdown(settings, ensure_model(settings), report=report,
+                                     database_url=database_url)
         store = "PostgreSQL" if postgres else "SQLite"
         click.echo(render_breakdown(
             parts, floor, f"tracker store on {store}; load average {os.getloadavg()[0]:.1f}"))

@@ -1,8 +1,8 @@
 """Evaluation: the held-out NLU set and the frozen set of citizens' questions.
 
 - `held_out`: per-intent and per-answer F1 of the trained model on
-  tests/nlu (never trained on), and `make compare`'s comparison of configs.
-- the frozen set (tests/eval, format in tests/eval/README.md): `frozen_set`
+  evaluation/held_out (never trained on), and `make compare`'s comparison of configs.
+- the frozen set (evaluation/frozen, format in evaluation/frozen/README.md): `frozen_set`
   (files, manifest), `matching` (normalising replies and numbers), `judge`
   (honest refusals), `client`/`runner` (the real assistant over REST),
   `report` (the per-category table, JSON, failures and plot), `frozen`

@@ -144,7 +144,7 @@ def right_answer(row: Dict[str, Any], intent: str, answer: str, forms: Dict[str,
 
 def compare_designs(names: Sequence[str] = (), lang: str = "en",
                     root: Path = PROJECT_ROOT) -> List[DesignResult]:
-    """Train each design and score it on tests/eval/<lang>/questions.yml."""
+    """Train each design and score it on evaluation/frozen/<lang>/questions.yml."""
     from bot.nlu.classifier import AnswerClassifier
 
     examples = load_examples(sorted((root / "data").rglob("*.yml")))

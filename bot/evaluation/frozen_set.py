@@ -1,7 +1,7 @@
 """The frozen evaluation set on disk: its files, rows and manifest.
 
-tests/eval/<lang>/questions.yml and conversations.yml hold the rows
-(format: tests/eval/README.md). tests/eval/MANIFEST.tsv holds `id<TAB>sha256`
+evaluation/frozen/<lang>/questions.yml and conversations.yml hold the rows
+(format: evaluation/frozen/README.md). evaluation/frozen/MANIFEST.tsv holds `id<TAB>sha256`
 of every frozen row; rows are only ever added, so a listed row that changed
 or disappeared is an error, and `freeze` only appends.
 
@@ -37,7 +37,7 @@ __all__ = [
     "schema_problems",
 ]
 
-EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
+EVAL_DIR = PROJECT_ROOT / "evaluation" / "frozen"
 MANIFEST = "MANIFEST.tsv"
 QUESTIONS = "questions.yml"
 CONVERSATIONS = "conversations.yml"

@@ -1,6 +1,6 @@
 """Held-out evaluation and the comparison of configurations.
 
-The held-out set is tests/nlu/*.yml, never trained on. Each message is parsed
+The held-out set is evaluation/held_out/*.yml, never trained on. Each message is parsed
 by the trained model exactly as the server would parse it (the fallback
 classifier included, so a message answered with "not sure" counts as wrong).
 
@@ -38,7 +38,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"
+HELD_OUT_DIR = PROJECT_ROOT / "evaluation" / "held_out"
 
 
 @dataclass(frozen=True)

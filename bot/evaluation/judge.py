@@ -1,6 +1,6 @@
 """The rule that decides whether an out-of-scope message was refused honestly.
 
-An out-of-scope reply is right when ALL of these hold (tests/eval/README.md):
+An out-of-scope reply is right when ALL of these hold (evaluation/frozen/README.md):
 
 1. the row's own checks pass (`expect` holds the pointer to where to go,
    when the handbook names one);

@@ -1,6 +1,6 @@
 """How a reply is matched against the checks of the frozen set.
 
-Both sides are normalised the same way (tests/eval/README.md):
+Both sides are normalised the same way (evaluation/frozen/README.md):
 
 - Unicode NFKC, case folded, every run of whitespace (no-break and thin
   spaces included) one space;

@@ -6,7 +6,7 @@ in it) and each message goes through the whole NLU pipeline of config.yml
 identification, `ConversationContext` with a conversation's tracker, the
 FallbackClassifier), as `MessageProcessor.parse_message` does for a message
 that arrives. The messages are the frozen questions of every language
-(tests/eval/<lang>/questions.yml), so short, long, typed and scripted texts
+(evaluation/frozen/<lang>/questions.yml), so short, long, typed and scripted texts
 all count. The first messages warm the pipeline up and are not timed.
 
 Prints the count, p50, p95 and the slowest parse in milliseconds of wall

@@ -1,7 +1,7 @@
 """Run the frozen set against a running assistant and score every row.
 
 A question row is sent from a fresh sender; a conversation's turns all go
-from one sender, in order. Scoring (tests/eval/README.md): a row or turn is
+from one sender, in order. Scoring (evaluation/frozen/README.md): a row or turn is
 right when its checks pass; out-of-scope rows must also be honest refusals
 (`bot.evaluation.judge`). Answerable rows routed to distress, the crisis
 line or a hand-over are counted apart (target 0). A question's reply must be

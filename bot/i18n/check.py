@@ -73,7 +73,7 @@ def _mirror(english: Entry, code: str) -> str:
 
 
 def _needs_ucs2(text: str) -> bool:
-    from channels.sms_text import is_gsm7, to_gsm7
+    from bot.i18n.gsm7 import is_gsm7, to_gsm7
 
     return not is_gsm7(to_gsm7(text))
 

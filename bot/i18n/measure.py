@@ -1,6 +1,6 @@
 """Language identification on the frozen evaluation sets (`python -m bot languages`).
 
-Each question of tests/eval/<code>/questions.yml is parsed by the trained
+Each question of evaluation/frozen/<code>/questions.yml is parsed by the trained
 model as the first message of a new conversation (no hint, no earlier
 message), exactly as the Rasa server parses it; its `language` entity is
 compared with the folder's language, or with the row's `choose` for a
@@ -25,7 +25,7 @@ from bot.settings import PROJECT_ROOT
 
 __all__ = ["LanguageScore", "eval_rows", "measure", "render"]
 
-EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
+EVAL_DIR = PROJECT_ROOT / "evaluation" / "frozen"
 
 
 @dataclass
@@ -131,7 +131,7 @@ def measure(model: Path, directory: Path = EVAL_DIR) -> Tuple[Dict[str, Language
 def render(scores: Dict[str, LanguageScore], timing: Dict[str, float],
            misses: Optional[int] = 5) -> str:
     """The figures for people."""
-    lines = ["Language identification on tests/eval/<code>/questions.yml "
+    lines = ["Language identification on evaluation/frozen/<code>/questions.yml "
              "(first message of a conversation, no hint):"]
     for code, score in scores.items():
         lines.append(

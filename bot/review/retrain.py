@@ -5,8 +5,8 @@
     go_live(settings, candidate)                       # every Rasa server, no restart
 
 The comparison parses, with each model exactly as the server does (Rasa's
-Agent, the fallback included), the held-out NLU set (tests/nlu: F1 per
-answer) and the English frozen questions (tests/eval/en/questions.yml: share
+Agent, the fallback included), the held-out NLU set (evaluation/held_out: F1 per
+answer) and the English frozen questions (evaluation/frozen/en/questions.yml: share
 right per category, scored as `python -m bot designs` scores them). `quick`
 (the default) takes every second held-out example and every third frozen
 question: about 600 messages instead of 1,440. The live model's scores are

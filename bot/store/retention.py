@@ -176,7 +176,7 @@ class Retention:
             if done.rowcount == 0:
                 # Erased for its age: recorded too, so a turn that read the old
                 # conversation before this erase is not written back
-                # (PrivateSQLTrackerStore._deleted_during_turn).
+                # (PrivateSQLTrackerStore._stored).
                 connection.execute(
                     sa.insert(conversation_deletions).values(
                         conversation_id=conversation_id, requested_at=now, done_at=now

@@ -13,32 +13,13 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from bot.cluster import cluster_processes, server_settings
-from bot.services import ManagedProcess, start_all, stop_all
-from bot.settings import Settings, load_settings
-from tests.conftest import free_port
+from bot.cluster import server_settings
+from bot.instance import free_ports, isolated_settings, running_cluster
+from bot.services import ManagedProcess
+from bot.settings import Settings
 from tests.e2e.conftest import Assistant
 
 SERVERS = 2
-
-
-def _free_run(length: int) -> int:
-    """The first of `length` consecutive free ports (HAProxy, then each Rasa server)."""
-    for _ in range(50):
-        first = free_port()
-        ports = range(first, first + length)
-        if all(_free(port) for port in ports):
-            return first
-    raise RuntimeError("no run of free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @dataclass
@@ -82,29 +63,10 @@ def cluster(
     tmp_path_factory: pytest.TempPathFactory, model: Path, postgres_url: str
 ) -> Iterator[Cluster]:
     """Redis, 2 action servers, 2 Rasa servers, HAProxy, worker and staff console."""
-    var = tmp_path_factory.mktemp("var-cluster")
-    settings = load_settings(
-        environ={
-            "NSSA_VAR_DIR": str(var),
-            "NSSA_DATABASE_URL": postgres_url,
-            "NSSA_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-            "NSSA_RASA_PORT": str(_free_run(SERVERS + 1)),
-            "NSSA_ACTION_PORT": str(_free_run(SERVERS)),
-            "NSSA_STAFF_PORT": str(free_port()),
-            "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
-            "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
-            "NSSA_RATE_LIMIT_PER_MINUTE": "1000",
-        },
-        env_file=Path("/nonexistent"),
+    settings = isolated_settings(
+        tmp_path_factory.mktemp("var-cluster"), postgres_url, SERVERS,
+        NSSA_REDIS_URL=f"redis://127.0.0.1:{free_ports()}/0",
+        NSSA_RATE_LIMIT_PER_MINUTE="1000",
     )
-    from bot.security import with_local_tokens
-    from bot.store.schema import upgrade
-
-    settings = with_local_tokens(settings)
-    upgrade(settings.database_url)
-    processes = cluster_processes(settings, model, SERVERS)
-    start_all(processes)
-    try:
+    with running_cluster(settings, model, SERVERS) as processes:
         yield Cluster(settings, processes)
-    finally:
-        stop_all(processes)

@@ -200,14 +200,12 @@ def test_kill_9_of_one_server_under_load_the_other_answers_and_nothing_is_lost(
     per_conversation = Counter(failure.split(":")[0] for _, failure in failures)
     assert not per_conversation or max(per_conversation.values()) <= 2, failures
     # A conversation whose turn was under way on the killed server waits for
-    # that turn's lock in Redis to expire (Rasa's TICKET_LOCK_LIFETIME, 60 s;
-    # README "Several servers"); every other one went on being answered.
+    # that turn's lock to be free: one lease (bot/store/locks.py, 10 s), not
+    # Rasa's 60 s lock lifetime; so within the 20 s every conversation went
+    # on being answered.
     stalled = [sender for sender, texts in answered.items()
                if len(texts) == counts_at_kill[sender]]
-    assert len(stalled) <= len(threads) // 2, stalled
-    for sender in stalled:
-        assert cluster.send_to(cluster.settings.rasa_url, sender, "hello again"), sender
-        answered[sender].append("hello again")
+    assert not stalled, stalled
     for sender, texts in answered.items():
         stored = [text for text, _ in _turns(_events(cluster, sender))]
         missing = [text for text in texts if text not in stored]

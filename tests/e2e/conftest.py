@@ -18,9 +18,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 import socketio
 
-from bot.services import ManagedProcess, assistant_processes, start_all, stop_all
-from bot.settings import Settings, load_settings
-from tests.conftest import free_port
+from bot.instance import isolated_settings, running
+from bot.services import ManagedProcess, assistant_processes
+from bot.settings import Settings
 from tests.fakes import telegram_api, twilio_api
 
 pytestmark = pytest.mark.e2e
@@ -152,34 +152,17 @@ def run_assistant(
     `backend_env` goes to the reference back-ends (e.g. their failure modes);
     `settings_env` adds settings (e.g. NSSA_TELEGRAM_TOKEN, which opens a channel).
     """
-    settings = load_settings(
-        environ={
-            "NSSA_VAR_DIR": str(var),
-            "NSSA_DATABASE_URL": database_url,
-            "NSSA_RASA_PORT": str(free_port()),
-            "NSSA_ACTION_PORT": str(free_port()),
-            "NSSA_STAFF_PORT": str(free_port()),
-            "NSSA_CMS_URL": f"http://127.0.0.1:{free_port()}",
-            "NSSA_HOUSING_URL": f"http://127.0.0.1:{free_port()}",
-            **(settings_env or {}),
-        },
-        env_file=Path("/nonexistent"),
-    )
-    from bot.security import with_local_tokens
     from bot.store.schema import upgrade
 
     # As `bot run`: the action server's and the internal API's tokens of this var/.
-    settings = with_local_tokens(settings)
+    settings = isolated_settings(var, database_url, **(settings_env or {}))
     upgrade(settings.database_url)
     processes = assistant_processes(settings, model)
     for process in processes:
         if process.name.startswith("reference"):
             process.env.update(backend_env or {})
-    start_all(processes)
-    try:
+    with running(processes):
         yield Assistant(settings, processes)
-    finally:
-        stop_all(processes)
 
 
 def run_with_all_channels(

@@ -7,7 +7,7 @@
 - A question in the middle of a request is answered and the request goes on.
 
 Demo people: backends/README.md. Texts here are not those of the frozen set
-(tests/eval), which runs in tests/e2e/test_frozen_conversations.py.
+(evaluation/frozen), which runs in tests/e2e/test_frozen_conversations.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The frozen English conversations against the real Rasa and action servers.
 
 Target (issue 9): at least 90 % of the turns right. The conversations are
-tests/eval/en/conversations.yml, scored as `python -m bot eval` scores them.
+evaluation/frozen/en/conversations.yml, scored as `python -m bot eval` scores them.
 """
 
 from __future__ import annotations

@@ -51,10 +51,13 @@ def test_without_redis_the_endpoints_are_the_projects(settings: Settings) -> Non
     assert write_endpoints(settings, settings.var_dir / "e.yml") == PROJECT_ROOT / "endpoints.yml"
 
 
-def test_with_redis_rasa_reads_a_redis_lock_store(
+def test_with_redis_rasa_makes_the_shared_lock_store(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from rasa.core.lock_store import LockStore
     from rasa.core.utils import AvailableEndpoints
+
+    from bot.store.locks import SharedLockStore
 
     for key, value in settings.environment().items():  # as `bot run` gives them to Rasa
         monkeypatch.setenv(key, value)
@@ -62,11 +65,12 @@ def test_with_redis_rasa_reads_a_redis_lock_store(
 
     shared = dataclasses.replace(settings, redis_url="redis://:s3cret@10.0.0.5:6380/2")
     path = write_endpoints(shared, settings.var_dir / "run" / "endpoints.yml")
-    lock_store = AvailableEndpoints.read_endpoints(str(path)).lock_store
-    assert lock_store is not None and lock_store.type == "redis"
-    assert (lock_store.url, lock_store.kwargs["port"], lock_store.kwargs["db"]) == (
-        "10.0.0.5", 6380, 2)
-    assert lock_store.kwargs["password"] == "s3cret"
+    endpoint = AvailableEndpoints.read_endpoints(str(path)).lock_store
+    assert endpoint is not None and endpoint.url == "redis://:s3cret@10.0.0.5:6380/2"
+    store = LockStore.create(endpoint)  # as Rasa makes it (no connection until a turn)
+    assert isinstance(store, SharedLockStore)
+    assert store._redis.connection_pool.connection_kwargs["password"] == "s3cret"
+    assert store._redis.connection_pool.connection_kwargs["db"] == 2
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 

@@ -177,6 +177,33 @@ async def test_each_saved_turn_is_counted_in_its_conversations_summary(
     assert messages() == [("conv-s", 3)]
 
 
+def _selected(key: str) -> dict:
+    return {"response": {"responses": None, "confidence": 0.8, "intent_response_key": key,
+                         "utter_action": f"utter_{key}"},
+            "ranking": [{"intent_response_key": key, "confidence": 0.8}]}
+
+
+async def test_a_message_keeps_the_answer_ranking_of_its_own_topic_only(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    selector = {"all_retrieval_intents": ["housing", "pension"],
+                "pension": _selected("pension/age"), "housing": _selected("housing/rent"),
+                "default": _selected("pension/age")}
+    tracker = conversation("conv-lean")
+    tracker.update(UserUttered("when can i retire", {"name": "pension", "confidence": 0.9},
+                               parse_data={"text": "when can i retire",
+                                           "intent": {"name": "pension", "confidence": 0.9},
+                                           "response_selector": selector},
+                               timestamp=time.time()))
+    await store.save(tracker)
+    stored = json.loads(raw_rows(url, "conv-lean")[-1])["parse_data"]["response_selector"]
+    assert stored == {key: value for key, value in selector.items() if key != "housing"}
+    # The turn in memory keeps every topic; the answer actions read the message's own.
+    assert "housing" in tracker.latest_message.parse_data["response_selector"]
+    retrieved = (await store.retrieve("conv-lean")).latest_message.parse_data
+    assert retrieved["response_selector"]["pension"] == selector["pension"]
+
+
 async def test_another_key_cannot_open_the_slots(store: PrivateSQLTrackerStore, url: str) -> None:
     await store.save(conversation("conv-3"))
     other = PrivateSQLTrackerStore(DOMAIN, host=url, store_key="another-key")
@@ -393,6 +420,39 @@ async def test_a_turn_is_stored_in_one_transaction(store: PrivateSQLTrackerStore
     tracker.update(UserUttered("and one more question", timestamp=time.time()))
     await store.save(tracker)
     assert ended.count("commit") == 1
+
+
+def _statements(store: PrivateSQLTrackerStore) -> List[str]:
+    """The first word of every statement the store's engine sends (savepoints included)."""
+    sent: List[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda _c, _cursor, statement, *_rest: sent.append(statement.split()[0]))
+    return sent
+
+
+async def test_a_turn_costs_one_read_and_a_write_of_five_statements(
+    store: PrivateSQLTrackerStore, url: str
+) -> None:
+    # Erased conversations are checked in the same statement as the count of
+    # the stored events; the summary takes its start without a look-up first.
+    engine = create_engine_for(url)
+    try:
+        ConversationDeletions(engine).request("conv-other", "rest")
+    finally:
+        engine.dispose()
+    await store.save(conversation("conv-cost"))
+    sent = _statements(store)
+    tracker = await store.retrieve("conv-cost")
+    assert sent == ["SELECT"]
+    sent.clear()
+    tracker.update(UserUttered("and one more question", {"name": "change_bank_account",
+                                                         "confidence": 0.9},
+                               timestamp=time.time()))
+    await store.save(tracker)
+    # The count (with the deletion), the events, and the summary in a savepoint.
+    assert [word.upper() for word in sent] == [
+        "SELECT", "INSERT", "SAVEPOINT", "INSERT", "INSERT", "RELEASE"]
+    assert len(raw_rows(url, "conv-cost")) == len(tracker.events)
 
 
 async def test_a_new_conversations_empty_tracker_costs_no_transaction(

@@ -2,7 +2,7 @@
 
 The words around a figure come from `choices: estimate_words:` of each
 language's texts.yml; the English parsers of actions/estimates/parsing.py
-then read them. Phrases written for this test, not taken from tests/eval.
+then read them. Phrases written for this test, not taken from evaluation/frozen.
 """
 
 from __future__ import annotations

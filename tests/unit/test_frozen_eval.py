@@ -35,7 +35,8 @@ def test_no_frozen_row_was_changed_or_removed() -> None:
 def test_every_row_is_frozen() -> None:
     """Every row is frozen."""
     new = unfrozen()
-    assert not new, f"Not in tests/eval/MANIFEST.tsv: {new}; run `python -m bot eval --freeze`"
+    assert not new, (f"Not in evaluation/frozen/MANIFEST.tsv: {new}; "
+                     "run `python -m bot eval --freeze`")
 
 
 def test_rows_follow_the_format_and_ids_are_unique() -> None:

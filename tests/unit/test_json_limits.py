@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 
 import pytest
@@ -29,6 +30,37 @@ from bot.settings import load_settings
 ])
 def test_nesting_depth(raw: bytes, depth: int) -> None:
     assert nesting_depth(raw) == depth
+
+
+def _scanned_depth(raw: bytes) -> int:
+    """The depth read a byte at a time: strings (escapes too) skipped, never below 0."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == ord("\\"):
+                escaped = True
+            elif byte == ord('"'):
+                in_string = False
+        elif byte == ord('"'):
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def test_nesting_depth_is_the_byte_scan_s_on_any_bytes() -> None:
+    # With and without escaped quotes (the two ways strings are skipped) and surplus closers.
+    rng = random.Random(13)
+    for alphabet in (b'[]{}"\\ a1,:', b'[]{}" a1', b"[[]]{}"):
+        for _ in range(5000):
+            raw = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+            assert nesting_depth(raw) == _scanned_depth(raw), raw
 
 
 def test_nesting_is_measured_in_linear_time() -> None:

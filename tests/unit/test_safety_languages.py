@@ -5,7 +5,7 @@ wording comes first, in every language. Every `regex: self_harm` of
 data/lang/<code>/ overrides the classifier (bot.nlu), so a miss is a citizen
 in crisis answered with a routine answer, and a false hit an ordinary
 question answered with the crisis line. The phrases below are written for
-this test, not taken from tests/eval.
+this test, not taken from evaluation/frozen.
 """
 
 from __future__ import annotations
