@@ -44,8 +44,12 @@ def fingerprint(files: Iterable[Path]) -> str:
 
 
 def latest_model(model_dir: Path) -> Optional[Path]:
-    """The newest model archive in `model_dir`, if any."""
-    models = sorted(model_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    """The newest model archive in `model_dir`, if any.
+
+    Models copied together share a modification time: then the later name
+    (Rasa names a model by its training time) is the newer one.
+    """
+    models = sorted(model_dir.glob("*.tar.gz"), key=lambda p: (p.stat().st_mtime, p.name))
     return models[-1] if models else None
 
 
