@@ -15,19 +15,30 @@ its conversations wait a minute.
 
 Here every change of a queue is one Lua script, which Redis runs whole:
 
-- a ticket is the next number of the conversation's counter, queued in a
-  sorted set; the queue's head holds the lock;
-- each ticket has a lease (`lease_seconds`, default 10 s, in a hash of
+- a ticket is a token of its own (never issued twice), queued in a sorted
+  set under the next number of the conversation's counter (above every
+  queued number, even if the counter was lost); the queue's head holds the
+  lock;
+- each ticket has a lease (`lease_seconds`, default 15 s, in a hash of
   expiry times on Redis's own clock, so the servers' clocks never
-  disagree); its holder or waiter renews it while it is alive; a ticket
-  whose lease ran out (its server died or froze) is dropped by the next
-  waiter, so a dead server holds a conversation for one lease, not 60 s;
+  disagree); its holder renews it every fifth of a lease, a waiter every
+  time it looks; a ticket whose lease ran out (its server died or froze) is
+  dropped by the next waiter, so a dead server holds a conversation for
+  one lease, not 60 s;
+- a holder whose lease was lost (its event loop froze longer than a lease,
+  or Redis was away that long) has its turn stopped with Rasa's
+  `LockError` as soon as it runs again, rather than saving beside the turn
+  that took over (it is logged as an error);
 - a turn holds the lock at most Rasa's lock lifetime (TICKET_LOCK_LIFETIME,
-  60 s); waiting longer raises Rasa's `LockError`, as Rasa's stores do;
+  60 s); waiting longer raises `LockError`, as Rasa's stores do; so does
+  a Redis that cannot be reached (every call gives up after 2 s);
 - the keys expire with the last lease: nothing is left behind.
 
-A waiter polls every `poll_seconds` (50 ms; Rasa's stores wait 1 s), which
+A waiter looks every `poll_seconds` (50 ms; Rasa's stores wait 1 s), which
 is what a burst of messages to one conversation waits between turns.
+Needs Redis 5 or later (scripts that read TIME and then write) and
+`maxmemory-policy noeviction` (Redis's default): an evicted queue would let
+two turns in.
 """
 
 from __future__ import annotations
@@ -36,7 +47,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import AsyncIterator, List, Optional, Text
+import uuid
+import weakref
+from typing import Any, AsyncIterator, List, Optional, Text
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
@@ -46,24 +59,33 @@ __all__ = ["SharedLockStore"]
 
 logger = logging.getLogger(__name__)
 
-# KEYS: counter, queue, leases.  ARGV: lease in ms.  -> the new ticket.
-_ISSUE = """
+_NOW = """
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local ticket = redis.call('INCR', KEYS[1])
-redis.call('ZADD', KEYS[2], ticket, tostring(ticket))
-redis.call('HSET', KEYS[3], tostring(ticket), now_ms + tonumber(ARGV[1]))
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], 3 * tonumber(ARGV[1])) end
-return ticket
 """
 
-# KEYS: counter, queue, leases.  ARGV: ticket, lease in ms.
-# -> 1 the ticket holds the lock, 0 it waits, -1 its lease had run out (dropped).
-_ACQUIRE = """
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+# KEYS: counter, queue, leases.  ARGV: token, lease in ms.  -> the ticket's number.
+# A number above every queued one, even if the counter was lost (evicted).
+_ISSUE = _NOW + """
+local number = redis.call('INCR', KEYS[1])
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if last[2] and tonumber(last[2]) >= number then
+  number = tonumber(last[2]) + 1
+  redis.call('SET', KEYS[1], number)
+end
+redis.call('ZADD', KEYS[2], number, ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], now_ms + tonumber(ARGV[2]))
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], 3 * tonumber(ARGV[2])) end
+return number
+"""
+
+# KEYS: counter, queue, leases.  ARGV: token, lease in ms.  Renews the
+# token's lease and drops dead tickets ahead of it.
+# -> 1 the token holds the lock, 0 it waits, -1 it is no longer queued (its
+# lease had run out and another server dropped it).
+_ACQUIRE = _NOW + """
 local mine = redis.call('HGET', KEYS[3], ARGV[1])
-if not mine or tonumber(mine) < now_ms then
+if not mine or tonumber(mine) < now_ms or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('HDEL', KEYS[3], ARGV[1])
   return -1
@@ -80,8 +102,8 @@ while true do
 end
 """
 
-# KEYS: counter, queue, leases.  ARGV: ticket.  The ticket leaves the queue;
-# the last one out removes the keys.
+# KEYS: counter, queue, leases.  ARGV: token.  The token leaves the queue
+# (only its own: a token is never issued twice); the last one out removes the keys.
 _RELEASE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
@@ -90,6 +112,20 @@ if redis.call('ZCARD', KEYS[2]) == 0 then
 end
 return 1
 """
+
+
+class _Scripts:
+    """A Redis client and the three scripts, for one event loop (redis.asyncio binds to one)."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        self.issue = client.register_script(_ISSUE)
+        self.acquire = client.register_script(_ACQUIRE)
+        self.release = client.register_script(_RELEASE)
+        self.connection_kwargs = client.connection_pool.connection_kwargs
 
 
 class SharedLockStore(LockStore):
@@ -101,26 +137,35 @@ class SharedLockStore(LockStore):
         *,
         url: Optional[str] = None,
         key_prefix: str = "nssa",
-        lease_seconds: float = 10.0,
+        lease_seconds: float = 15.0,
         poll_seconds: float = 0.05,
     ) -> None:
-        import redis.asyncio
-
         kwargs = dict(endpoint_config.kwargs) if endpoint_config else {}
         url = url or (endpoint_config.url if endpoint_config else None)
         if not url:
             raise ValueError("SharedLockStore needs the Redis URL (lock_store: url: redis://...)")
-        self._redis = redis.asyncio.Redis.from_url(url, socket_timeout=10)
+        self._url = url
         self._prefix = f"{kwargs.get('key_prefix', key_prefix)}:lock:"
-        self._lease_ms = int(1000 * float(kwargs.get("lease_seconds", lease_seconds)))
+        lease = float(kwargs.get("lease_seconds", lease_seconds))
+        self._lease_ms = int(1000 * lease)
+        self._renew_every = lease / 5
+        # A Redis call never takes a lease's worth of time: a renewal that
+        # waited that long would come too late.
+        self._timeout = min(2.0, lease / 4)
         self._poll = float(kwargs.get("poll_seconds", poll_seconds))
-        self._issue = self._redis.register_script(_ISSUE)
-        self._acquire = self._redis.register_script(_ACQUIRE)
-        self._release = self._redis.register_script(_RELEASE)
+        self._per_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Scripts]" = (
+            weakref.WeakKeyDictionary())
+        self.connection_kwargs = _Scripts(url, self._timeout).connection_kwargs  # checks the URL
         super().__init__()
 
+    def _scripts(self) -> _Scripts:
+        loop = asyncio.get_running_loop()
+        if loop not in self._per_loop:
+            self._per_loop[loop] = _Scripts(self._url, self._timeout)
+        return self._per_loop[loop]
+
     def _keys(self, conversation_id: Text) -> List[str]:
-        # One hash tag: the three keys stay on one node of a Redis Cluster.
+        # One hash tag, so that the three keys would stay on one node of a Redis Cluster.
         tag = f"{self._prefix}{{{conversation_id}}}"
         return [f"{tag}:next", f"{tag}:queue", f"{tag}:leases"]
 
@@ -131,29 +176,55 @@ class SharedLockStore(LockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncIterator[TicketLock]:
-        """Hold `conversation_id`'s lock for the block; wait in turn at most `lock_lifetime`."""
+        """Hold `conversation_id`'s lock for the block; wait in turn at most `lock_lifetime`.
+
+        Raises Rasa's `LockError` when Redis cannot be reached, when the wait
+        is longer than `lock_lifetime`, and in the block when the lease was
+        lost (this server froze longer than a lease and another took the
+        conversation): the turn is stopped rather than run beside another.
+        """
+        scripts = self._scripts()
         keys = self._keys(conversation_id)
+        token = uuid.uuid4().hex
+        issuing = asyncio.ensure_future(scripts.issue(keys=keys, args=[token, self._lease_ms]))
         try:
-            ticket = int(await self._issue(keys=keys, args=[self._lease_ms]))
+            await asyncio.shield(issuing)
+        except asyncio.CancelledError:
+            # The ticket may still be issued: it leaves the queue once it is.
+            issuing.add_done_callback(
+                lambda _: asyncio.ensure_future(self._leave(scripts, keys, token)))
+            raise
         except Exception as error:  # noqa: BLE001 - Rasa's stores raise LockError on any failure
-            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+            raise LockError(f"Could not take a lock ticket in Redis: {error}") from error
         try:
-            await self._wait_for(conversation_id, keys, ticket, lock_lifetime)
-            renewing = asyncio.ensure_future(self._renew(keys, ticket, lock_lifetime))
+            await self._wait_for(scripts, conversation_id, keys, token, lock_lifetime)
+            holder = asyncio.current_task()
+            lost: List[bool] = []
+            renewing = asyncio.ensure_future(
+                self._renew(scripts, keys, token, lock_lifetime, holder, lost))
             try:
                 yield TicketLock(conversation_id)
+            except asyncio.CancelledError:
+                if lost:
+                    raise LockError(f"The lock of conversation '{conversation_id}' was lost "
+                                    "(this server froze longer than its lease): turn stopped."
+                                    ) from None
+                raise
             finally:
                 renewing.cancel()
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._release(keys=keys, args=[ticket]))
+            await self._leave(scripts, keys, token)
 
     async def _wait_for(
-        self, conversation_id: Text, keys: List[str], ticket: int, lifetime: float
+        self, scripts: _Scripts, conversation_id: Text, keys: List[str], token: str,
+        lifetime: float,
     ) -> None:
         deadline = time.monotonic() + lifetime
         while True:
-            state = int(await self._acquire(keys=keys, args=[ticket, self._lease_ms]))
+            try:
+                state = int(await scripts.acquire(keys=keys, args=[token, self._lease_ms]))
+            except Exception as error:  # noqa: BLE001 - Redis away: Rasa's LockError
+                raise LockError(f"Could not wait for a lock in Redis: {error}") from error
             if state == 1:
                 return
             if state == -1:
@@ -164,18 +235,39 @@ class SharedLockStore(LockStore):
                     f"Could not acquire lock for conversation_id '{conversation_id}'.")
             await asyncio.sleep(self._poll)
 
-    async def _renew(self, keys: List[str], ticket: int, lifetime: float) -> None:
-        """Keep the held ticket's lease alive, for at most the lock's lifetime."""
+    async def _renew(
+        self, scripts: _Scripts, keys: List[str], token: str, lifetime: float,
+        holder: Optional["asyncio.Task[Any]"], lost: List[bool],
+    ) -> None:
+        """Renew the held ticket's lease (at most the lock's lifetime); stop a turn that lost it."""
         deadline = time.monotonic() + lifetime
-        while time.monotonic() < deadline:
-            await asyncio.sleep(self._lease_ms / 3000)
+        while True:
+            await asyncio.sleep(self._renew_every)
+            if time.monotonic() > deadline:
+                logger.warning("A turn held %s longer than the lock's lifetime (%.0f s): "
+                               "its lease is no longer renewed.", keys[1], lifetime)
+                return
             try:
-                if int(await self._acquire(keys=keys, args=[ticket, self._lease_ms])) != 1:
-                    logger.warning("A turn's lock on %s was lost: its lease had run out.",
-                                   keys[1])
-                    return
-            except Exception:  # noqa: BLE001 - Redis away: the lease runs out, logged
+                state = int(await scripts.acquire(keys=keys, args=[token, self._lease_ms]))
+            except Exception:  # noqa: BLE001 - Redis away: tried again; the lease may run out
                 logger.warning("Could not renew a turn's lock in Redis.", exc_info=True)
+                continue
+            if state != 1:
+                logger.error("A turn's lock on %s was lost (its lease ran out while this "
+                             "server was frozen): the turn is stopped.", keys[1])
+                lost.append(True)
+                if holder is not None:
+                    holder.cancel()
+                return
+
+    async def _leave(self, scripts: _Scripts, keys: List[str], token: str) -> None:
+        """Leave the queue; if Redis does not answer, the lease runs out instead (logged)."""
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(scripts.release(keys=keys, args=[token])), self._timeout)
+        except Exception:  # noqa: BLE001 - the ticket's lease ends it anyway
+            logger.warning("Could not release a lock in Redis; it ends with its lease.",
+                           exc_info=True)
 
     # Rasa's LockStore API for callers that inspect locks (none of Rasa's own
     # request paths do: they use `lock()`): a shared queue has no local copy.

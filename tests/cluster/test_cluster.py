@@ -200,7 +200,7 @@ def test_kill_9_of_one_server_under_load_the_other_answers_and_nothing_is_lost(
     per_conversation = Counter(failure.split(":")[0] for _, failure in failures)
     assert not per_conversation or max(per_conversation.values()) <= 2, failures
     # A conversation whose turn was under way on the killed server waits for
-    # that turn's lock to be free: one lease (bot/store/locks.py, 10 s), not
+    # that turn's lock to be free: one lease (bot/store/locks.py, 15 s), not
     # Rasa's 60 s lock lifetime; so within the 20 s every conversation went
     # on being answered.
     stalled = [sender for sender, texts in answered.items()

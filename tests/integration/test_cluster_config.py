@@ -69,8 +69,8 @@ def test_with_redis_rasa_makes_the_shared_lock_store(
     assert endpoint is not None and endpoint.url == "redis://:s3cret@10.0.0.5:6380/2"
     store = LockStore.create(endpoint)  # as Rasa makes it (no connection until a turn)
     assert isinstance(store, SharedLockStore)
-    assert store._redis.connection_pool.connection_kwargs["password"] == "s3cret"
-    assert store._redis.connection_pool.connection_kwargs["db"] == 2
+    assert store.connection_kwargs["password"] == "s3cret"
+    assert store.connection_kwargs["db"] == 2
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 

@@ -15,7 +15,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Iterator, List
+from pathlib import Path
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 import redis
@@ -162,3 +163,121 @@ def test_a_killed_servers_conversation_is_free_after_one_lease(redis_url: str) -
         if holder.poll() is None:
             holder.kill()
             holder.wait(10)
+
+
+def test_a_frozen_holder_is_stopped_and_never_frees_another_turns_lock(redis_url: str) -> None:
+    """A frozen holder's turn is stopped, and it frees only its own ticket.
+
+    A's event loop freezes past its lease: B takes over, then C. A's turn is
+    stopped when it runs again, and leaving frees only its own ticket, so D
+    still waits for C (a reused ticket number once let D in beside C).
+    """
+    log: List[Tuple[float, str]] = []
+    started = time.monotonic()
+
+    def note(what: str) -> None:
+        log.append((time.monotonic() - started, what))
+
+    def store() -> SharedLockStore:
+        return _store(redis_url, lease_seconds=0.5)
+
+    async def a() -> None:
+        try:
+            async with store().lock("frozen"):
+                note("A in")
+                time.sleep(1.5)  # a frozen event loop: no renewal
+                await asyncio.sleep(1)  # the rest of A's turn, and its save
+                note("A saved")
+        except LockError:
+            note("A stopped")
+
+    async def b() -> None:
+        async with store().lock("frozen"):
+            note("B in")
+
+    async def c() -> None:
+        async with store().lock("frozen"):
+            note("C in")
+            await asyncio.sleep(2)
+            note("C out")
+
+    async def d() -> None:
+        async with store().lock("frozen"):
+            note("D in")
+
+    def run(turn: Any) -> threading.Thread:
+        thread = threading.Thread(target=asyncio.run, args=(turn,))
+        thread.start()
+        return thread
+
+    first = run(a())
+    time.sleep(0.1)
+    run(b()).join(10)
+    third = run(c())
+    first.join(10)
+    run(d()).join(10)
+    third.join(10)
+    said = [what for _, what in log]
+    assert "A stopped" in said and "A saved" not in said, log
+    at = {what: when for when, what in log}
+    assert at["D in"] >= at["C out"], log
+
+
+def test_a_turn_cancelled_while_taking_its_ticket_leaves_none(redis_url: str) -> None:
+    """A client gone while Redis was slow: the ticket issued after all leaves the queue."""
+    slow = "local t = redis.call('TIME') local t0 = t[1] * 1e6 + t[2] " \
+           "while true do local n = redis.call('TIME') " \
+           "if n[1] * 1e6 + n[2] - t0 > 300000 then break end end return 1"
+
+    async def main() -> float:
+        store = _store(redis_url, lease_seconds=5)
+
+        async def turn() -> None:
+            async with store.lock("cancelled"):
+                pass
+
+        busy = threading.Thread(target=lambda: redis.Redis.from_url(redis_url).eval(slow, 0))
+        busy.start()
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(turn())
+        await asyncio.sleep(0.1)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        busy.join()
+        await asyncio.sleep(0.3)
+        began = time.monotonic()
+        async with store.lock("cancelled"):
+            return time.monotonic() - began
+
+    assert asyncio.run(main()) < 1  # not a lease (5 s) behind an orphan ticket
+    assert not redis.Redis.from_url(redis_url).keys("test:lock:{cancelled}*")
+
+
+def test_redis_gone_while_a_turn_waits_is_a_lock_error(tmp_path: Path) -> None:
+    async def main(url: str, stop: Any) -> None:
+        store = _store(url)
+        held, done = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with store.lock("gone"):
+                held.set()
+                await done.wait()
+
+        async def wait() -> None:
+            async with store.lock("gone"):
+                pass
+
+        holding = asyncio.ensure_future(hold())
+        await held.wait()
+        waiting = asyncio.ensure_future(wait())
+        await asyncio.sleep(0.2)
+        stop()
+        with pytest.raises(LockError):
+            await waiting
+        done.set()
+        await holding  # its release fails, logged: the lease ends it
+
+    with running_redis(tmp_path / "redis") as url:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        asyncio.run(main(url, lambda: redis.Redis(port=port).shutdown(nosave=True)))
