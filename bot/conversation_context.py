@@ -20,6 +20,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Set, Text, Tuple
 
 __all__ = [
     "CONTEXT_KEY",
+    "CLASSIFIER_READING",
     "PRIVACY_NOTICE",
     "STOP_WORDS",
     "words",
@@ -45,6 +46,9 @@ LANGUAGE_CHOSEN = "utter_language_chosen"
 NOT_UNDERSTOOD = frozenset({"utter_not_sure", "utter_out_of_scope"})
 # Where a follow-up's parse data says which answer it followed up.
 CONTEXT_KEY = "conversation_context"
+# Where a message's parse data keeps the classifier's own reading when the
+# context decided another (the review inbox lists a guess by it).
+CLASSIFIER_READING = "classifier_intent"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Words that say nothing of what a message is about.
 STOP_WORDS = frozenset(

@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional, Set, Text
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.conversation_context import CLASSIFIER_READING
+
 __all__ = [
     "RESPONSE_SELECTOR", "topics", "selected", "within", "elsewhere", "placed", "set_intent",
     "set_answer"]
@@ -77,7 +79,16 @@ def set_intent(
     confidence: float,
     entities: Optional[List[Dict[Text, Any]]] = None,
 ) -> None:
-    """Make `intent` the message's intent with `confidence`, the others below it."""
+    """Make `intent` the message's intent with `confidence`, the others below it.
+
+    The classifier's own reading is kept (`CLASSIFIER_READING`, the first
+    time only): the review inbox lists a decision of the context by it.
+    """
+    if message.get(CLASSIFIER_READING) is None:
+        own = message.get(INTENT) or {}
+        message.set(CLASSIFIER_READING, {"name": own.get("name"),
+                                         "confidence": own.get("confidence")},
+                    add_to_output=True)
     ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != intent]
     ranking = [{**r, "confidence": min(float(r.get("confidence") or 0), 1 - confidence)}
                for r in ranking]

@@ -5,7 +5,9 @@ A message is listed (its reasons, several may hold) when:
 - `fallback`: it was classified `nlu_fallback`, or `action_default_fallback`
   answered it;
 - `low_confidence`: it was understood with less confidence than
-  NSSA_REVIEW_CONFIDENCE (`Settings.review_confidence`);
+  NSSA_REVIEW_CONFIDENCE (`Settings.review_confidence`), or the
+  conversation's context decided its reading where the classifier's own
+  was below that (a follow-up guessed in the last topic);
 - `not_helped`: the citizen answered "No" to "Did this help?" after the
   answer to it (slot `satisfaction` = "no", or the intent `helped_no`); the
   "What was missing?" comment (slot `satisfaction_comment`) comes with it;
@@ -30,6 +32,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.conversation_context import CLASSIFIER_READING
 from bot.privacy import mask_personal_numbers
 from bot.review.grouping import similarity
 
@@ -119,6 +122,9 @@ def scan_conversation(rows: Iterable[Any], threshold: float) -> List[Item]:
                 continue
             parse = data.get("parse_data") or {}
             confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
+            own = parse.get(CLASSIFIER_READING)
+            if isinstance(own, dict) and isinstance(own.get("confidence"), (int, float)):
+                confidence = min(confidence, float(own["confidence"]))
             stamp = float(data.get("timestamp") or row.timestamp or 0.0)
             item = Item(
                 event_id=int(row.id), text=mask_personal_numbers(text.strip())[:1000],

@@ -14,6 +14,7 @@ from typing import Any, List, Optional
 import pytest
 import yaml
 
+from bot.conversation_context import CLASSIFIER_READING
 from bot.review.examples import (
     UnknownAnswer,
     add_examples,
@@ -49,9 +50,11 @@ class Events:
         return self
 
     def user(self, text: str, intent: str, confidence: float = 0.9, at: float = 0.0,
-             ranking: Optional[list] = None) -> "Events":
+             ranking: Optional[list] = None, classifier: Optional[dict] = None) -> "Events":
         parse = {"intent": {"name": intent, "confidence": confidence},
                  "intent_ranking": ranking or [{"name": intent, "confidence": confidence}]}
+        if classifier is not None:
+            parse[CLASSIFIER_READING] = classifier
         return self._row("user", {"text": text, "parse_data": parse, "timestamp": T0 + at,
                                   "input_channel": "webchat"}, intent=intent)
 
@@ -82,6 +85,25 @@ class TestWhatIsListed:
             ("pension when abroad living", ["fallback"], "pension"),
             ("how much is child benefit", ["low_confidence"], "child_benefit"),
         ]
+
+    def test_a_reading_the_context_decided_is_listed_by_the_classifiers_own_confidence(
+        self,
+    ) -> None:
+        """A guess of the context is listed, a sure reading it kept is not.
+
+        "old-timer money drop day?" after an unemployment answer was read,
+        unsure, as unemployment at 0.8 by the conversation's context.
+        """
+        events = (Events().user("which day does the old-timer money drop", "unemployment", 0.3)
+                  .bot(1)
+                  .user("old-timer money drop day?", "unemployment", 0.8, at=20, classifier={
+                      "name": "pension", "confidence": 0.15}).bot(21)
+                  .user("and for a couple?", "housing", 0.8, at=600, classifier={
+                      "name": "housing", "confidence": 0.7}).bot(601))
+        assert _reasons(events) == {
+            "which day does the old-timer money drop": ["low_confidence", "rephrased"],
+            "old-timer money drop day?": ["low_confidence"],
+        }
 
     def test_a_no_to_did_this_help_lists_the_question_not_the_thanks(self) -> None:
         events = (Events().user("when is my pension paid", "pension", 0.9).bot(1)
