@@ -154,6 +154,13 @@ async def test_later_saves_store_only_the_new_events(
     assert (await store.retrieve("conv-2")).get_slot("national_id") == "85031212346"
 
 
+async def test_keys_lists_the_stored_conversations(store: PrivateSQLTrackerStore) -> None:
+    """Rasa's `keys()` (rasa export, the conversations list) still reads our engine."""
+    for sender in ("keys-1", "keys-2"):
+        await store.save(conversation(sender))
+    assert {"keys-1", "keys-2"} <= set(await store.keys())
+
+
 async def test_each_saved_turn_is_counted_in_its_conversations_summary(
     store: PrivateSQLTrackerStore, url: str
 ) -> None:
