@@ -1,13 +1,8 @@
 """What an SMS says: GSM-7 text, segments, numbered options and keywords.
 
-    to_gsm7          characters that would force UCS-2 replaced by plain ones
-                     where one exists (curly quotes, dashes, ellipsis, odd
-                     spaces, accented letters outside GSM-7), when that makes
-                     the whole text GSM-7; a text that needs UCS-2 anyway
-                     (Arabic, Cyrillic) is kept exactly as written
-    segments         how many parts a text is billed as: GSM-7 160/153
-                     septets (an extension character takes 2 and is never
-                     split), else UCS-2 70/67 UTF-16 units
+    to_gsm7, segments
+                     the alphabet, from bot/i18n/gsm7.py: plain stand-ins
+                     where they make a text GSM-7, the parts a text is billed as
     limits           a turn's body and its cut are counted in segments, so a
                      UCS-2 text never costs more parts than the longest
                      GSM-7 text does (3 parts joined, 11 at most)
