@@ -12,16 +12,12 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import parse_result
 from bot.nlu_context import ConversationContext
+from tests.nlu_context_parts import classified_message, trained_context
 
 RESPONSES: Dict[str, List[Dict[str, Any]]] = {
     "utter_survivors/amount": [{"text": (
@@ -61,23 +57,12 @@ LABELS = sorted(k[len("utter_"):] for k in RESPONSES) + [
 
 @pytest.fixture(scope="module")
 def component(tmp_path_factory: pytest.TempPathFactory) -> ConversationContext:
-    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
-    resource = Resource("context")
-    execution = ExecutionContext(GraphSchema({}), "test")
-    ConversationContext.create({}, storage, resource, execution).train(
-        TrainingData(responses=RESPONSES))
-    return ConversationContext.load({}, storage, resource, execution)
+    return trained_context(tmp_path_factory, RESPONSES)
 
 
 def classified(text: str, probabilities: Dict[str, float]) -> Message:
     """A message as AnswerClassifier leaves it."""
-    assert set(probabilities) <= set(LABELS)
-    rest = (1 - sum(probabilities.values())) / (len(LABELS) - len(probabilities))
-    message = Message(data={"text": text})
-    for key, value in parse_result(
-            LABELS, [probabilities.get(label, rest) for label in LABELS]).items():
-        message.set(key, value, add_to_output=True)
-    return message
+    return classified_message(LABELS, text, probabilities)
 
 
 def after_estimate(benefit: str) -> List[Event]:

@@ -10,17 +10,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import conversation_context as cc
-from bot.nlu import parse_result
 from bot.nlu_context import ConversationContext
+from tests.nlu_context_parts import classified_message, trained_context
 
 RESPONSES: Dict[str, List[Dict[str, Any]]] = {
     "utter_child_benefit/amount": [{"text": (
@@ -55,23 +51,13 @@ LABELS = sorted(k[len("utter_"):] for k in RESPONSES if "/" in k) + [
 
 @pytest.fixture(scope="module")
 def component(tmp_path_factory: pytest.TempPathFactory) -> ConversationContext:
-    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
-    resource = Resource("context")
-    execution = ExecutionContext(GraphSchema({}), "test")
-    ConversationContext.create({}, storage, resource, execution).train(
-        TrainingData(responses=RESPONSES))
-    return ConversationContext.load({}, storage, resource, execution)
+    return trained_context(tmp_path_factory, RESPONSES)
 
 
 def classified(text: str, **probabilities: float) -> Message:
     """A message as AnswerClassifier leaves it: the rest of the mass spread evenly."""
-    named = {k.replace("__", "/"): v for k, v in probabilities.items()}
-    assert set(named) <= set(LABELS)
-    rest = (1 - sum(named.values())) / (len(LABELS) - len(named))
-    message = Message(data={"text": text})
-    for key, value in parse_result(LABELS, [named.get(label, rest) for label in LABELS]).items():
-        message.set(key, value, add_to_output=True)
-    return message
+    return classified_message(
+        LABELS, text, {k.replace("__", "/"): v for k, v in probabilities.items()})
 
 
 def answered(answer: str, **data: Any) -> List[Event]:

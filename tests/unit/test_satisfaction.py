@@ -9,13 +9,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -29,6 +25,7 @@ from actions.satisfaction import (
 )
 from bot.nlu import parse_result
 from bot.nlu_context import ConversationContext
+from tests.nlu_context_parts import trained_context
 
 QUESTION_BUTTONS = [{"title": "Yes", "payload": "/helped_yes"},
                     {"title": "No", "payload": "/helped_no"}]
@@ -166,13 +163,8 @@ LABELS = ["affirm", "deny", "greet", "thank", "pension", "request_human", "self_
 
 @pytest.fixture(scope="module")
 def component(tmp_path_factory: pytest.TempPathFactory) -> ConversationContext:
-    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
-    resource = Resource("context")
-    execution = ExecutionContext(GraphSchema({}), "test")
-    responses = {"utter_pension/payment": [{"text": "We pay on the 20th of each month."}]}
-    ConversationContext.create({}, storage, resource, execution).train(
-        TrainingData(responses=responses))
-    return ConversationContext.load({}, storage, resource, execution)
+    return trained_context(tmp_path_factory, {
+        "utter_pension/payment": [{"text": "We pay on the 20th of each month."}]})
 
 
 def read(component: ConversationContext, text: str, intent: str, last: List[Event]) -> str:
