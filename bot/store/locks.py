@@ -125,7 +125,6 @@ class _Scripts:
         self.issue = client.register_script(_ISSUE)
         self.acquire = client.register_script(_ACQUIRE)
         self.release = client.register_script(_RELEASE)
-        self.connection_kwargs = client.connection_pool.connection_kwargs
 
 
 class SharedLockStore(LockStore):
@@ -155,7 +154,9 @@ class SharedLockStore(LockStore):
         self._poll = float(kwargs.get("poll_seconds", poll_seconds))
         self._per_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Scripts]" = (
             weakref.WeakKeyDictionary())
-        self.connection_kwargs = _Scripts(url, self._timeout).connection_kwargs  # checks the URL
+        from redis.connection import parse_url
+
+        self.connection_kwargs = parse_url(url)  # a URL Redis cannot read fails here, at start-up
         super().__init__()
 
     def _scripts(self) -> _Scripts:
